@@ -1,0 +1,3 @@
+"""warmstate: find and fix state that leaks between warm AWS Lambda invocations."""
+
+__version__ = "0.1.0"

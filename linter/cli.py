@@ -1,0 +1,240 @@
+"""The ``warmstate`` command: check, fix, handlers, rule.
+
+LibCST is imported only by the commands that parse files, so ``--help`` and
+``rule`` answer instantly.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from typing import List, Optional, Sequence
+
+from linter import __version__
+from linter.config import ConfigError
+from linter.diagnostics import FileError
+from linter.project import Project, Selection, open_project
+from linter.reporters import RENDERERS, render_statistics, summary_line
+from linter.source import SourceError, read_source, write_atomically
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+RECURSION_LIMIT = 20000  # deep but valid expressions; CPython's parser bounds them first
+
+
+def _rules():
+    from rules import ALL_RULES
+
+    return ALL_RULES
+
+
+def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (replaces the configuration)")
+    parser.add_argument("--ignore", type=_codes, default=[], help="rule codes or prefixes to disable")
+    parser.add_argument(
+        "--handler", action="append", default=[], metavar="MODULE_OR_PATH:FUNC",
+        help="a Lambda handler (repeatable); replaces the heuristics for the file it names",
+    )
+    parser.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of the nearest one")
+    parser.add_argument(
+        "--force-exclude", action="store_true",
+        help="apply `exclude` to files named on the command line too (for pre-commit)",
+    )
+
+
+def _codes(value: str) -> List[str]:
+    return [code for code in value.split(",") if code.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="warmstate",
+        description="Find and fix module-level state that leaks between warm AWS Lambda invocations.",
+    )
+    parser.add_argument("--version", action="version", version=f"warmstate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    check = commands.add_parser("check", help="report findings")
+    _add_selection_arguments(check)
+    check.add_argument("--output-format", choices=sorted(RENDERERS), default="text")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
+
+    fix = commands.add_parser("fix", help="apply fixes in place")
+    _add_selection_arguments(fix)
+    fix.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+
+    handlers = commands.add_parser("handlers", help="list the handlers found and how each was found")
+    _add_selection_arguments(handlers)
+
+    rule = commands.add_parser("rule", help="print a rule's documentation")
+    rule.add_argument("code", nargs="?", help="a rule code, e.g. LAM101")
+    rule.add_argument("--all", action="store_true", help="list every rule")
+    rule.add_argument("--output-format", choices=["text", "json"], default="text")
+    return parser
+
+
+def _selection(args) -> Selection:
+    return Selection(args.select, args.ignore, args.handler, args.config, args.force_exclude)
+
+
+def _report_errors(errors: Sequence[FileError]) -> None:
+    for error in errors:
+        print(error.render(), file=sys.stderr)
+
+
+def _read(path: str, errors: List[FileError]):
+    try:
+        return read_source(path)
+    except SourceError as error:
+        errors.append(FileError(path, str(error)))
+        return None
+
+
+def run_check(args, project: Project) -> int:
+    from linter.engine import FileOptions, lint_text
+
+    rules = _rules()
+    errors = list(project.errors)
+    diagnostics = []
+    text_edits = args.output_format != "text"
+    for path in project.files:
+        source = _read(path, errors)
+        if source is None:
+            continue
+        options = FileOptions(project.codes_for(path), project.handlers_for(path), text_edits)
+        result = lint_text(path, source.text, options, rules)
+        diagnostics.extend(result.diagnostics)
+        errors.extend(result.errors)
+    diagnostics.sort(key=lambda d: d.sort_key())
+    _report_errors(errors)
+    if args.statistics:
+        lines = render_statistics(diagnostics, {rule.code: rule.summary for rule in rules})
+    else:
+        lines = RENDERERS[args.output_format](diagnostics)
+    if args.output_format == "text":
+        lines = lines + [summary_line(diagnostics, len(project.files))]
+    for line in lines:
+        print(line)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def run_fix(args, project: Project) -> int:
+    from linter.engine import FileOptions
+    from linter.fixer import fix_text
+
+    rules = _rules()
+    errors = list(project.errors)
+    remaining = []
+    fixed = changed_files = 0
+    for path in project.files:
+        source = _read(path, errors)
+        if source is None:
+            continue
+        options = FileOptions(project.codes_for(path), project.handlers_for(path))
+        outcome = fix_text(path, source.text, options, rules, args.unsafe_fixes)
+        errors.extend(outcome.errors)
+        remaining.extend(outcome.remaining)
+        if not outcome.changed:
+            continue
+        changed_files += 1
+        fixed += outcome.fixed_count
+        if args.diff:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    outcome.original.splitlines(keepends=True),
+                    outcome.fixed.splitlines(keepends=True),
+                    fromfile=path,
+                    tofile=path,
+                )
+            )
+        else:
+            try:
+                write_atomically(source, outcome.fixed)
+            except OSError as error:
+                errors.append(FileError(path, f"cannot write: {error.strerror or error}"))
+    _report_errors(errors)
+    if args.diff:
+        print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''} in {changed_files} file{'s' if changed_files != 1 else ''}.", file=sys.stderr)
+        return EXIT_ERROR if errors else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
+    remaining.sort(key=lambda d: d.sort_key())
+    for line in RENDERERS["text"](remaining):
+        print(line)
+    print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed_files} file{'s' if changed_files != 1 else ''}; {len(remaining)} remaining.")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
+
+
+def run_handlers(args, project: Project) -> int:
+    from linter.engine import parse
+    from linter.handlers import find_handlers
+    from linter.model import build_module_level
+    from linter.positions import locate
+
+    errors = list(project.errors)
+    for path in project.files:
+        source = _read(path, errors)
+        if source is None:
+            continue
+        parsed = parse(path, source.text)
+        if isinstance(parsed, FileError):
+            errors.append(parsed)
+            continue
+        model, _ = build_module_level(parsed)
+        explicit = project.handlers_for(path)
+        found = find_handlers(model, explicit)
+        positions = locate(parsed, [handler.node.name for handler in found])
+        for handler in found:
+            line = positions[id(handler.node.name)][0]
+            print(f"{path}:{line}: {handler.name} ({handler.reason})")
+        for name, how in (explicit or {}).items():
+            if name not in model.top_level_functions:
+                errors.append(FileError(path, f"handler '{name}' ({how}) is not a top-level function here"))
+    _report_errors(errors)
+    return EXIT_ERROR if errors else EXIT_CLEAN
+
+
+def run_rule(args) -> int:
+    from rules import ALL_RULES, RULES_BY_CODE
+
+    if args.all:
+        chosen = list(ALL_RULES)
+    elif args.code and args.code.upper() in RULES_BY_CODE:
+        chosen = [RULES_BY_CODE[args.code.upper()]]
+    else:
+        known = ", ".join(RULES_BY_CODE)
+        print(f"warmstate: error: unknown rule '{args.code or ''}' (known: {known}; or use --all)", file=sys.stderr)
+        return EXIT_ERROR
+    if args.output_format == "json":
+        fields = ("code", "name", "summary", "why", "bad", "good", "fix", "safety")
+        print(json.dumps([{f: getattr(rule, f) for f in fields} for rule in chosen], indent=2))
+    elif args.all:
+        for rule in chosen:
+            print(f"{rule.code}\t{rule.name}\t{rule.summary}")
+    else:
+        print(chosen[0].documentation(), end="")
+    return EXIT_CLEAN
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "rule":
+        return run_rule(args)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    try:
+        project = open_project(args.paths, _selection(args), [rule.code for rule in _rules()])
+    except ConfigError as error:
+        print(f"warmstate: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    runner = {"check": run_check, "fix": run_fix, "handlers": run_handlers}[args.command]
+    return runner(args, project)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

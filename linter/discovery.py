@@ -1,0 +1,120 @@
+"""Which files to check: ``*.py`` under the given paths, minus what a user
+never wants linted (VCS and tool directories, virtual environments, what
+``.gitignore`` ignores, the configured ``exclude`` globs).
+
+``.gitignore`` matching is pathspec's, which implements git's rules exactly.
+"""
+from __future__ import annotations
+
+import os
+from typing import List, Optional, Tuple
+
+import pathspec
+
+from linter.config import Config
+from linter.diagnostics import FileError
+
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".git", ".hg", ".svn", "__pycache__", "build", "dist", ".venv", "venv", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", ".aws-sam", ".eggs",
+    }
+)
+
+
+def _spec(lines) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _read_gitignore(directory: str) -> Optional[pathspec.PathSpec]:
+    path = os.path.join(directory, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return _spec(handle)
+    except OSError:
+        return None
+
+
+class _Ignores:
+    """The .gitignore files that apply below a directory, nearest last."""
+
+    def __init__(self, start: str):
+        self.specs: List[Tuple[str, pathspec.PathSpec]] = []
+        ancestors = []
+        directory = os.path.abspath(start)
+        while True:
+            ancestors.append(directory)
+            parent = os.path.dirname(directory)
+            if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
+                break
+            directory = parent
+        for directory in reversed(ancestors[1:]):
+            self.add(directory)
+
+    def add(self, directory: str) -> None:
+        spec = _read_gitignore(directory)
+        if spec is not None:
+            self.specs.append((directory, spec))
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        for base, spec in self.specs:
+            if path.startswith(base + os.sep):
+                relative = os.path.relpath(path, base).replace(os.sep, "/")
+                if spec.match_file(relative + "/" if is_dir else relative):
+                    return True
+        return False
+
+
+def display_path(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+class Discovery:
+    def __init__(self, config: Config, force_exclude: bool = False):
+        self.config = config
+        self.force_exclude = force_exclude
+        self.exclude = _spec(config.exclude) if config.exclude else None
+
+    def excluded(self, path: str) -> bool:
+        if self.exclude is None:
+            return False
+        absolute = os.path.abspath(path)
+        relative = os.path.relpath(absolute, self.config.root).replace(os.sep, "/")
+        return self.exclude.match_file(relative) or self.exclude.match_file(os.path.basename(absolute))
+
+    def files(self, paths: List[str]) -> Tuple[List[str], List[FileError]]:
+        found: List[str] = []
+        errors: List[FileError] = []
+        for path in paths:
+            if os.path.isdir(path):
+                found.extend(self._walk(path))
+            elif os.path.exists(path):
+                if not (self.force_exclude and self.excluded(path)):
+                    found.append(display_path(path))
+            else:
+                errors.append(FileError(path, "no such file or directory"))
+        return sorted(dict.fromkeys(found)), errors
+
+    def _walk(self, root: str) -> List[str]:
+        found = []
+        ignores = _Ignores(root)
+        for directory, subdirectories, files in os.walk(root):
+            absolute = os.path.abspath(directory)
+            ignores.add(absolute)
+            subdirectories[:] = sorted(
+                name
+                for name in subdirectories
+                if name not in SKIPPED_DIRECTORIES
+                and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))
+                and not ignores.ignored(os.path.join(absolute, name), is_dir=True)
+                and not self.excluded(os.path.join(directory, name))
+            )
+            for name in files:
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(directory, name)
+                if ignores.ignored(os.path.join(absolute, name), is_dir=False) or self.excluded(path):
+                    continue
+                found.append(display_path(path))
+        return found

@@ -1,0 +1,115 @@
+"""Lint one file's text: parse once, build the model, run the rules.
+
+Importing this module imports LibCST, so the CLI imports it only when a file
+must actually be parsed.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field, replace
+from typing import Dict, FrozenSet, List, Optional, Sequence
+
+import libcst as cst
+
+from linter.diagnostics import Diagnostic, FileError
+from linter.handlers import find_handlers
+from linter.invocation import Analysis
+from linter.model import build_functions, build_module_level
+from linter.suppression import ALL, file_suppression, is_suppressed
+from linter.transform import apply_edits
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    codes: FrozenSet[str]  # the rule codes enabled for this file
+    handlers: Optional[Dict[str, str]] = None  # explicit handlers: name -> how given
+    text_edits: bool = False  # fill Fix.text_edits (JSON/SARIF output)
+
+
+@dataclass
+class LintResult:
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[FileError] = field(default_factory=list)
+    module: Optional[cst.Module] = None
+
+
+def parse(path: str, text: str):
+    """The LibCST module, or a FileError.
+
+    CPython's own parser runs first: it is several times faster, rejects
+    nesting it could not run anyway with a clean error, and so keeps
+    pathological input away from LibCST's native parser, which can crash the
+    process on it.
+    """
+    try:
+        ast.parse(text, filename=path)
+    except SyntaxError as error:
+        return FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (RecursionError, MemoryError):
+        return FileError(path, "cannot parse: nested too deeply")
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        return FileError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+
+
+def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> LintResult:
+    file_codes = file_suppression(text)
+    if file_codes is ALL:
+        return LintResult()
+    parsed = parse(path, text)
+    if isinstance(parsed, FileError):
+        return LintResult(errors=[parsed])
+    result = LintResult(module=parsed)
+    try:
+        findings = _findings(path, parsed, options, rules, result)
+    except RecursionError:
+        result.errors.append(FileError(path, "cannot analyse: nested too deeply"))
+        return result
+    lines = text.splitlines()
+    for finding, position in findings:
+        line, column, end_line, end_column = position
+        if is_suppressed(lines, line, finding.code, file_codes):
+            continue
+        fix = finding.fix
+        if fix is not None and options.text_edits:
+            fix = replace(fix, text_edits=text_edits(parsed, fix.edits))
+        result.diagnostics.append(
+            Diagnostic(finding.code, finding.message, path, line, column, end_line, end_column, finding.handler, fix)
+        )
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _findings(path, module, options, rules, result):
+    model, builder = build_module_level(module)
+    handlers = find_handlers(model, options.handlers)
+    for name, how in (options.handlers or {}).items():
+        if name not in model.top_level_functions:
+            result.errors.append(FileError(path, f"handler '{name}' ({how}) is not a top-level function here"))
+    if not handlers:
+        return []
+    build_functions(builder)
+    analysis = Analysis(model, handlers)
+    findings = [f for rule in rules if rule.code in options.codes for f in rule.check(analysis)]
+    return [(finding, analysis.position(finding.node)) for finding in findings]
+
+
+def text_edits(module: cst.Module, edits) -> tuple:
+    """The fix as text replacements (1-based rows and columns, ruff's shape)."""
+    before = module.code.splitlines(keepends=True)
+    after = apply_edits(module, edits).code.splitlines(keepends=True)
+    changes = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        changes.append(
+            {
+                "content": "".join(after[b_start:b_end]),
+                "location": {"row": a_start + 1, "column": 1},
+                "end_location": {"row": a_end + 1, "column": 1},
+            }
+        )
+    return tuple(changes)

@@ -1,0 +1,96 @@
+"""Which top-level functions of a module are Lambda handlers, and why.
+
+Explicit handlers (``--handler``, ``handlers = [...]`` in the configuration)
+replace the heuristics for the file they name; every other file is judged by
+the heuristics, tried in the documented order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+from linter.model import ModuleModel
+from linter.syntax import dotted_name
+
+EVENT_NAMES = frozenset({"event", "evt", "e", "_event"})
+CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "lambda_context"})
+POWERTOOLS_DECORATORS = frozenset(
+    {"inject_lambda_context", "log_metrics", "capture_lambda_handler", "event_source"}
+)
+HANDLER_NAMES = frozenset({"lambda_handler", "handler"})
+DECORATOR_FACTORY = "lambda_handler_decorator"
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    reason: str
+    node: cst.FunctionDef
+
+
+def _decorator_names(node: cst.FunctionDef) -> List[str]:
+    names = []
+    for decorator in node.decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        name = dotted_name(expression)
+        if name:
+            names.append(name)
+    return names
+
+
+def _positional_params(node: cst.FunctionDef) -> List[cst.Param]:
+    return [*node.params.posonly_params, *node.params.params]
+
+
+def _annotation_name(param: cst.Param) -> Optional[str]:
+    if param.annotation is None:
+        return None
+    name = dotted_name(param.annotation.annotation)
+    if name is None and isinstance(param.annotation.annotation, cst.SimpleString):
+        name = param.annotation.annotation.evaluated_value
+    return name
+
+
+def heuristic_reason(node: cst.FunctionDef, factory_made: frozenset) -> Optional[str]:
+    """Why ``node`` looks like a handler, or None."""
+    params = _positional_params(node)
+    names = [p.name.value for p in params]
+    if len(names) >= 2 and names[0] in EVENT_NAMES and names[1] in CONTEXT_NAMES:
+        return f"parameters ({names[0]}, {names[1]})"
+    for param in params:
+        annotation = _annotation_name(param)
+        if annotation and annotation.split(".")[-1] == "LambdaContext":
+            return f"parameter '{param.name.value}' annotated LambdaContext"
+    for name in _decorator_names(node):
+        last = name.split(".")[-1]
+        if last in POWERTOOLS_DECORATORS:
+            return f"decorated with @{name}"
+        if name in factory_made:
+            return f"decorated with @{name} (made by {DECORATOR_FACTORY})"
+    if node.name.value in HANDLER_NAMES:
+        return f"named {node.name.value}"
+    return None
+
+
+def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[Handler]:
+    """Handlers of the module; ``explicit`` maps function names to the reason."""
+    functions = model.top_level_functions
+    if explicit is not None:
+        return [Handler(name, reason, functions[name]) for name, reason in explicit.items() if name in functions]
+    factory_made = frozenset(
+        name
+        for name, node in functions.items()
+        if any(n.split(".")[-1] == DECORATOR_FACTORY for n in _decorator_names(node))
+    )
+    found = []
+    for name, node in functions.items():
+        if name in factory_made:
+            continue
+        reason = heuristic_reason(node, factory_made)
+        if reason is not None:
+            found.append(Handler(name, reason, node))
+    return found

@@ -1,0 +1,413 @@
+"""The invocation path and what it does to module-level state.
+
+``Analysis`` is what rules query.  It answers: which functions a handler
+reaches (and through which module-level object a method is reached), which
+module-level state those functions mutate, and whether a handler resets that
+state on every invocation (unconditionally at its start, directly or in a
+function it always calls, or in a ``finally:`` that always runs).
+
+Every answer is computed lazily and memoised, so a rule that asks nothing
+costs nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from linter.handlers import Handler
+from linter.model import (
+    Binding,
+    FunctionInfo,
+    FunctionKey,
+    ModuleModel,
+    Mutation,
+    RefPath,
+    path_of,
+)
+from linter.kinds import MUTABLE_KINDS
+from linter.positions import Position, locate
+from linter.syntax import literal_source
+
+StateKey = Tuple[str, ...]
+Context = Tuple[FunctionKey, Optional[str]]  # function, module-level receiver
+ResetKinds = Dict[StateKey, Set[str]]
+_MAX_ALIAS_HOPS = 8
+
+
+@dataclass(frozen=True)
+class StateMutation:
+    """A mutation of module-level state somewhere on the invocation path."""
+
+    state: StateKey
+    mutation: Mutation
+    function: FunctionInfo
+    path: RefPath  # the reference after alias resolution
+    handlers: Tuple[str, ...]
+
+
+class Analysis:
+    def __init__(self, model: ModuleModel, handlers: List[Handler]):
+        self.model = model
+        self.handlers = handlers
+        self.states = self._collect_states()
+        self.reached_by: Dict[Context, List[str]] = {}
+        for handler in handlers:
+            self._walk(((handler.name,), None), handler.name)
+        self._mutated: Dict[Context, Set[StateKey]] = {}
+        self._resets_first: Dict[Context, ResetKinds] = {}
+        self._finally_resets: Dict[Context, ResetKinds] = {}
+        self._wrappers: Dict[FunctionKey, List[FunctionKey]] = {}
+        self._positions: Optional[Dict[int, Position]] = None
+
+    # -- state -------------------------------------------------------------
+    def _collect_states(self) -> Dict[StateKey, Binding]:
+        states: Dict[StateKey, Binding] = {}
+        for name, binding in self.model.bindings.items():
+            states[(name,)] = binding
+            if binding.kind == "instance":
+                for attr, attribute in self._instance_attributes(binding.class_name).items():
+                    states[(name, attr)] = Binding(
+                        (name, attr), attribute.kind, binding.node, attribute.value, binding.class_name
+                    )
+        for class_info in self.model.classes.values():
+            for attr, attribute in class_info.attributes.items():
+                if attribute.kind in MUTABLE_KINDS:
+                    states[(class_info.name, attr)] = attribute
+        return states
+
+    def _class_chain(self, class_name: Optional[str]) -> Iterator:
+        seen: Set[str] = set()
+        pending = [class_name]
+        while pending:
+            name = pending.pop(0)
+            info = self.model.classes.get(name or "")
+            if info is None or name in seen:
+                continue
+            seen.add(name)
+            yield info
+            pending.extend(info.bases)
+
+    def _instance_attributes(self, class_name: Optional[str]) -> Dict[str, Binding]:
+        found: Dict[str, Binding] = {}
+        for info in self._class_chain(class_name):
+            for attr, binding in info.instance_attributes.items():
+                found.setdefault(attr, binding)
+        return found
+
+    def _class_attribute(self, class_name: Optional[str], attr: str, via_instance: bool) -> Optional[StateKey]:
+        """The shared class attribute ``attr`` means, if it is mutable state."""
+        chain = list(self._class_chain(class_name))
+        if via_instance and any(attr in info.assigned_on_self for info in chain):
+            return None  # the instance has its own
+        for info in chain:
+            if (info.name, attr) in self.states:
+                return (info.name, attr)
+        return None
+
+    # -- scopes and name resolution -----------------------------------------
+    def _scope_of(self, info: FunctionInfo, name: str) -> Optional[FunctionInfo]:
+        """The function whose local ``name`` is, or None for a module-level name."""
+        current: Optional[FunctionInfo] = info
+        while current is not None:
+            if name in current.globals:
+                return None
+            if current.is_local(name) or name == current.receiver_name:
+                return current
+            current = self.model.function(current.parent) if current.parent else None
+        return None
+
+    def resolve_state(self, info: FunctionInfo, receiver: Optional[str], path: RefPath):
+        """(state key, resolved path) for a reference inside ``info``, or None."""
+        for _ in range(_MAX_ALIAS_HOPS):
+            scope = self._scope_of(info, path.root)
+            if scope is None:
+                return self._module_state(path)
+            if path.root == scope.receiver_name:
+                return self._receiver_state(scope, receiver, path)
+            alias = scope.aliases.get(path.root)
+            if alias is None or (alias.element and path.attrs):
+                return None
+            path = RefPath(
+                alias.root,
+                alias.attrs + path.attrs,
+                alias.element or path.element,
+                alias.const_keys and path.const_keys,
+            )
+            info = scope
+        return None
+
+    def _module_state(self, path: RefPath):
+        root, attrs = path.root, path.attrs
+        if root in self.model.classes:
+            if len(attrs) == 1:
+                key = self._class_attribute(root, attrs[0], via_instance=False)
+                return (key, path) if key else None
+            return None
+        binding = self.model.bindings.get(root)
+        if binding is None:
+            return None
+        if binding.kind == "instance":
+            if len(attrs) != 1:
+                return None
+            key = self._class_attribute(binding.class_name, attrs[0], via_instance=True)
+            if key is None and (root, attrs[0]) in self.states:
+                key = (root, attrs[0])
+            return (key, path) if key else None
+        return ((root,), path) if not attrs else None
+
+    def _receiver_state(self, scope: FunctionInfo, receiver: Optional[str], path: RefPath):
+        if len(path.attrs) != 1:
+            return None
+        attr = path.attrs[0]
+        key = self._class_attribute(scope.class_name, attr, via_instance=True)
+        if key is None and receiver is not None and (receiver, attr) in self.states:
+            key = (receiver, attr)
+        return (key, path) if key else None
+
+    def resolve_callee(self, info: FunctionInfo, receiver: Optional[str], path: RefPath) -> List[Context]:
+        for _ in range(_MAX_ALIAS_HOPS):
+            if path.element:
+                return []
+            scope = self._scope_of(info, path.root)
+            if scope is None:
+                return self._module_callee(path)
+            root, attrs = path.root, path.attrs
+            if root == scope.receiver_name:
+                key = self.model.method(scope.class_name, attrs[0]) if len(attrs) == 1 else None
+                return [(key, receiver)] if key else []
+            if not attrs and root in scope.nested:
+                return [(scope.nested[root], receiver)]
+            if len(attrs) == 1 and root in scope.local_instances:
+                key = self.model.method(scope.local_instances[root], attrs[0])
+                return [(key, None)] if key else []
+            alias = scope.aliases.get(root)
+            if alias is None:
+                return []
+            path = RefPath(alias.root, alias.attrs + attrs, alias.element)
+            info = scope
+        return []
+
+    def _module_callee(self, path: RefPath) -> List[Context]:
+        root, attrs = path.root, path.attrs
+        if not attrs:
+            if root in self.model.top_level_functions:
+                return [((root,), None)]
+            if root in self.model.classes:
+                init = self.model.method(root, "__init__")
+                return [(init, None)] if init else []
+            binding = self.model.bindings.get(root)
+            if binding is not None and binding.kind == "instance":
+                call = self.model.method(binding.class_name, "__call__")
+                return [(call, root)] if call else []
+            return []
+        if len(attrs) == 1:
+            if root in self.model.classes:
+                key = self.model.method(root, attrs[0])
+                return [(key, None)] if key else []
+            binding = self.model.bindings.get(root)
+            if binding is not None and binding.kind == "instance":
+                key = self.model.method(binding.class_name, attrs[0])
+                return [(key, root)] if key else []
+        return []
+
+    # -- reachability ------------------------------------------------------
+    def _walk(self, start: Context, handler: str) -> None:
+        pending = [start]
+        while pending:
+            context = pending.pop()
+            reached = self.reached_by.setdefault(context, [])
+            if handler in reached:
+                continue
+            reached.append(handler)
+            pending.extend(self.callees(context))
+
+    def callees(self, context: Context, unconditional_calls_in=None) -> List[Context]:
+        """Functions ``context`` may run; with ``unconditional_calls_in`` (a list
+        of steps), only the ones those steps always call."""
+        key, receiver = context
+        info = self.model.function(key)
+        if info is None:
+            return []
+        found: List[Context] = []
+        steps = info.all_steps() if unconditional_calls_in is None else unconditional_calls_in
+        for step in steps:
+            for call in step.calls:
+                if unconditional_calls_in is not None and not (call.called and call.unconditional):
+                    continue
+                found.extend(self.resolve_callee(info, receiver, call.path))
+        if unconditional_calls_in is None:
+            for wrapper in self._decorator_wrappers(info):
+                found.append((wrapper, receiver))
+        return found
+
+    def _decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
+        """Inner functions of this module's decorators that run on every call."""
+        wrappers: List[FunctionKey] = []
+        for decorator in info.node.decorators:
+            expression = decorator.decorator
+            if isinstance(expression, cst.Call):
+                expression = expression.func
+            path = path_of(expression)
+            if path is None or path.attrs or path.root not in self.model.top_level_functions:
+                continue
+            wrappers.extend(self._wrappers_of((path.root,)))
+        return wrappers
+
+    def _wrappers_of(self, decorator: FunctionKey) -> List[FunctionKey]:
+        if decorator not in self._wrappers:
+            found = []
+            for key, info in self.model.functions.items():
+                if len(key) <= len(decorator) or key[: len(decorator)] != decorator:
+                    continue
+                enclosing_params: Set[str] = set()
+                for depth in range(len(decorator), len(key)):
+                    enclosing = self.model.function(key[:depth])
+                    if enclosing is not None:
+                        enclosing_params.update(enclosing.params)
+                if info.called_names & enclosing_params:
+                    found.append(key)
+            self._wrappers[decorator] = found
+        return self._wrappers[decorator]
+
+    @cached_property
+    def reached_functions(self) -> List[Tuple[FunctionInfo, Optional[str], Tuple[str, ...]]]:
+        found = []
+        for (key, receiver), handlers in self.reached_by.items():
+            info = self.model.function(key)
+            if info is not None:
+                found.append((info, receiver, tuple(handlers)))
+        return found
+
+    # -- mutations and resets ----------------------------------------------
+    @cached_property
+    def state_mutations(self) -> List[StateMutation]:
+        found = []
+        for info, receiver, handlers in self.reached_functions:
+            for step in info.all_steps():
+                for mutation in step.mutations:
+                    resolved = self.resolve_state(info, receiver, mutation.path)
+                    if resolved is not None:
+                        state, path = resolved
+                        found.append(StateMutation(state, mutation, info, path, handlers))
+        return found
+
+    def looked_up(self, state: StateKey) -> bool:
+        """Whether the invocation path reads ``state`` back by key, membership
+        or size (a cache or a batch rather than a per-request scratch list)."""
+        for info, receiver, _ in self.reached_functions:
+            for path in info.lookups:
+                resolved = self.resolve_state(info, receiver, path)
+                if resolved is not None and resolved[0] == state:
+                    return True
+        return False
+
+    def _direct_states(self, context: Context, steps, attribute: str, unconditional_only=False):
+        key, receiver = context
+        info = self.model.function(key)
+        for step in steps:
+            for item in getattr(step, attribute):
+                if unconditional_only and not item.unconditional:
+                    continue
+                resolved = self.resolve_state(info, receiver, item.path)
+                if resolved is not None and not resolved[1].element:
+                    yield resolved[0], item
+
+    def mutated(self, context: Context) -> Set[StateKey]:
+        if context in self._mutated:
+            return self._mutated[context]
+        self._mutated[context] = result = set()
+        info = self.model.function(context[0])
+        if info is not None:
+            result.update(self._step_mutated(context, info.all_steps()))
+        return result
+
+    def _step_mutated(self, context: Context, steps) -> Set[StateKey]:
+        key, receiver = context
+        info = self.model.function(key)
+        found = {
+            state
+            for step in steps
+            for call in step.calls
+            for callee in self.resolve_callee(info, receiver, call.path)
+            for state in self.mutated(callee)
+        }
+        found.update(state for state, _ in self._direct_states(context, steps, "mutations"))
+        return found
+
+    def _step_resets(self, context: Context, step, include_finally: bool) -> ResetKinds:
+        kinds: ResetKinds = {}
+        for state, reset in self._direct_states(context, [step], "resets", unconditional_only=True):
+            kinds.setdefault(state, set()).add(reset.kind)
+        for callee in self.callees(context, unconditional_calls_in=[step]):
+            _merge(kinds, self.resets_first(callee))
+            if include_finally:
+                _merge(kinds, self.finally_resets(callee))
+        return kinds
+
+    def resets_first(self, context: Context) -> ResetKinds:
+        """State ``context`` resets unconditionally before it mutates it."""
+        if context in self._resets_first:
+            return self._resets_first[context]
+        self._resets_first[context] = result = {}
+        info = self.model.function(context[0])
+        if info is None:
+            return result
+        mutated_so_far: Set[StateKey] = set()
+        for step in info.steps:
+            for state, kinds in self._step_resets(context, step, include_finally=False).items():
+                if state not in mutated_so_far:
+                    result.setdefault(state, set()).update(kinds)
+            mutated_so_far |= self._step_mutated(context, [step])
+        return result
+
+    def finally_resets(self, context: Context) -> ResetKinds:
+        """State a top-level ``finally:`` of ``context`` always resets."""
+        if context in self._finally_resets:
+            return self._finally_resets[context]
+        self._finally_resets[context] = result = {}
+        info = self.model.function(context[0])
+        if info is not None:
+            for step in info.finally_steps:
+                _merge(result, self._step_resets(context, step, include_finally=True))
+        return result
+
+    def reset_kinds(self, handler: str, state: StateKey) -> Set[str]:
+        """How ``handler`` resets ``state`` on every invocation (empty: it doesn't)."""
+        context = ((handler,), None)
+        return self.resets_first(context).get(state, set()) | self.finally_resets(context).get(state, set())
+
+    # -- positions ---------------------------------------------------------
+    def position(self, node: cst.CSTNode) -> Position:
+        if self._positions is None:
+            self._positions = locate(self.model.module, self._reportable_nodes())
+        return self._positions[id(node)]
+
+    def _reportable_nodes(self) -> Iterator[cst.CSTNode]:
+        for binding in self.states.values():
+            yield binding.node
+        for info in self.model.functions.values():
+            yield info.node.name
+            for _, default in info.defaults:
+                yield default
+            for step in info.all_steps():
+                for mutation in step.mutations:
+                    yield mutation.node
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.position(node)[0]
+
+    # -- source ------------------------------------------------------------
+    def source(self, node: cst.CSTNode) -> str:
+        return self.model.module.code_for_node(node)
+
+    def literal_source(self, node: Optional[cst.CSTNode]) -> Optional[str]:
+        """Source of a literal or empty container (a safe value to reset to)."""
+        return None if node is None else literal_source(self.model.module, node)
+
+
+def _merge(into: ResetKinds, other: ResetKinds) -> None:
+    for state, kinds in other.items():
+        into.setdefault(state, set()).update(kinds)

@@ -1,0 +1,74 @@
+"""Paths, configuration and command-line selections, resolved once per run
+into the files to check and the options each file is checked with."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import pathspec
+
+from linter.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
+from linter.diagnostics import FileError
+from linter.discovery import Discovery
+
+
+@dataclass
+class Selection:
+    """What the command line adds to the configuration."""
+
+    select: Optional[List[str]] = None  # replaces the configured ``select``
+    ignore: List[str] = field(default_factory=list)  # extends the configured ``ignore``
+    handlers: List[str] = field(default_factory=list)
+    config: Optional[str] = None
+    force_exclude: bool = False
+
+
+@dataclass
+class Project:
+    config: Config
+    files: List[str]
+    errors: List[FileError]
+    codes: frozenset
+    handler_specs: List[HandlerSpec]
+    per_file_ignores: List[tuple]
+
+    def codes_for(self, path: str) -> frozenset:
+        relative = os.path.relpath(os.path.abspath(path), self.config.root).replace(os.sep, "/")
+        codes = self.codes
+        for spec, ignored in self.per_file_ignores:
+            if spec.match_file(relative) or spec.match_file(os.path.basename(path)):
+                codes = frozenset(c for c in codes if not any(c.startswith(i) for i in ignored))
+        return codes
+
+    def handlers_for(self, path: str) -> Optional[Dict[str, str]]:
+        explicit = {spec.function: spec.origin for spec in self.handler_specs if spec.matches(path)}
+        return explicit or None
+
+
+def _common_start(paths: Sequence[str]) -> str:
+    absolute = [os.path.abspath(p) for p in paths]
+    try:
+        return os.path.commonpath(absolute)
+    except ValueError:
+        return os.getcwd()
+
+
+def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequence[str]) -> Project:
+    """Raises ConfigError for bad configuration or command-line values."""
+    config = load_config(_common_start(paths), selection.config, known_codes)
+    select = validate_codes(selection.select, known_codes, "--select") if selection.select else config.select
+    ignore = config.ignore + validate_codes(selection.ignore, known_codes, "--ignore")
+    codes = frozenset(
+        code
+        for code in known_codes
+        if any(code.startswith(s) for s in select) and not any(code.startswith(i) for i in ignore)
+    )
+    specs = [parse_handler_spec(text, os.getcwd(), f"--handler {text}") for text in selection.handlers]
+    specs += config.handlers
+    per_file = [
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), ignored)
+        for pattern, ignored in config.per_file_ignores.items()
+    ]
+    files, errors = Discovery(config, selection.force_exclude).files(list(paths))
+    return Project(config, files, errors, codes, specs, per_file)

@@ -1,0 +1,54 @@
+"""What a rule is: its documentation, and a query over the Analysis.
+
+Rules live in the ``rules`` package, one module each, and import nothing from
+LibCST at module level, so that ``warmstate rule`` and the CLI start quickly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+from linter.diagnostics import Fix
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    node: Any  # the LibCST node the finding is reported at
+    message: str
+    handler: Optional[str] = None
+    fix: Optional[Fix] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str  # what it finds, one line (the README's rule table)
+    why: str
+    bad: str
+    good: str
+    fix: str  # what the fix does, one line
+    safety: str  # "safe", "unsafe", "safe, or unsafe when …", or "none"
+    check: Callable[[Any], Iterable[Finding]]
+
+    def documentation(self) -> str:
+        return (
+            f"{self.code} ({self.name})\n\n{self.summary}\n\n"
+            f"Why this is bad\n{self.why}\n\n"
+            f"Example\n{_indent(self.bad)}\n"
+            f"Use instead\n{_indent(self.good)}\n"
+            f"Fix: {self.fix}\nFix safety: {self.safety}\n"
+        )
+
+
+def _indent(code: str) -> str:
+    return "".join("    " + line + "\n" if line.strip() else "\n" for line in code.strip("\n").splitlines())
+
+
+def handler_phrase(handlers: Sequence[str]) -> str:
+    """``handler main()`` / ``handlers a() and b()`` for messages."""
+    named = [f"{name}()" for name in handlers]
+    if len(named) == 1:
+        return f"handler {named[0]}"
+    return "handlers " + ", ".join(named[:-1]) + " and " + named[-1]

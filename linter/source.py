@@ -1,0 +1,71 @@
+"""Reading and writing source files exactly as they are on disk.
+
+LibCST keeps comments, quotes, tabs and line endings; this module keeps what
+it does not see: the encoding declared by the file, a UTF-8 byte-order mark
+and the file's permission bits.  Writes are atomic (temporary file in the
+same directory, then rename), so a fix never leaves a half-written file.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+
+
+class SourceError(Exception):
+    """A file that cannot be read or decoded; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    text: str  # without the byte-order mark
+    encoding: str
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+
+def read_source(path: str) -> SourceFile:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise SourceError(f"cannot read: {error.strerror or error}") from None
+    return decode_source(path, data)
+
+
+def decode_source(path: str, data: bytes) -> SourceFile:
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if bom:
+            data = data[len(codecs.BOM_UTF8):]
+            encoding = "utf-8"
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        raise SourceError(f"cannot decode: {error}") from None
+    return SourceFile(path, text, encoding, bom)
+
+
+def write_atomically(source: SourceFile, text: str) -> None:
+    """Replace the file's contents, keeping its encoding, BOM and mode."""
+    data = source.encode(text)
+    directory = os.path.dirname(os.path.abspath(source.path))
+    mode = stat.S_IMODE(os.stat(source.path).st_mode)
+    handle, temporary = tempfile.mkstemp(prefix=".warmstate-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as output:
+            output.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, source.path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

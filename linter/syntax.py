@@ -1,0 +1,178 @@
+"""Small, fast helpers over LibCST nodes.
+
+The model builder walks each tree exactly once.  LibCST's own visitor
+machinery (and ``node.children``) is generic and slow, so this module keeps a
+per-type list of the fields that can hold syntax (not whitespace or
+punctuation) and iterates those directly.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, Iterator, List, Optional, Tuple, Type
+
+import libcst as cst
+
+# Fields that only ever hold whitespace, brackets or punctuation.
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma",
+        "semicolon", "leading_lines", "lines_after_decorators", "header",
+        "footer", "colon", "equal", "star", "dot", "operator", "whitespace",
+        "trailing_whitespace", "empty_lines", "newline", "asynchronous",
+    }
+)
+_FIELD_CACHE: Dict[Type[cst.CSTNode], Tuple[str, ...]] = {}
+
+
+def _syntax_fields(node_type: Type[cst.CSTNode]) -> Tuple[str, ...]:
+    names = _FIELD_CACHE.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELD_CACHE[node_type] = names
+    return names
+
+
+def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Yield the syntactic children of ``node`` in source order."""
+    for name in _syntax_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def dotted_name(node: cst.CSTNode) -> Optional[str]:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+_CONSTANT_TYPES = (
+    cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float,
+    cst.Imaginary,
+)
+
+
+def is_constant(node: cst.CSTNode) -> bool:
+    """A literal whose value cannot depend on the request."""
+    if isinstance(node, _CONSTANT_TYPES):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    if isinstance(node, cst.UnaryOperation):
+        return is_constant(node.expression)
+    if isinstance(node, cst.Tuple):
+        return all(is_constant(e.value) for e in node.elements)
+    return False
+
+
+def is_upper_constant_name(node: cst.CSTNode) -> bool:
+    """``MAX_SIZE``-style names count as constant keys (module configuration)."""
+    return isinstance(node, cst.Name) and node.value.isupper()
+
+
+def subscript_keys(node: cst.Subscript) -> List[cst.CSTNode]:
+    keys: List[cst.CSTNode] = []
+    for element in node.slice:
+        if isinstance(element.slice, cst.Index):
+            keys.append(element.slice.value)
+        else:
+            keys.append(element.slice)
+    return keys
+
+
+def is_full_slice(node: cst.Subscript) -> bool:
+    if len(node.slice) != 1:
+        return False
+    part = node.slice[0].slice
+    return (
+        isinstance(part, cst.Slice)
+        and part.lower is None
+        and part.upper is None
+        and part.step is None
+    )
+
+
+def is_empty_literal(node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.List, cst.Set, cst.Tuple)):
+        return not node.elements
+    if isinstance(node, cst.Dict):
+        return not node.elements
+    return False
+
+
+def literal_source(module: cst.Module, node: cst.CSTNode) -> Optional[str]:
+    """Source of ``node`` if it is a literal or an empty container call."""
+    if is_constant(node) or is_empty_literal(node):
+        return module.code_for_node(node)
+    if isinstance(node, (cst.List, cst.Set, cst.Dict, cst.Tuple)):
+        values = [
+            e.value if not isinstance(e, cst.DictElement) else e.key
+            for e in node.elements
+        ]
+        values += [e.value for e in node.elements if isinstance(e, cst.DictElement)]
+        if all(is_constant(v) for v in values):
+            return module.code_for_node(node)
+        return None
+    if (
+        isinstance(node, cst.Call)
+        and not node.args
+        and dotted_name(node.func) in ("list", "dict", "set", "tuple", "frozenset", "str", "int", "float")
+    ):
+        return module.code_for_node(node)
+    return None
+
+
+def references_name(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name`` is read anywhere inside ``node``."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value == name:
+            return True
+        if isinstance(current, cst.Attribute):
+            stack.append(current.value)  # the attribute name is not a read
+            continue
+        stack.extend(child_nodes(current))
+    return False
+
+
+def contains_node(node: cst.CSTNode, wanted: cst.CSTNode) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is wanted:
+            return True
+        stack.extend(child_nodes(current))
+    return False
+
+
+def function_body(node: cst.FunctionDef) -> List[cst.BaseStatement]:
+    body = node.body
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    return [cst.SimpleStatementLine(body=list(body.body))]
+
+
+def docstring_count(statements) -> int:
+    """1 if the first statement is a docstring, else 0."""
+    if statements and isinstance(statements[0], cst.SimpleStatementLine):
+        first = statements[0].body
+        if len(first) == 1 and isinstance(first[0], cst.Expr) and isinstance(
+            first[0].value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            return 1
+    return 0

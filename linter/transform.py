@@ -1,0 +1,90 @@
+"""Apply :mod:`linter.edits` to a LibCST module.
+
+Only the functions an edit names are rebuilt; every other node is reused, so
+the generated code is byte-identical outside the edited functions.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import libcst as cst
+
+from linter.edits import PrependStatements, ReplaceDefault
+from linter.syntax import docstring_count
+
+FunctionKey = Tuple[str, ...]
+
+
+def _find_function(body, path: FunctionKey) -> Optional[cst.FunctionDef]:
+    """The last definition of ``path`` (the one Python keeps) in ``body``."""
+    head, rest = path[0], path[1:]
+    found = None
+    for statement in body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == head:
+            found = statement
+    if found is None:
+        return None
+    if not rest:
+        return found if isinstance(found, cst.FunctionDef) else None
+    return _find_function(found.body.body, rest)
+
+
+def _statements(code: str, module: cst.Module) -> cst.BaseStatement:
+    config = module.config_for_parsing
+    code = code.replace("\n    ", "\n" + module.default_indent)
+    return cst.parse_statement(code + module.default_newline, config=config)
+
+
+def _prepend(function: cst.FunctionDef, sources: List[str], module: cst.Module) -> cst.FunctionDef:
+    ordered = sorted(dict.fromkeys(sources), key=lambda s: not s.startswith("global "))
+    new = [_statements(source, module) for source in ordered]
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock):
+        body = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=list(body.body))])
+    existing = list(body.body)
+    position = docstring_count(existing)
+    while position < len(existing) and _is_global(existing[position]):
+        position += 1
+    return function.with_changes(body=body.with_changes(body=existing[:position] + new + existing[position:]))
+
+
+def _is_global(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, cst.Global) for small in statement.body
+    )
+
+
+def _replace_default(function: cst.FunctionDef, parameter: str, expression: str) -> cst.FunctionDef:
+    value = cst.parse_expression(expression)
+
+    def replace(params):
+        return [p.with_changes(default=value) if p.name.value == parameter else p for p in params]
+
+    params = function.params
+    return function.with_changes(
+        params=params.with_changes(
+            posonly_params=replace(params.posonly_params),
+            params=replace(params.params),
+            kwonly_params=replace(params.kwonly_params),
+        )
+    )
+
+
+def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
+    """A new module with ``edits`` applied (edits naming missing functions are skipped)."""
+    by_function: Dict[FunctionKey, List[object]] = {}
+    for edit in edits:
+        by_function.setdefault(edit.function, []).append(edit)
+    for key, function_edits in by_function.items():
+        original = _find_function(module.body, key)
+        if original is None:
+            continue
+        updated = original
+        for edit in function_edits:
+            if isinstance(edit, ReplaceDefault):
+                updated = _replace_default(updated, edit.parameter, edit.expression)
+        prepend = [s for e in function_edits if isinstance(e, PrependStatements) for s in e.statements]
+        if prepend:
+            updated = _prepend(updated, prepend, module)
+        module = module.deep_replace(original, updated)
+    return module

@@ -1,0 +1,82 @@
+"""LAM105: a module-level name accumulated under ``global`` and never reset."""
+from __future__ import annotations
+
+from linter.diagnostics import Fix
+from linter.edits import PrependStatements
+from linter.kinds import CONTAINER_KINDS
+from linter.leaks import find_leaks, leak_message, owner, shadowed
+from linter.rule import Finding, Rule, handler_phrase
+
+CODE = "LAM105"
+
+
+def counts(binding, item) -> bool:
+    """``X = X + ...`` always; ``X += ...`` unless X is a container (LAM101's)."""
+    mutation = item.mutation
+    return mutation.rebind and not (mutation.augmented and binding.kind in CONTAINER_KINDS)
+
+
+def _fix(analysis, leak):
+    name = leak.state.display
+    initial = analysis.literal_source(leak.state.value)
+    if initial is None or shadowed(analysis, leak):
+        return None
+    edits = []
+    for handler in leak.handlers:
+        declared = name in analysis.model.function((handler,)).globals
+        statements = (f"{name} = {initial}",) if declared else (f"global {name}", f"{name} = {initial}")
+        edits.append(PrependStatements((handler,), statements))
+    applicability = "unsafe" if analysis.looked_up(leak.state.key) else "safe"
+    message = f"Reset `{name} = {initial}` at the start of {handler_phrase(leak.handlers)}"
+    return Fix(applicability, message, tuple(edits))
+
+
+def check(analysis):
+    leaks = find_leaks(
+        analysis,
+        wants_state=lambda key, b: owner(analysis, key) == "module" and b.kind not in ("instance",),
+        counts=counts,
+        is_complete_reset=lambda kinds: "clear" in kinds,
+    )
+    for leak in leaks:
+        message = leak_message(
+            analysis, leak, f"module-level name '{leak.state.display}'", "never reset between invocations"
+        )
+        yield Finding(CODE, leak.state.node, message, leak.handlers[0], _fix(analysis, leak))
+
+
+RULE = Rule(
+    code=CODE,
+    name="global-accumulator",
+    summary="module-level name rebound under `global` by accumulation (`total += x`) and never reset",
+    why=(
+        "`global total; total += amount` keeps adding to the value the previous invocation left behind:\n"
+        "the second caller is told the sum of both requests. Lazy initialisation\n"
+        "(`if _conn is None: _conn = connect()`) and flags set to a constant are not accumulation and are\n"
+        "not flagged."
+    ),
+    bad='''
+total = 0
+
+def lambda_handler(event, context):
+    global total
+    for item in event["items"]:
+        total += item["amount"]
+    return {"total": total}
+''',
+    good='''
+total = 0
+
+def lambda_handler(event, context):
+    global total
+    total = 0
+    for item in event["items"]:
+        total += item["amount"]
+    return {"total": total}
+''',
+    fix="insert `global NAME` (unless declared) and `NAME = <initial value>` at the start of each handler; "
+    "no fix when the initial value is not a literal or an empty container",
+    safety="safe; unsafe when the invocation path compares the value (a counter or threshold a later "
+    "invocation may rely on)",
+    check=check,
+)

@@ -1,0 +1,69 @@
+"""LAM101: a module-level container that grows across warm invocations."""
+from __future__ import annotations
+
+from linter.leaks import find_leaks, leak_message, owner, reset_fix
+from linter.kinds import CONTAINER_KINDS, MAPPING_KINDS
+from linter.rule import Finding, Rule
+
+CODE = "LAM101"
+
+
+def counts(binding, item) -> bool:
+    """In-place growth; a mapping written only under constant keys cannot grow."""
+    mutation = item.mutation
+    if mutation.rebind and not mutation.augmented:
+        return False  # ``X = X + [...]`` is LAM105's
+    if binding.kind in MAPPING_KINDS:
+        return mutation.grows_mapping or not item.path.const_keys
+    return True
+
+
+def check(analysis):
+    leaks = find_leaks(
+        analysis,
+        wants_state=lambda key, b: b.kind in CONTAINER_KINDS and owner(analysis, key) != "class",
+        counts=counts,
+        is_complete_reset=lambda kinds: "clear" in kinds,
+    )
+    for leak in leaks:
+        name = leak.state.display
+        message = leak_message(
+            analysis, leak, f"module-level {leak.state.kind} '{name}'", "never reset between invocations"
+        )
+        fix = reset_fix(analysis, leak, (f"{name}.clear()",))
+        yield Finding(CODE, leak.state.node, message, leak.handlers[0], fix)
+
+
+RULE = Rule(
+    code=CODE,
+    name="unbounded-container",
+    summary="module-level list/dict/set/deque/… mutated on the invocation path and never reset",
+    why=(
+        "Lambda runs module-level code once per execution environment and then calls the handler\n"
+        "again and again in the same process. A module-level container that the handler fills keeps\n"
+        "everything earlier invocations put in it: memory grows until the environment is recycled, and\n"
+        "one caller's data ends up in the next caller's response. `sam local` starts a fresh process for\n"
+        "every call, so local tests never show it."
+    ),
+    bad='''
+VALIDATED = []
+
+def lambda_handler(event, context):
+    VALIDATED.append(event["id"])
+    return {"validated": VALIDATED}
+''',
+    good='''
+VALIDATED = []
+
+def lambda_handler(event, context):
+    VALIDATED.clear()
+    VALIDATED.append(event["id"])
+    return {"validated": VALIDATED}
+''',
+    fix="insert `NAME.clear()` as the first statement of each handler that reaches the mutation",
+    safety=(
+        "safe; unsafe when the invocation path reads the container back by key, membership or size "
+        "(a cache or a batch that a later invocation may rely on)"
+    ),
+    check=check,
+)
