@@ -67,6 +67,9 @@ def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> Li
     except RecursionError:
         result.errors.append(FileError(path, "cannot analyse: nested too deeply"))
         return result
+    except Exception as error:  # a bug in a rule must not cost the other files
+        result.errors.append(FileError(path, f"internal error, please report: {type(error).__name__}: {error}"))
+        return result
     lines = text.splitlines()
     for finding, position in findings:
         line, column, end_line, end_column = position

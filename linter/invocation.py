@@ -53,14 +53,14 @@ class Analysis:
         self.model = model
         self.handlers = handlers
         self.states = self._collect_states()
-        self.reached_by: Dict[Context, List[str]] = {}
-        for handler in handlers:
-            self._walk(((handler.name,), None), handler.name)
         self._mutated: Dict[Context, Set[StateKey]] = {}
         self._resets_first: Dict[Context, ResetKinds] = {}
         self._finally_resets: Dict[Context, ResetKinds] = {}
         self._wrappers: Dict[FunctionKey, List[FunctionKey]] = {}
         self._positions: Optional[Dict[int, Position]] = None
+        self.reached_by: Dict[Context, List[str]] = {}
+        for handler in handlers:
+            self._walk(((handler.name,), None), handler.name)
 
     # -- state -------------------------------------------------------------
     def _collect_states(self) -> Dict[StateKey, Binding]:

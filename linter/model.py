@@ -444,7 +444,7 @@ class _FunctionScanner:
     def _bind_name(self, name: str, value, statement) -> None:
         if name in self.info.globals:
             if value is not None and references_name(value, name):
-                self._mutate(RefPath(name), "reassigned from itself", statement, rebind=True)
+                self._mutate(RefPath(name), "reassigned from its own value", statement, rebind=True)
             else:
                 self._reset(RefPath(name), "clear")
             return

@@ -1,0 +1,38 @@
+"""Shared helpers: where the fixtures are, and how to run the real programs."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+RULE_FIXTURES = FIXTURES / "rules"
+SAMPLE_APP = FIXTURES / "sample_app"
+
+
+def installed_command(name: str) -> str:
+    """The console script installed next to this interpreter (not a fallback)."""
+    found = shutil.which(name, path=os.path.dirname(sys.executable)) or shutil.which(name)
+    if found is None:
+        raise AssertionError(f"'{name}' is not installed: run `pip install -e .[test]` first")
+    return found
+
+
+@pytest.fixture
+def run_warmstate():
+    command = installed_command("warmstate")
+
+    def run(*args, cwd=None, check_no_traceback=True):
+        completed = subprocess.run(
+            [command, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+        )
+        if check_no_traceback:
+            assert "Traceback" not in completed.stderr, completed.stderr
+        return completed
+
+    return run

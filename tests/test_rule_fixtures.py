@@ -1,0 +1,92 @@
+"""Every rule fixture: findings match the `# expect:` markers, and fixing gives
+the `.fixed.py` beside it, which compiles, is stable and no longer fires."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import RULE_FIXTURES
+from linter.engine import FileOptions, lint_text
+from linter.fixer import fix_text
+from rules import ALL_RULES
+
+ALL_CODES = frozenset(rule.code for rule in ALL_RULES)
+OPTIONS = FileOptions(ALL_CODES)
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>LAM\d+(?:\s*,\s*LAM\d+)*)")
+CASES = sorted(p for p in RULE_FIXTURES.rglob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def case_id(path):
+    return str(path.relative_to(RULE_FIXTURES))
+
+
+def expected_findings(text):
+    found = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            found |= {(number, code.strip()) for code in match.group("codes").split(",")}
+    return found
+
+
+def wants_unsafe(text):
+    return "# warmstate-test: unsafe-fixes" in text
+
+
+def identity(diagnostic):
+    return diagnostic.code, re.sub(r"\(line \d+\)", "", diagnostic.message)
+
+
+def lint(path, text):
+    result = lint_text(str(path), text, OPTIONS, ALL_RULES)
+    assert result.errors == []
+    return result.diagnostics
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_findings_match_markers(case):
+    text = case.read_text()
+    assert {(d.line, d.code) for d in lint(case, text)} == expected_findings(text)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_fix_gives_expected_output(case):
+    text = case.read_text()
+    unsafe = wants_unsafe(text)
+    diagnostics = lint(case, text)
+    fixable = [d for d in diagnostics if d.fix and (d.fix.applicability == "safe" or unsafe)]
+    expected_path = case.with_name(case.stem + ".fixed.py")
+    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, unsafe)
+    assert outcome.errors == []
+    if not fixable:
+        assert not expected_path.exists(), "a fixed file for a case with nothing to fix"
+        assert outcome.fixed == text
+        return
+    assert expected_path.exists(), f"missing expected fix output {expected_path.name}"
+    assert outcome.fixed == expected_path.read_text()
+
+    compile(outcome.fixed, str(expected_path), "exec")
+    again = fix_text(str(expected_path), outcome.fixed, OPTIONS, ALL_RULES, unsafe)
+    assert again.fixed == outcome.fixed, "a second fix changed the file"
+    remaining = {identity(d) for d in lint(expected_path, outcome.fixed)}
+    assert remaining.isdisjoint(identity(d) for d in fixable), "a fixed finding still fires"
+    assert remaining <= {identity(d) for d in diagnostics}, "the fix created a new finding"
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_every_rule_has_flagged_and_clean_fixtures(rule):
+    directory = RULE_FIXTURES / rule.code
+    cases = [p for p in directory.glob("*.py") if not p.name.endswith(".fixed.py")]
+    assert any(rule.code in {c for _, c in expected_findings(p.read_text())} for p in cases)
+    assert any(p.name.startswith("not_flagged") for p in cases)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_documentation_examples(rule):
+    """The bad example is flagged, the good one is not, and fixing bad gives good."""
+    bad = rule.bad.lstrip("\n")
+    good = rule.good.lstrip("\n")
+    assert rule.code in {d.code for d in lint("bad.py", bad)}
+    assert rule.code not in {d.code for d in lint("good.py", good)}
+    assert fix_text("bad.py", bad, OPTIONS, ALL_RULES, unsafe=True).fixed == good
