@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence, Set
 
-# flake8's own pattern: "# noqa", "# noqa: A1,B2", "# NOQA:A1 B2".
-_INLINE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?", re.IGNORECASE)
+# flake8's own pattern (flake8.defaults.NOQA_INLINE_REGEXP), so both tools agree.
+_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _FILE = re.compile(
     r"^[ \t]*#[ \t]*warmstate:[ \t]*noqa(?::[ \t]*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,

@@ -1,0 +1,409 @@
+"""End-to-end: the installed `warmstate` command, as a user runs it."""
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+import textwrap
+
+from conftest import SAMPLE_APP, installed_command
+
+LEAK = textwrap.dedent(
+    """\
+    RESULTS = []
+
+
+    def lambda_handler(event, context):
+        RESULTS.append(event["id"])
+        return RESULTS
+    """
+)
+CLEAN = textwrap.dedent(
+    """\
+    import os
+
+    TABLE = os.environ.get("TABLE", "t")
+
+
+    def lambda_handler(event, context):
+        return {"table": TABLE, "id": event["id"]}
+    """
+)
+
+
+def write(directory, name, text):
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def finding_lines(stdout):
+    return [line for line in stdout.splitlines() if ": LAM" in line]
+
+
+# -- check ---------------------------------------------------------------------
+
+
+def test_sample_app_findings(run_warmstate):
+    completed = run_warmstate("check", SAMPLE_APP)
+    assert completed.returncode == 1
+    found = {(line.split(":")[0].rsplit("sample_app/", 1)[1], line.split(": ")[1].split()[0])
+             for line in finding_lines(completed.stdout)}
+    assert found == {
+        ("billing/handler.py", "LAM105"),
+        ("billing/handler.py", "LAM101"),
+        ("orders/app.py", "LAM101"),
+        ("reports/handler.py", "LAM102"),
+        ("reports/handler.py", "LAM103"),
+        ("users/handler.py", "LAM104"),
+    }
+    assert len(finding_lines(completed.stdout)) == 7
+    assert "scripts/seed.py" not in completed.stdout  # excluded by the sample's configuration
+    assert completed.stdout.splitlines()[-1].startswith("Found 7 findings")
+
+
+def test_clean_code_exits_zero(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", CLEAN)
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 0
+    assert finding_lines(completed.stdout) == []
+    assert "No findings in 1 file." in completed.stdout
+
+
+def test_text_format_and_sorting(run_warmstate, tmp_path):
+    write(tmp_path, "b.py", LEAK)
+    write(tmp_path, "a.py", LEAK)
+    completed = run_warmstate("check", "a.py", "b.py", cwd=tmp_path)
+    assert finding_lines(completed.stdout) == [
+        "a.py:1:1: LAM101 module-level list 'RESULTS' is appended to in lambda_handler() (line 5), "
+        "reached from handler lambda_handler(), and never reset between invocations",
+        "b.py:1:1: LAM101 module-level list 'RESULTS' is appended to in lambda_handler() (line 5), "
+        "reached from handler lambda_handler(), and never reset between invocations",
+    ]
+
+
+def test_json_format(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", LEAK)
+    completed = run_warmstate("check", "--output-format", "json", "app.py", cwd=tmp_path)
+    assert completed.returncode == 1
+    [item] = json.loads(completed.stdout)
+    assert item["code"] == "LAM101" and item["path"] == "app.py" and item["handler"] == "lambda_handler"
+    assert (item["line"], item["column"], item["end_line"], item["end_column"]) == (1, 1, 1, 13)
+    assert item["fix"]["applicability"] == "safe"
+    assert item["fix"]["edits"] == [
+        {"content": "    RESULTS.clear()\n", "location": {"row": 5, "column": 1}, "end_location": {"row": 5, "column": 1}}
+    ]
+
+
+def test_select_ignore_and_unknown_codes(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", LEAK)
+    assert run_warmstate("check", "--select", "LAM102", tmp_path).returncode == 0
+    assert run_warmstate("check", "--ignore", "LAM1", tmp_path).returncode == 0
+    assert run_warmstate("check", "--select", "LAM10", tmp_path).returncode == 1
+    bad = run_warmstate("check", "--select", "XYZ9", tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "warmstate: error: --select: unknown rule code or prefix 'XYZ9'"
+
+
+def test_exit_zero_and_statistics(run_warmstate, tmp_path):
+    write(tmp_path, "a.py", LEAK)
+    write(tmp_path, "b.py", LEAK)
+    assert run_warmstate("check", "--exit-zero", tmp_path).returncode == 0
+    completed = run_warmstate("check", "--statistics", tmp_path)
+    assert completed.returncode == 1
+    assert completed.stdout.splitlines()[0].startswith("2\tLAM101\t[*] module-level list")
+
+
+# -- errors --------------------------------------------------------------------
+
+
+def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_path):
+    write(tmp_path, "good.py", LEAK)
+    write(tmp_path, "broken.py", "def lambda_handler(event, context:\n    pass\n")
+    (tmp_path / "latin.py").write_bytes(b"x = '\xff\xfe'\n")
+    write(tmp_path, "deep.py", "x = " + "[" * 100000 + "]" * 100000 + "\n")
+    write(tmp_path, "chain.py", "x = " + "-" * 100000 + "1\n")
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 2
+    assert len(finding_lines(completed.stdout)) == 1  # good.py is still reported
+    errors = completed.stderr.strip().splitlines()
+    assert len(errors) == 4
+    assert any(e.startswith(f"{tmp_path}/broken.py:1:") and ": error: cannot parse:" in e for e in errors)
+    assert any(e.startswith(f"{tmp_path}/latin.py: error: cannot decode:") for e in errors)
+    assert any(e.startswith(f"{tmp_path}/deep.py:1:") and "nested" in e for e in errors)
+    assert any(e.startswith(f"{tmp_path}/chain.py") and "nested too deeply" in e for e in errors)
+
+
+def test_missing_path_is_an_error(run_warmstate, tmp_path):
+    completed = run_warmstate("check", tmp_path / "nope.py")
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == f"{tmp_path}/nope.py: error: no such file or directory"
+
+
+def test_bad_configuration(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", LEAK)
+    write(tmp_path, "pyproject.toml", "[tool.warmstate]\nselekt = ['LAM1']\n")
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 2
+    assert "unknown key 'selekt'" in completed.stderr and "pyproject.toml" in completed.stderr
+    write(tmp_path, "pyproject.toml", "[tool.warmstate]\nignore = ['LAM999']\n")
+    assert "unknown rule code or prefix 'LAM999'" in run_warmstate("check", tmp_path).stderr
+    write(tmp_path, "pyproject.toml", "[tool.warmstate\n")
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 2 and "invalid TOML" in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+
+
+# -- suppression and configuration ----------------------------------------------
+
+
+def test_noqa_comments(run_warmstate, tmp_path):
+    write(tmp_path, "specific.py", LEAK.replace("RESULTS = []", "RESULTS = []  # noqa: LAM101"))
+    write(tmp_path, "bare.py", LEAK.replace("RESULTS = []", "RESULTS = []  # noqa"))
+    write(tmp_path, "other.py", LEAK.replace("RESULTS = []", "RESULTS = []  # noqa: LAM102"))
+    write(tmp_path, "whole.py", "# warmstate: noqa\n" + LEAK)
+    completed = run_warmstate("check", tmp_path)
+    assert [line.split(":")[0] for line in finding_lines(completed.stdout)] == [f"{tmp_path}/other.py"]
+
+
+def test_config_select_exclude_and_per_file_ignores(run_warmstate, tmp_path):
+    write(tmp_path, "pyproject.toml", textwrap.dedent(
+        """\
+        [tool.warmstate]
+        exclude = ["generated/"]
+        per-file-ignores = { "legacy/*.py" = ["LAM101"] }
+        """
+    ))
+    write(tmp_path, "app.py", LEAK)
+    write(tmp_path, "generated/app.py", LEAK)
+    write(tmp_path, "legacy/old.py", LEAK)
+    completed = run_warmstate("check", ".", cwd=tmp_path)
+    assert [line.split(":")[0] for line in finding_lines(completed.stdout)] == ["app.py"]
+    # A file named on the command line is checked even if excluded, unless --force-exclude.
+    assert run_warmstate("check", "generated/app.py", cwd=tmp_path).returncode == 1
+    assert run_warmstate("check", "--force-exclude", "generated/app.py", cwd=tmp_path).returncode == 0
+
+
+def test_skipped_directories_and_gitignore(run_warmstate, tmp_path):
+    write(tmp_path, ".gitignore", "ignored_dir/\n*_gen.py\n")
+    write(tmp_path, "ignored_dir/app.py", LEAK)
+    write(tmp_path, "thing_gen.py", LEAK)
+    write(tmp_path, "env/pyvenv.cfg", "home = /usr\n")
+    write(tmp_path, "env/lib/app.py", LEAK)
+    write(tmp_path, "build/app.py", LEAK)
+    write(tmp_path, "node_modules/app.py", LEAK)
+    write(tmp_path, "src/app.py", LEAK)
+    completed = run_warmstate("check", ".", cwd=tmp_path)
+    assert [line.split(":")[0] for line in finding_lines(completed.stdout)] == ["src/app.py"]
+
+
+# -- handlers ------------------------------------------------------------------
+
+
+def test_handlers_command_explains_each_handler(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", textwrap.dedent(
+        """\
+        from aws_lambda_powertools import Logger
+        from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+        from aws_lambda_powertools.utilities.typing import LambdaContext
+
+        logger = Logger()
+
+
+        @lambda_handler_decorator
+        def middleware(handler, event, context):
+            return handler(event, context)
+
+
+        def by_parameters(evt, ctx):
+            pass
+
+
+        def by_annotation(payload, lc: LambdaContext):
+            pass
+
+
+        @logger.inject_lambda_context
+        def by_powertools(payload, c):
+            pass
+
+
+        @middleware
+        def by_factory(payload, c):
+            pass
+
+
+        def handler(payload):
+            pass
+
+
+        def helper(event):
+            pass
+        """
+    ))
+    completed = run_warmstate("handlers", "app.py", cwd=tmp_path)
+    assert completed.returncode == 0
+    assert completed.stdout.splitlines() == [
+        "app.py:13: by_parameters (parameters (evt, ctx))",
+        "app.py:17: by_annotation (parameter 'lc' annotated LambdaContext)",
+        "app.py:22: by_powertools (decorated with @logger.inject_lambda_context)",
+        "app.py:27: by_factory (decorated with @middleware (made by lambda_handler_decorator))",
+        "app.py:31: handler (named handler)",
+    ]
+
+
+def test_explicit_handlers_replace_heuristics(run_warmstate, tmp_path):
+    write(tmp_path, "pkg/service.py", LEAK.replace("def lambda_handler(event, context)", "def main(payload)"))
+    assert run_warmstate("check", tmp_path).returncode == 0  # `main(payload)` is no handler by heuristics
+    completed = run_warmstate("check", "--handler", "pkg.service:main", ".", cwd=tmp_path)
+    assert completed.returncode == 1 and "reached from handler main()" in completed.stdout
+    assert run_warmstate("check", "--handler", "pkg/service.py:main", ".", cwd=tmp_path).returncode == 1
+    listed = run_warmstate("handlers", "--handler", "pkg.service:main", ".", cwd=tmp_path)
+    assert listed.stdout.strip() == "pkg/service.py:4: main (--handler pkg.service:main)"
+    write(tmp_path, "pyproject.toml", '[tool.warmstate]\nhandlers = ["pkg.service:main"]\n')
+    assert run_warmstate("check", ".", cwd=tmp_path).returncode == 1
+    missing = run_warmstate("check", "--handler", "pkg.service:nope", ".", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "handler 'nope' (--handler pkg.service:nope) is not a top-level function here" in missing.stderr
+    malformed = run_warmstate("check", "--handler", "pkg.service", ".", cwd=tmp_path)
+    assert malformed.returncode == 2 and "is not MODULE_OR_PATH:FUNCTION" in malformed.stderr
+
+
+# -- fix -----------------------------------------------------------------------
+
+
+def test_fix_diff_writes_nothing(run_warmstate, tmp_path):
+    path = write(tmp_path, "app.py", LEAK)
+    completed = run_warmstate("fix", "--diff", "app.py", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert completed.stdout.splitlines() == [
+        "--- app.py",
+        "+++ app.py",
+        "@@ -2,5 +2,6 @@",
+        " ",
+        " ",
+        " def lambda_handler(event, context):",
+        "+    RESULTS.clear()",
+        '     RESULTS.append(event["id"])',
+        "     return RESULTS",
+    ]
+    assert path.read_text() == LEAK
+    write(tmp_path, "app.py", CLEAN)
+    assert run_warmstate("fix", "--diff", "app.py", cwd=tmp_path).returncode == 0
+
+
+def test_fix_writes_then_changes_nothing(run_warmstate, tmp_path):
+    path = write(tmp_path, "app.py", LEAK)
+    first = run_warmstate("fix", "app.py", cwd=tmp_path)
+    assert first.returncode == 0
+    assert first.stdout.strip() == "Fixed 1 finding in 1 file; 0 remaining."
+    fixed = path.read_text()
+    assert "    RESULTS.clear()\n    RESULTS.append" in fixed
+    second = run_warmstate("fix", "app.py", cwd=tmp_path)
+    assert second.returncode == 0 and path.read_text() == fixed
+    assert run_warmstate("check", "app.py", cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py"]  # no temporary files left
+
+
+def test_fix_reports_what_remains(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", textwrap.dedent(
+        """\
+        import time
+
+        started = time.time()
+        CACHE = {}
+
+
+        def lambda_handler(event, context):
+            global started
+            started += 1
+            if event["k"] not in CACHE:
+                CACHE[event["k"]] = 1
+            return started
+        """
+    ))
+    completed = run_warmstate("fix", "app.py", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert [line.split(": ")[1].split()[0] for line in finding_lines(completed.stdout)] == ["LAM105", "LAM101"]
+    assert completed.stdout.splitlines()[-1] == "Fixed 0 findings in 0 files; 2 remaining."
+    unsafe = run_warmstate("fix", "--unsafe-fixes", "app.py", cwd=tmp_path)
+    assert unsafe.stdout.splitlines()[-1] == "Fixed 1 finding in 1 file; 1 remaining."
+
+
+def test_fix_keeps_bytes_encoding_and_mode(run_warmstate, tmp_path):
+    source = (
+        "\ufeff# -*- coding: utf-8 -*-\r\n"
+        "ITEMS = []  # 'café'\r\n"
+        "\r\n"
+        "def lambda_handler(event, context):\r\n"
+        "\t'''Tabs, CRLF and a BOM.'''\r\n"
+        "\tITEMS.append(event)\r\n"
+        "\treturn ITEMS\r\n"
+    )
+    path = tmp_path / "app.py"
+    path.write_bytes(source.encode("utf-8"))
+    path.chmod(0o754)
+    assert run_warmstate("fix", "app.py", cwd=tmp_path).returncode == 0
+    expected = source.replace("\t'''Tabs, CRLF and a BOM.'''\r\n", "\t'''Tabs, CRLF and a BOM.'''\r\n\tITEMS.clear()\r\n")
+    assert path.read_bytes() == expected.encode("utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o754
+
+    latin = tmp_path / "latin.py"
+    latin.write_bytes(LEAK.replace("RESULTS = []", "# -*- coding: latin-1 -*-\nRESULTS = []  # \xe9").encode("latin-1"))
+    assert run_warmstate("fix", "latin.py", cwd=tmp_path).returncode == 0
+    assert latin.read_bytes().decode("latin-1").count("RESULTS.clear()") == 1
+    assert b"\xe9" in latin.read_bytes()
+
+
+def test_fix_that_would_break_the_code_is_dropped(run_warmstate, tmp_path):
+    # The handler declares `global` after using the name: an inserted reset
+    # before the declaration would not compile, so nothing is written.
+    source = textwrap.dedent(
+        """\
+        total = 0
+
+
+        def lambda_handler(event, context):
+            print(event)
+            global total
+            total += event["n"]
+            return total
+        """
+    )
+    path = write(tmp_path, "app.py", source)
+    completed = run_warmstate("fix", "app.py", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "app.py: error: fix for LAM105 dropped: the result would not compile" in completed.stderr
+    assert path.read_text() == source
+
+
+# -- other entry points -----------------------------------------------------------
+
+
+def test_python_dash_m_and_rule_docs(tmp_path):
+    write(tmp_path, "app.py", LEAK)
+    completed = subprocess.run([sys.executable, "-m", "linter", "check", str(tmp_path)], capture_output=True, text=True)
+    assert completed.returncode == 1 and "LAM101" in completed.stdout
+    command = installed_command("warmstate")
+    doc = subprocess.run([command, "rule", "LAM102"], capture_output=True, text=True)
+    assert doc.returncode == 0
+    for heading in ("LAM102 (unreset-buffer)", "Why this is bad", "Example", "Use instead", "Fix safety:"):
+        assert heading in doc.stdout
+    listing = subprocess.run([command, "rule", "--all"], capture_output=True, text=True)
+    assert [line.split("\t")[0] for line in listing.stdout.splitlines()] == [
+        "LAM101", "LAM102", "LAM103", "LAM104", "LAM105"
+    ]
+    unknown = subprocess.run([command, "rule", "LAM999"], capture_output=True, text=True)
+    assert unknown.returncode == 2
+
+
+def test_unreadable_file(run_warmstate, tmp_path):
+    # A dangling symlink is unreadable even for root (CI runs as root).
+    (tmp_path / "app.py").symlink_to(tmp_path / "missing.py")
+    write(tmp_path, "ok.py", LEAK)
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == f"{tmp_path}/app.py: error: cannot read: No such file or directory"
+    assert len(finding_lines(completed.stdout)) == 1
