@@ -175,7 +175,7 @@ def run_handlers(args, project: Project) -> int:
     from linter.engine import parse
     from linter.handlers import find_handlers
     from linter.model import build_module_level
-    from linter.positions import locate
+    from linter.positions import PositionIndex
 
     errors = list(project.errors)
     for path in project.files:
@@ -186,12 +186,13 @@ def run_handlers(args, project: Project) -> int:
         if isinstance(parsed, FileError):
             errors.append(parsed)
             continue
-        model, _ = build_module_level(parsed)
+        module, tree = parsed
+        model, _ = build_module_level(module)
         explicit = project.handlers_for(path)
         found = find_handlers(model, explicit)
-        positions = locate(parsed, [handler.node.name for handler in found])
+        positions = PositionIndex(module, tree, source.text)
         for handler in found:
-            line = positions[id(handler.node.name)][0]
+            line = positions.position(handler.node)[0]
             print(f"{path}:{line}: {handler.name} ({handler.reason})")
         for name, how in (explicit or {}).items():
             if name not in model.top_level_functions:

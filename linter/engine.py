@@ -16,6 +16,7 @@ from linter.diagnostics import Diagnostic, FileError
 from linter.handlers import find_handlers
 from linter.invocation import Analysis
 from linter.model import build_functions, build_module_level
+from linter.positions import PositionIndex
 from linter.suppression import ALL, file_suppression, is_suppressed
 from linter.transform import apply_edits
 
@@ -35,7 +36,7 @@ class LintResult:
 
 
 def parse(path: str, text: str):
-    """The LibCST module, or a FileError.
+    """(LibCST module, CPython AST), or a FileError.
 
     CPython's own parser runs first: it is several times faster, rejects
     nesting it could not run anyway with a clean error, and so keeps
@@ -43,13 +44,13 @@ def parse(path: str, text: str):
     process on it.
     """
     try:
-        ast.parse(text, filename=path)
+        tree = ast.parse(text, filename=path)
     except SyntaxError as error:
         return FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
     except (RecursionError, MemoryError):
         return FileError(path, "cannot parse: nested too deeply")
     try:
-        return cst.parse_module(text)
+        return cst.parse_module(text), tree
     except cst.ParserSyntaxError as error:
         return FileError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
 
@@ -61,23 +62,24 @@ def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> Li
     parsed = parse(path, text)
     if isinstance(parsed, FileError):
         return LintResult(errors=[parsed])
-    result = LintResult(module=parsed)
+    module, tree = parsed
+    result = LintResult(module=module)
     try:
-        findings = _findings(path, parsed, options, rules, result)
+        findings = _findings(path, module, PositionIndex(module, tree, text), options, rules, result)
     except RecursionError:
         result.errors.append(FileError(path, "cannot analyse: nested too deeply"))
         return result
     except Exception as error:  # a bug in a rule must not cost the other files
         result.errors.append(FileError(path, f"internal error, please report: {type(error).__name__}: {error}"))
         return result
-    lines = text.splitlines()
+    lines = text.split("\n")  # as CPython counts lines
     for finding, position in findings:
         line, column, end_line, end_column = position
         if is_suppressed(lines, line, finding.code, file_codes):
             continue
         fix = finding.fix
         if fix is not None and options.text_edits:
-            fix = replace(fix, text_edits=text_edits(parsed, fix.edits))
+            fix = replace(fix, text_edits=text_edits(module, fix.edits))
         result.diagnostics.append(
             Diagnostic(finding.code, finding.message, path, line, column, end_line, end_column, finding.handler, fix)
         )
@@ -85,7 +87,7 @@ def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> Li
     return result
 
 
-def _findings(path, module, options, rules, result):
+def _findings(path, module, positions, options, rules, result):
     model, builder = build_module_level(module)
     handlers = find_handlers(model, options.handlers)
     for name, how in (options.handlers or {}).items():
@@ -94,7 +96,7 @@ def _findings(path, module, options, rules, result):
     if not handlers:
         return []
     build_functions(builder)
-    analysis = Analysis(model, handlers)
+    analysis = Analysis(model, handlers, positions)
     findings = [f for rule in rules if rule.code in options.codes for f in rule.check(analysis)]
     return [(finding, analysis.position(finding.node)) for finding in findings]
 

@@ -18,17 +18,10 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 import libcst as cst
 
 from linter.handlers import Handler
-from linter.model import (
-    Binding,
-    FunctionInfo,
-    FunctionKey,
-    ModuleModel,
-    Mutation,
-    RefPath,
-    path_of,
-)
 from linter.kinds import MUTABLE_KINDS
-from linter.positions import Position, locate
+from linter.model import Binding, ModuleModel
+from linter.positions import Position, PositionIndex
+from linter.scanner import FunctionInfo, FunctionKey, Mutation, RefPath, path_of
 from linter.syntax import literal_source
 
 StateKey = Tuple[str, ...]
@@ -49,15 +42,15 @@ class StateMutation:
 
 
 class Analysis:
-    def __init__(self, model: ModuleModel, handlers: List[Handler]):
+    def __init__(self, model: ModuleModel, handlers: List[Handler], positions: PositionIndex):
         self.model = model
+        self.positions = positions
         self.handlers = handlers
         self.states = self._collect_states()
         self._mutated: Dict[Context, Set[StateKey]] = {}
         self._resets_first: Dict[Context, ResetKinds] = {}
         self._finally_resets: Dict[Context, ResetKinds] = {}
         self._wrappers: Dict[FunctionKey, List[FunctionKey]] = {}
-        self._positions: Optional[Dict[int, Position]] = None
         self.reached_by: Dict[Context, List[str]] = {}
         for handler in handlers:
             self._walk(((handler.name,), None), handler.name)
@@ -381,20 +374,7 @@ class Analysis:
 
     # -- positions ---------------------------------------------------------
     def position(self, node: cst.CSTNode) -> Position:
-        if self._positions is None:
-            self._positions = locate(self.model.module, self._reportable_nodes())
-        return self._positions[id(node)]
-
-    def _reportable_nodes(self) -> Iterator[cst.CSTNode]:
-        for binding in self.states.values():
-            yield binding.node
-        for info in self.model.functions.values():
-            yield info.node.name
-            for _, default in info.defaults:
-                yield default
-            for step in info.all_steps():
-                for mutation in step.mutations:
-                    yield mutation.node
+        return self.positions.position(node)
 
     def line(self, node: cst.CSTNode) -> int:
         return self.position(node)[0]

@@ -46,7 +46,7 @@ def find_leaks(
             reaching.extend(h for h in item.handlers if h not in reaching)
         leaking = tuple(h for h in reaching if not is_complete_reset(analysis.reset_kinds(h, key)))
         if leaking:
-            ordered = tuple(sorted(items, key=lambda i: analysis.position(i.mutation.node)))
+            ordered = tuple(sorted(items, key=lambda i: analysis.position(i.mutation.statement)))
             yield Leak(analysis.states[key], ordered, leaking)
 
 
@@ -77,7 +77,7 @@ def reset_fix(analysis, leak, statements) -> Optional[Fix]:
 
 def leak_message(analysis, leak, what: str, consequence: str) -> str:
     first = leak.first
-    line = analysis.line(first.mutation.node)
+    line = analysis.line(first.mutation.statement)
     return (
         f"{what} is {first.mutation.verb} in {first.function.display}() (line {line}), "
         f"reached from {handler_phrase(leak.handlers)}, and {consequence}"

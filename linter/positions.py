@@ -1,66 +1,111 @@
-"""Line and column of selected nodes, without a whole-tree PositionProvider.
+"""Line and column of statements, from the CPython AST parsed alongside.
 
-LibCST's PositionProvider records a range for every node, which costs
-several times the parse.  Rules need positions for a handful of nodes, so
-this runs the module's code generator once with a state that only counts
-lines and remembers the nodes it was asked about.
+LibCST nodes carry no positions; its PositionProvider regenerates the whole
+module to compute them, which costs more than the parse.  The engine already
+runs CPython's parser first (it guards LibCST's native parser against
+pathological input), and CPython's tree has positions for every statement.
+Both trees list a block's statements in the same order (``a; b`` is one LibCST
+line holding two small statements, and two AST statements), so walking them
+side by side pairs each LibCST statement with its AST twin.  Only
+statements are paired, which is cheap; findings are reported at statements
+(and at parameter defaults, paired with their function's).
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Tuple
+import ast
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 Position = Tuple[int, int, int, int]  # line, column (1-based), end line, end column
 
 
-class _LocatingState(CodegenState):
-    """A code-generation state that tracks the cursor instead of keeping tokens."""
-
-    def __init__(self, module: cst.Module, targets: Dict[int, cst.CSTNode]):
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.line = 1
-        self.column = 0
-        self.targets = targets
-        self.starts: Dict[int, Tuple[int, int]] = {}
-        self.found: Dict[int, Position] = {}
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def add_token(self, value: str) -> None:
-        newlines = value.count("\n")
-        if newlines:
-            self.line += newlines
-            self.column = len(value) - value.rfind("\n") - 1
+def _flatten(statements) -> List[cst.CSTNode]:
+    flat: List[cst.CSTNode] = []
+    for statement in statements:
+        if type(statement) is cst.SimpleStatementLine:
+            flat.extend(statement.body)
         else:
-            self.column += len(value)
-
-    def pop_trailing_newline(self) -> None:
-        pass
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.targets:
-            self.starts[id(node)] = (self.line, self.column)
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        start = self.starts.pop(id(node), None)
-        if start is not None:
-            self.found[id(node)] = (start[0], start[1] + 1, self.line, self.column + 1)
+            flat.append(statement)
+    return flat
 
 
-def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[int, Position]:
-    """Positions of ``nodes`` keyed by ``id(node)``.
+def _body(suite: Optional[cst.CSTNode]) -> list:
+    return [] if suite is None else list(suite.body)
 
-    A node's leading whitespace belongs to its parent in LibCST, so for the
-    nodes rules report (small statements, expressions, names) the start is
-    exactly where the code begins.
-    """
-    targets = {id(node): node for node in nodes}
-    if not targets:
-        return {}
-    state = _LocatingState(module, targets)
-    module._codegen(state)
-    return state.found
+
+class PositionIndex:
+    def __init__(self, module: cst.Module, tree: ast.Module, text: str):
+        self._module = module
+        self._tree = tree
+        self._text = text
+        self._lines: Optional[List[str]] = None
+        self._pairs: Optional[Dict[int, ast.AST]] = None
+
+    def position(self, node: cst.CSTNode) -> Position:
+        if self._pairs is None:
+            self._pairs = {}
+            self._pair_block(self._module.body, self._tree.body)
+        twin = self._pairs[id(node)]
+        return (
+            twin.lineno,
+            self._column(twin.lineno, twin.col_offset),
+            twin.end_lineno,
+            self._column(twin.end_lineno, twin.end_col_offset),
+        )
+
+    def _column(self, line: int, byte_offset: int) -> int:
+        """AST offsets count UTF-8 bytes; columns count characters."""
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        text = self._lines[line - 1] if line <= len(self._lines) else ""
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+
+    def _pair_block(self, statements, twins: List[ast.stmt]) -> None:
+        flat = _flatten(statements)
+        if len(flat) != len(twins):
+            raise ValueError("LibCST and CPython disagree on the statements of a block")
+        for node, twin in zip(flat, twins):
+            self._pairs[id(node)] = twin
+            self._pair_children(node, twin)
+
+    def _pair_children(self, node: cst.CSTNode, twin: ast.AST) -> None:
+        if type(node) is cst.FunctionDef:
+            self._pair_defaults(node, twin.args)
+            self._pair_block(_body(node.body), twin.body)
+        elif type(node) is cst.ClassDef:
+            self._pair_block(_body(node.body), twin.body)
+        elif type(node) is cst.If:
+            self._pair_block(_body(node.body), twin.body)
+            if type(node.orelse) is cst.If:
+                self._pair_block([node.orelse], twin.orelse)
+            elif node.orelse is not None:
+                self._pair_block(_body(node.orelse.body), twin.orelse)
+        elif type(node) in (cst.For, cst.While):
+            self._pair_block(_body(node.body), twin.body)
+            if node.orelse is not None:
+                self._pair_block(_body(node.orelse.body), twin.orelse)
+        elif type(node) is cst.With:
+            self._pair_block(_body(node.body), twin.body)
+        elif type(node) in (cst.Try, cst.TryStar):
+            self._pair_block(_body(node.body), twin.body)
+            for handler, handler_twin in zip(node.handlers, twin.handlers):
+                self._pair_block(_body(handler.body), handler_twin.body)
+            if node.orelse is not None:
+                self._pair_block(_body(node.orelse.body), twin.orelse)
+            if node.finalbody is not None:
+                self._pair_block(_body(node.finalbody.body), twin.finalbody)
+        elif type(node) is cst.Match:
+            for case, case_twin in zip(node.cases, twin.cases):
+                self._pair_block(_body(case.body), case_twin.body)
+
+    def _pair_defaults(self, node: cst.FunctionDef, arguments: ast.arguments) -> None:
+        params = node.params
+        positional = [p.default for p in (*params.posonly_params, *params.params) if p.default is not None]
+        for default, twin in zip(positional, arguments.defaults):
+            self._pairs[id(default)] = twin
+        for param, twin in zip(params.kwonly_params, arguments.kw_defaults):
+            if param.default is not None and twin is not None:
+                self._pairs[id(param.default)] = twin

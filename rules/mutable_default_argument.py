@@ -34,7 +34,7 @@ def check(analysis):
             function = f"{info.display}()"
             message = (
                 f"mutable default argument '{param}' of {function} (a {kind}) is {mutation.verb} in "
-                f"{function} (line {analysis.line(mutation.node)}), reached from {handler_phrase(handlers)}, "
+                f"{function} (line {analysis.line(mutation.statement)}), reached from {handler_phrase(handlers)}, "
                 "and keeps its contents between invocations"
             )
             source = analysis.source(default)

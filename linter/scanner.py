@@ -1,0 +1,561 @@
+"""Scan one function body into its FunctionInfo, in a single walk.
+
+The scanner records what the body does in the body's own terms: mutations,
+resets and calls on ``RefPath``s, grouped into top-level steps (in order, so
+that "reset before mutation" can be decided later), plus the function's
+locals, ``global`` names, aliases and lookups.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from linter.syntax import (
+    child_nodes,
+    dotted_name,
+    is_constant,
+    is_empty_literal,
+    is_full_slice,
+    references_name,
+    subscript_keys,
+)
+
+FunctionKey = Tuple[str, ...]
+
+# Methods that grow a sequence, set or buffer, with the verb a message uses.
+_GROWTH_VERBS = {
+    "append": "appended to",
+    "appendleft": "appended to",
+    "extend": "extended",
+    "extendleft": "extended",
+    "insert": "inserted into",
+    "add": "added to",
+    "write": "written to",
+    "writelines": "written to",
+}
+_KEYED_VERBS = {"update": "updated", "setdefault": "given keys by setdefault()",
+                "__setitem__": "assigned an item"}
+_LOOKUP_METHODS = frozenset({"get", "tell", "__contains__"})
+_EMPTY_MODULE = cst.Module(body=[])  # renders detached nodes such as operators
+
+
+
+
+@dataclass(frozen=True)
+class RefPath:
+    """``root.attr1.attr2`` optionally followed by subscripts (``element``)."""
+
+    root: str
+    attrs: Tuple[str, ...] = ()
+    element: bool = False
+    const_keys: bool = True
+
+
+@dataclass
+class Mutation:
+    path: RefPath
+    verb: str
+    statement: cst.CSTNode  # the statement it happens in (where its line is)
+    grows_mapping: bool = True
+    rebind: bool = False  # ``global X`` then ``X = X + ...`` / ``X += ...``
+    augmented: bool = False
+
+
+@dataclass
+class Reset:
+    path: RefPath
+    kind: str  # "clear" (also rebinding), "seek0", "truncate"
+    unconditional: bool
+
+
+@dataclass
+class CallRef:
+    path: RefPath
+    called: bool  # False: a function passed along (callback, thread target)
+    unconditional: bool
+
+
+@dataclass
+class Step:
+    """One statement of a function body at its top level, in order."""
+
+    mutations: List[Mutation] = field(default_factory=list)
+    resets: List[Reset] = field(default_factory=list)
+    calls: List[CallRef] = field(default_factory=list)
+
+
+@dataclass
+class FunctionInfo:
+    key: FunctionKey
+    node: cst.FunctionDef
+    parent: Optional[FunctionKey]
+    class_name: Optional[str] = None
+    receiver_name: Optional[str] = None  # ``self`` or ``cls`` of a method
+    params: List[str] = field(default_factory=list)
+    defaults: List[Tuple[str, cst.BaseExpression]] = field(default_factory=list)
+    globals: Set[str] = field(default_factory=set)
+    locals: Set[str] = field(default_factory=set)
+    aliases: Dict[str, RefPath] = field(default_factory=dict)
+    local_instances: Dict[str, str] = field(default_factory=dict)
+    nested: Dict[str, FunctionKey] = field(default_factory=dict)
+    called_names: Set[str] = field(default_factory=set)
+    steps: List[Step] = field(default_factory=list)
+    finally_steps: List[Step] = field(default_factory=list)
+    lookups: List[RefPath] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        return ".".join(self.key)
+
+    def is_local(self, name: str) -> bool:
+        return name not in self.globals and (name in self.locals or name in self.params)
+
+    def all_steps(self) -> List[Step]:
+        return self.steps + self.finally_steps
+
+
+def suite_statements(suite: cst.BaseSuite) -> List[cst.CSTNode]:
+    """Statements of a block; a one-line suite yields its small statements."""
+    return list(suite.body)
+
+
+def path_of(node: cst.CSTNode) -> Optional[RefPath]:
+    """The RefPath an expression names, or None for anything computed."""
+    attrs: List[str] = []
+    element = False
+    const_keys = True
+    while True:
+        if type(node) is cst.Name:
+            return RefPath(node.value, tuple(reversed(attrs)), element, const_keys)
+        if type(node) is cst.Attribute:
+            if element:
+                return None  # ``X[k].attr``: an attribute of an element
+            attrs.append(node.attr.value)
+            node = node.value
+        elif type(node) is cst.Subscript:
+            if attrs:
+                return None
+            element = True
+            const_keys = const_keys and all(is_constant(k) for k in subscript_keys(node))
+            node = node.value
+        elif (
+            type(node) is cst.Call
+            and type(node.func) is cst.Attribute
+            and node.func.attr.value == "setdefault"
+            and node.args
+            and not attrs
+        ):
+            element = True
+            const_keys = const_keys and is_constant(node.args[0].value)
+            node = node.func.value
+        else:
+            return None
+
+
+def _constant_mapping_args(call: cst.Call) -> bool:
+    """``d.update(a=1)`` / ``d.update({"a": 1})``: only constant keys."""
+    for arg in call.args:
+        if arg.keyword is not None:
+            continue
+        if arg.star:
+            return False
+        value = arg.value
+        if not type(value) is cst.Dict:
+            return False
+        for element in value.elements:
+            if not type(element) is cst.DictElement or not is_constant(element.key):
+                return False
+    return True
+
+
+class FunctionScanner:
+    """Fills one FunctionInfo from its body, in one walk."""
+
+    def __init__(self, builder, info: FunctionInfo):
+        self.builder = builder
+        self.info = info
+        self.step = Step()
+        self.statement: Optional[cst.CSTNode] = None  # where a mutation is reported
+        self.conditional = False
+        self.in_comparison = False
+
+    # -- statements --------------------------------------------------------
+    def scan(self) -> None:
+        self._scan_top(suite_statements(self.info.node.body), self.info.steps)
+
+    def _scan_top(self, statements, steps: List[Step]) -> None:
+        """Scan a top-level sequence; ``with`` and ``try`` bodies stay in it."""
+        for statement in statements:
+            if type(statement) is cst.SimpleStatementLine:
+                for small in statement.body:
+                    self._begin_step(steps)
+                    self._scan_small(small)
+            elif type(statement) is cst.With:
+                self._begin_step(steps)
+                self.statement = statement
+                self._scan_with_items(statement)
+                self._scan_top(suite_statements(statement.body), steps)
+            elif type(statement) in (cst.Try, cst.TryStar):
+                self._scan_top(suite_statements(statement.body), steps)
+                self._begin_step(steps)
+                self._scan_conditionally([*statement.handlers, statement.orelse])
+                if statement.finalbody is not None:
+                    self._scan_top(suite_statements(statement.finalbody.body), self.info.finally_steps)
+            else:
+                self._begin_step(steps)
+                self._scan_statement(statement)
+
+    def _begin_step(self, steps: List[Step]) -> None:
+        self.step = Step()
+        steps.append(self.step)
+
+    def _scan_conditionally(self, nodes) -> None:
+        saved, self.conditional = self.conditional, True
+        for node in nodes:
+            if node is not None:
+                self._scan_statement(node)
+        self.conditional = saved
+
+    def _scan_block(self, suite: cst.BaseSuite) -> None:
+        for statement in suite_statements(suite):
+            self._scan_statement(statement)
+
+    def _scan_statement(self, node: cst.CSTNode) -> None:
+        scan = _STATEMENT_SCANNERS.get(type(node))
+        if scan is not None:
+            scan(self, node)
+        elif isinstance(node, cst.BaseSmallStatement):
+            self._scan_small(node)
+        else:
+            self._scan_children(node)
+
+    def _scan_line(self, node: cst.SimpleStatementLine) -> None:
+        for small in node.body:
+            self._scan_small(small)
+
+    def _scan_if(self, node: cst.If) -> None:
+        self.statement = node
+        self._scan_expr(node.test)
+        self._scan_conditionally([node.body, node.orelse])
+
+    def _scan_for(self, node: cst.For) -> None:
+        self.statement = node
+        self._bind_target(node.target, None)
+        self._scan_expr(node.iter)
+        self._scan_conditionally([node.body, node.orelse])
+
+    def _scan_while(self, node: cst.While) -> None:
+        self.statement = node
+        self._scan_expr(node.test)
+        self._scan_conditionally([node.body, node.orelse])
+
+    def _scan_with(self, node: cst.With) -> None:
+        self.statement = node
+        self._scan_with_items(node)
+        self._scan_block(node.body)
+
+    def _scan_try(self, node) -> None:
+        self._scan_conditionally([node.body, *node.handlers, node.orelse, node.finalbody])
+
+    def _scan_except(self, node) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None)
+        self._scan_block(node.body)
+
+    def _scan_clause(self, node) -> None:
+        self._scan_block(node.body)
+
+    def _scan_class(self, node: cst.ClassDef) -> None:
+        self.info.locals.add(node.name.value)
+
+    def _scan_match(self, node: cst.Match) -> None:
+        self.statement = node
+        self._scan_expr(node.subject)
+        self._scan_conditionally([case.body for case in node.cases])
+
+    def _scan_with_items(self, node: cst.With) -> None:
+        for item in node.items:
+            self._scan_expr(item.item)
+            if item.asname is not None:
+                self._bind_target(item.asname.name, None)
+
+    def _scan_nested_function(self, node: cst.FunctionDef) -> None:
+        for decorator in node.decorators:
+            self._scan_expr(decorator.decorator)
+        name = node.name.value
+        self.info.locals.add(name)
+        key = self.info.key + (name,)
+        self.info.nested[name] = key
+        self.builder.add_function(node, key, parent=self.info.key, class_name=None)
+
+    def _scan_small(self, node: cst.BaseSmallStatement) -> None:
+        self.statement = node
+        if type(node) is cst.Assign:
+            self._scan_expr(node.value)
+            for target in node.targets:
+                self._bind_target(target.target, node.value)
+        elif type(node) is cst.AnnAssign:
+            if node.value is not None:
+                self._scan_expr(node.value)
+            self._bind_target(node.target, node.value)
+        elif type(node) is cst.AugAssign:
+            self._scan_expr(node.value)
+            self._augment(node)
+        elif type(node) is cst.Del:
+            self._delete(node.target)
+        elif type(node) is cst.Global:
+            self.info.globals.update(item.name.value for item in node.names)
+        elif type(node) is cst.Nonlocal:
+            self.info.globals.update(item.name.value for item in node.names)
+        elif type(node) is cst.Import:
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname else alias.name
+                self.info.locals.add(dotted_name(bound).split(".")[0])
+        elif type(node) is cst.ImportFrom:
+            if not type(node.names) is cst.ImportStar:
+                for alias in node.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    self.info.locals.add(dotted_name(bound))
+        else:
+            for child in child_nodes(node):
+                self._scan_expr(child)
+
+    # -- bindings and stores -----------------------------------------------
+    def _bind_target(self, target, value) -> None:
+        if type(target) is cst.Name:
+            self._bind_name(target.value, value)
+        elif type(target) in (cst.Tuple, cst.List):
+            for element in target.elements:
+                self._bind_target(element.value, None)
+        elif type(target) is cst.StarredElement:
+            self._bind_target(target.value, None)
+        elif type(target) is cst.Subscript:
+            self._scan_receiver(target)
+            if is_full_slice(target) and value is not None and is_empty_literal(value):
+                self._reset(path_of(target.value), "clear")
+            else:
+                self._store_item(target, "assigned an item")
+        elif type(target) is cst.Attribute:
+            self._scan_expr(target.value)
+            path = path_of(target)
+            if path is None:
+                return
+            if path.root == self.info.receiver_name and len(path.attrs) == 1:
+                self.builder.note_self_assignment(self.info, path.attrs[0], value, self.statement)
+            if value is not None and not references_name(value, target.attr.value):
+                self._reset(path, "clear")
+
+    def _bind_name(self, name: str, value) -> None:
+        if name in self.info.globals:
+            if value is not None and references_name(value, name):
+                self._mutate(RefPath(name), "reassigned from its own value", rebind=True)
+            else:
+                self._reset(RefPath(name), "clear")
+            return
+        self.info.locals.add(name)
+        if value is None:
+            return
+        alias = path_of(value)
+        if alias is not None:
+            self.info.aliases[name] = alias
+        elif type(value) is cst.Call:
+            callee = dotted_name(value.func)
+            if callee in self.builder.model.classes:
+                self.info.local_instances[name] = callee
+
+    def _augment(self, node: cst.AugAssign) -> None:
+        target = node.target
+        verb = f"updated with {_EMPTY_MODULE.code_for_node(node.operator).strip()}"
+        if type(target) is cst.Name:
+            if target.value in self.info.globals:
+                self._mutate(RefPath(target.value), verb, rebind=True, augmented=True)
+            else:
+                self.info.locals.add(target.value)
+        elif type(target) is cst.Subscript:
+            self._scan_receiver(target)
+            self._store_item(target, verb)
+        elif type(target) is cst.Attribute:
+            self._scan_expr(target.value)
+            path = path_of(target)
+            if path is not None:
+                self._mutate(path, verb, augmented=True)
+
+    def _store_item(self, target: cst.Subscript, verb: str) -> None:
+        base = path_of(target.value)
+        if base is None:
+            return
+        keys_constant = all(is_constant(key) for key in subscript_keys(target))
+        self._mutate(base, verb, grows_mapping=not (base.const_keys and keys_constant))
+
+    def _delete(self, target) -> None:
+        if type(target) is cst.Subscript and is_full_slice(target):
+            self._reset(path_of(target.value), "clear")
+        elif type(target) in (cst.Tuple, cst.List):
+            for element in target.elements:
+                self._delete(element.value)
+        elif type(target) is cst.Name:
+            self.info.locals.add(target.value)
+
+    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False) -> None:
+        if path is not None:
+            self.step.mutations.append(
+                Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented)
+            )
+
+    def _reset(self, path: Optional[RefPath], kind: str) -> None:
+        if path is not None:
+            self.step.resets.append(Reset(path, kind, unconditional=not self.conditional))
+
+    # -- expressions -------------------------------------------------------
+    def _scan_expr(self, node: cst.CSTNode) -> None:
+        _EXPRESSION_SCANNERS.get(type(node), FunctionScanner._scan_children)(self, node)
+
+    def _scan_reference(self, node) -> None:
+        """A name or attribute: possibly a function handed on as a callback."""
+        path = path_of(node)
+        if path is not None and len(path.attrs) <= 1:
+            self.step.calls.append(CallRef(path, called=False, unconditional=False))
+        if type(node) is cst.Attribute:
+            self._scan_expr(node.value)
+
+    def _scan_subscript(self, node: cst.Subscript) -> None:
+        self._lookup(path_of(node.value))
+        self._scan_children(node)
+
+    def _scan_if_expression(self, node: cst.IfExp) -> None:
+        self._scan_expr(node.test)
+        self._scan_conditional_exprs([node.body, node.orelse])
+
+    def _scan_boolean(self, node: cst.BooleanOperation) -> None:
+        self._scan_expr(node.left)
+        self._scan_conditional_exprs([node.right])
+
+    def _scan_deferred(self, node) -> None:
+        """Lambdas and comprehensions: their bodies may run any number of times."""
+        self._scan_conditional_exprs(list(child_nodes(node)))
+
+    def _scan_walrus(self, node: cst.NamedExpr) -> None:
+        self._scan_expr(node.value)
+        self._bind_target(node.target, node.value)
+
+    def _scan_receiver(self, node: cst.CSTNode) -> None:
+        """The object an operation acts on: ``X[k]`` in ``X[k].append(v)`` is
+        not a lookup of ``X``."""
+        if type(node) is cst.Subscript:
+            self._scan_receiver(node.value)
+            for key in subscript_keys(node):
+                self._scan_expr(key)
+        else:
+            self._scan_expr(node)
+
+    def _scan_children(self, node: cst.CSTNode) -> None:
+        for child in child_nodes(node):
+            self._scan_expr(child)
+
+    def _scan_conditional_exprs(self, nodes) -> None:
+        saved, self.conditional = self.conditional, True
+        for node in nodes:
+            self._scan_expr(node)
+        self.conditional = saved
+
+    def _scan_comparison(self, node: cst.Comparison) -> None:
+        saved, self.in_comparison = self.in_comparison, True
+        self._lookup(path_of(node.left))
+        for target in node.comparisons:
+            self._lookup(path_of(target.comparator))
+        self._scan_children(node)
+        self.in_comparison = saved
+
+    def _lookup(self, path: Optional[RefPath]) -> None:
+        if path is not None:
+            self.info.lookups.append(path)
+
+    def _scan_call(self, node: cst.Call) -> None:
+        func = node.func
+        callee = path_of(func)
+        if callee is not None:
+            self.step.calls.append(CallRef(callee, called=True, unconditional=not self.conditional))
+            if not callee.attrs:
+                self.info.called_names.add(callee.root)
+        if type(func) is cst.Attribute:
+            self._method_call(node, func)
+            self._scan_receiver(func.value)
+        elif type(func) is cst.Name:
+            self._builtin_call(node, func.value)
+        else:
+            self._scan_expr(func)
+        for arg in node.args:
+            self._scan_expr(arg.value)
+
+    def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
+        method = func.attr.value
+        receiver = path_of(func.value)
+        if receiver is None:
+            return
+        if method in _GROWTH_VERBS:
+            self._mutate(receiver, _GROWTH_VERBS[method])
+        elif method in _KEYED_VERBS:
+            if method == "update":
+                grows = not _constant_mapping_args(node)
+            else:
+                grows = not (node.args and is_constant(node.args[0].value))
+            self._mutate(receiver, _KEYED_VERBS[method], grows_mapping=grows or not receiver.const_keys)
+        elif method == "clear":
+            self._reset(receiver, "clear")
+        elif method == "seek" and _first_arg_is_zero(node):
+            self._reset(receiver, "seek0")
+        elif method == "truncate" and (not node.args or _first_arg_is_zero(node)):
+            self._reset(receiver, "truncate")
+        elif method in _LOOKUP_METHODS:
+            self._lookup(receiver)
+
+    def _builtin_call(self, node: cst.Call, name: str) -> None:
+        if name == "print":
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "file":
+                    self._mutate(path_of(arg.value), "written to")
+        elif name == "len" and self.in_comparison and node.args:
+            self._lookup(path_of(node.args[0].value))
+
+
+def _first_arg_is_zero(node: cst.Call) -> bool:
+    return bool(node.args) and isinstance(node.args[0].value, cst.Integer) and node.args[0].value.value == "0"
+
+
+
+
+_STATEMENT_SCANNERS = {
+    cst.SimpleStatementLine: FunctionScanner._scan_line,
+    cst.FunctionDef: FunctionScanner._scan_nested_function,
+    cst.ClassDef: FunctionScanner._scan_class,
+    cst.If: FunctionScanner._scan_if,
+    cst.For: FunctionScanner._scan_for,
+    cst.While: FunctionScanner._scan_while,
+    cst.With: FunctionScanner._scan_with,
+    cst.Try: FunctionScanner._scan_try,
+    cst.TryStar: FunctionScanner._scan_try,
+    cst.ExceptHandler: FunctionScanner._scan_except,
+    cst.ExceptStarHandler: FunctionScanner._scan_except,
+    cst.Else: FunctionScanner._scan_clause,
+    cst.Finally: FunctionScanner._scan_clause,
+    cst.IndentedBlock: FunctionScanner._scan_block,
+    cst.SimpleStatementSuite: FunctionScanner._scan_block,
+    cst.Match: FunctionScanner._scan_match,
+}
+_EXPRESSION_SCANNERS = {
+    cst.Call: FunctionScanner._scan_call,
+    cst.Name: FunctionScanner._scan_reference,
+    cst.Attribute: FunctionScanner._scan_reference,
+    cst.Subscript: FunctionScanner._scan_subscript,
+    cst.Comparison: FunctionScanner._scan_comparison,
+    cst.IfExp: FunctionScanner._scan_if_expression,
+    cst.BooleanOperation: FunctionScanner._scan_boolean,
+    cst.Lambda: FunctionScanner._scan_deferred,
+    cst.ListComp: FunctionScanner._scan_deferred,
+    cst.SetComp: FunctionScanner._scan_deferred,
+    cst.GeneratorExp: FunctionScanner._scan_deferred,
+    cst.DictComp: FunctionScanner._scan_deferred,
+    cst.NamedExpr: FunctionScanner._scan_walrus,
+}
