@@ -38,6 +38,7 @@ def main():
     import libcst
 
     from linter.cli import main as warmstate
+    from linter.runner import default_jobs
 
     with tempfile.TemporaryDirectory() as directory:
         paths = generate(Path(directory) / "corpus", args.files)
@@ -48,30 +49,36 @@ def main():
             for source in sources:
                 libcst.parse_module(source)
 
-        def check():
-            with contextlib.redirect_stdout(io.StringIO()):
-                warmstate(["check", "--exit-zero", str(Path(directory) / "corpus")])
+        def check(*options):
+            def run():
+                with contextlib.redirect_stdout(io.StringIO()):
+                    warmstate(["check", "--exit-zero", *options, str(Path(directory) / "corpus")])
+
+            return run
+
+        serial, parallel = check("--jobs", "1"), check()
 
         findings = io.StringIO()
         with contextlib.redirect_stdout(findings):
             warmstate(["check", "--exit-zero", "--statistics", str(Path(directory) / "corpus")])
 
-        # Interleaved, so that drift on a shared machine hits both alike.
-        pairs = [(timed(parse_only), timed(check)) for _ in range(args.repeat)]
-        parse_times, check_times = [p for p, _ in pairs], [c for _, c in pairs]
-        parse_best, parse_median = min(parse_times), statistics.median(parse_times)
-        check_best, check_median = min(check_times), statistics.median(check_times)
-        ratios = [c / p for p, c in pairs]
+        # Interleaved, so that drift on a shared machine hits all alike.
+        runs = [(timed(parse_only), timed(serial), timed(parallel)) for _ in range(args.repeat)]
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "linter", "check", "--exit-zero", directory], capture_output=True)
         command = time.perf_counter() - start
 
     print(f"corpus: {args.files} modules, {lines} lines")
     print(findings.getvalue().rstrip())
-    print(f"libcst.parse_module alone: best {parse_best:.3f}s  median {parse_median:.3f}s")
-    print(f"warmstate check (in process): best {check_best:.3f}s  median {check_median:.3f}s")
-    print(f"ratio check / parse: best-to-best {check_best / parse_best:.2f}x  "
-          f"median of paired runs {statistics.median(ratios):.2f}x")
+    names = ("libcst.parse_module alone", "warmstate check --jobs 1", f"warmstate check --jobs {default_jobs()}")
+    for index, name in enumerate(names):
+        times = [run[index] for run in runs]
+        line = f"{name}: best {min(times):.3f}s  median {statistics.median(times):.3f}s"
+        if index:
+            ratios = [run[index] / run[0] for run in runs]
+            line += f"  ratio to parse: best-to-best {min(times) / min(r[0] for r in runs):.2f}x, "
+            line += f"median of paired runs {statistics.median(ratios):.2f}x"
+        print(line)
     print(f"python -m linter check (new process, imports included): {command:.3f}s")
 
 

@@ -38,6 +38,10 @@ def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of the nearest one")
     parser.add_argument(
+        "--jobs", type=int, default=None, metavar="N",
+        help="worker processes (default: one per CPU; 1 runs in this process)",
+    )
+    parser.add_argument(
         "--force-exclude", action="store_true",
         help="apply `exclude` to files named on the command line too (for pre-commit)",
     )
@@ -86,27 +90,27 @@ def _report_errors(errors: Sequence[FileError]) -> None:
         print(error.render(), file=sys.stderr)
 
 
-def _read(path: str, errors: List[FileError]):
-    try:
-        return read_source(path)
-    except SourceError as error:
-        errors.append(FileError(path, str(error)))
-        return None
+def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
+    from linter.engine import FileOptions
+    from linter.runner import Task, run_tasks
+
+    tasks = [
+        Task(path, FileOptions(project.codes_for(path), project.handlers_for(path), text_edits),
+             fix, getattr(args, "unsafe_fixes", False))
+        for path in project.files
+    ]
+    return run_tasks(tasks, args.jobs)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def run_check(args, project: Project) -> int:
-    from linter.engine import FileOptions, lint_text
-
     rules = _rules()
     errors = list(project.errors)
     diagnostics = []
-    text_edits = args.output_format != "text"
-    for path in project.files:
-        source = _read(path, errors)
-        if source is None:
-            continue
-        options = FileOptions(project.codes_for(path), project.handlers_for(path), text_edits)
-        result = lint_text(path, source.text, options, rules)
+    for result in _results(args, project, text_edits=args.output_format != "text"):
         diagnostics.extend(result.diagnostics)
         errors.extend(result.errors)
     diagnostics.sort(key=lambda d: d.sort_key())
@@ -125,22 +129,14 @@ def run_check(args, project: Project) -> int:
 
 
 def run_fix(args, project: Project) -> int:
-    from linter.engine import FileOptions
-    from linter.fixer import fix_text
-
-    rules = _rules()
     errors = list(project.errors)
     remaining = []
     fixed = changed_files = 0
-    for path in project.files:
-        source = _read(path, errors)
-        if source is None:
-            continue
-        options = FileOptions(project.codes_for(path), project.handlers_for(path))
-        outcome = fix_text(path, source.text, options, rules, args.unsafe_fixes)
-        errors.extend(outcome.errors)
-        remaining.extend(outcome.remaining)
-        if not outcome.changed:
+    for result in _results(args, project, fix=True):
+        errors.extend(result.errors)
+        remaining.extend(result.diagnostics)
+        outcome = result.outcome
+        if outcome is None or not outcome.changed:
             continue
         changed_files += 1
         fixed += outcome.fixed_count
@@ -149,23 +145,23 @@ def run_fix(args, project: Project) -> int:
                 difflib.unified_diff(
                     outcome.original.splitlines(keepends=True),
                     outcome.fixed.splitlines(keepends=True),
-                    fromfile=path,
-                    tofile=path,
+                    fromfile=result.path,
+                    tofile=result.path,
                 )
             )
         else:
             try:
-                write_atomically(source, outcome.fixed)
+                write_atomically(result.source, outcome.fixed)
             except OSError as error:
-                errors.append(FileError(path, f"cannot write: {error.strerror or error}"))
+                errors.append(FileError(result.path, f"cannot write: {error.strerror or error}"))
     _report_errors(errors)
     if args.diff:
-        print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''} in {changed_files} file{'s' if changed_files != 1 else ''}.", file=sys.stderr)
+        print(f"Would fix {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}.", file=sys.stderr)
         return EXIT_ERROR if errors else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
     remaining.sort(key=lambda d: d.sort_key())
     for line in RENDERERS["text"](remaining):
         print(line)
-    print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed_files} file{'s' if changed_files != 1 else ''}; {len(remaining)} remaining.")
+    print(f"Fixed {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}; {len(remaining)} remaining.")
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
@@ -179,8 +175,10 @@ def run_handlers(args, project: Project) -> int:
 
     errors = list(project.errors)
     for path in project.files:
-        source = _read(path, errors)
-        if source is None:
+        try:
+            source = read_source(path)
+        except SourceError as error:
+            errors.append(FileError(path, str(error)))
             continue
         parsed = parse(path, source.text)
         if isinstance(parsed, FileError):
@@ -233,6 +231,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ConfigError as error:
         print(f"warmstate: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if args.jobs is None:
+        from linter.runner import default_jobs
+
+        args.jobs = default_jobs()
     runner = {"check": run_check, "fix": run_fix, "handlers": run_handlers}[args.command]
     return runner(args, project)
 

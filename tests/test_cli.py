@@ -407,3 +407,15 @@ def test_unreadable_file(run_warmstate, tmp_path):
     assert completed.returncode == 2
     assert completed.stderr.strip() == f"{tmp_path}/app.py: error: cannot read: No such file or directory"
     assert len(finding_lines(completed.stdout)) == 1
+
+
+def test_parallel_run_matches_serial_run(run_warmstate, tmp_path):
+    for index in range(30):
+        write(tmp_path, f"pkg/module_{index:02d}.py", LEAK if index % 3 else CLEAN)
+    write(tmp_path, "pkg/broken.py", "def (:\n")
+    serial = run_warmstate("check", "--jobs", "1", tmp_path)
+    parallel = run_warmstate("check", "--jobs", "2", tmp_path)
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+    assert len(finding_lines(serial.stdout)) == 20 and serial.returncode == 2
+    fixed = run_warmstate("fix", "--jobs", "2", tmp_path)
+    assert fixed.stdout.splitlines()[-1] == "Fixed 20 findings in 20 files; 0 remaining."
