@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
 from linter.diagnostics import Fix
 from linter.edits import PrependStatements
-from linter.rule import handler_phrase
+from linter.rule import Finding, handler_phrase
 
 if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
     from linter.invocation import Analysis, StateMutation
@@ -82,3 +82,12 @@ def leak_message(analysis, leak, what: str, consequence: str) -> str:
         f"{what} is {first.mutation.verb} in {first.function.display}() (line {line}), "
         f"reached from {handler_phrase(leak.handlers)}, and {consequence}"
     )
+
+
+def reset_findings(analysis, code: str, leaks, describe, consequence: str, reset_statements):
+    """One finding per leak, fixed by prepending ``reset_statements(name)`` to
+    each leaking handler; ``describe(state)`` names the state in the message."""
+    for leak in leaks:
+        message = leak_message(analysis, leak, describe(leak.state), consequence)
+        fix = reset_fix(analysis, leak, reset_statements(leak.state.display))
+        yield Finding(code, leak.state.node, message, leak.handlers[0], fix)

@@ -94,11 +94,6 @@ def is_constant(node: cst.CSTNode) -> bool:
     return False
 
 
-def is_upper_constant_name(node: cst.CSTNode) -> bool:
-    """``MAX_SIZE``-style names count as constant keys (module configuration)."""
-    return isinstance(node, cst.Name) and node.value.isupper()
-
-
 def subscript_keys(node: cst.Subscript) -> List[cst.CSTNode]:
     keys: List[cst.CSTNode] = []
     for element in node.slice:
@@ -163,23 +158,6 @@ def references_name(node: cst.CSTNode, name: str) -> bool:
             continue
         stack.extend(child_nodes(current))
     return False
-
-
-def contains_node(node: cst.CSTNode, wanted: cst.CSTNode) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current is wanted:
-            return True
-        stack.extend(child_nodes(current))
-    return False
-
-
-def function_body(node: cst.FunctionDef) -> List[cst.BaseStatement]:
-    body = node.body
-    if isinstance(body, cst.IndentedBlock):
-        return list(body.body)
-    return [cst.SimpleStatementLine(body=list(body.body))]
 
 
 def docstring_count(statements) -> int:

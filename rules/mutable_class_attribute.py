@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from linter.kinds import CONTAINER_KINDS
-from linter.leaks import find_leaks, leak_message, owner, reset_fix
-from linter.rule import Finding, Rule
+from linter.leaks import find_leaks, owner, reset_findings
+from linter.rule import Rule
 from rules.unbounded_container import counts
 
 CODE = "LAM103"
@@ -16,16 +16,12 @@ def check(analysis):
         counts=counts,
         is_complete_reset=lambda kinds: "clear" in kinds,
     )
-    for leak in leaks:
-        name = leak.state.display
-        message = leak_message(
-            analysis,
-            leak,
-            f"class attribute '{name}' (a {leak.state.kind})",
-            "is shared by every instance across invocations",
-        )
-        fix = reset_fix(analysis, leak, (f"{name}.clear()",))
-        yield Finding(CODE, leak.state.node, message, leak.handlers[0], fix)
+    return reset_findings(
+        analysis, CODE, leaks,
+        describe=lambda state: f"class attribute '{state.display}' (a {state.kind})",
+        consequence="is shared by every instance across invocations",
+        reset_statements=lambda name: (f"{name}.clear()",),
+    )
 
 
 RULE = Rule(

@@ -1,9 +1,9 @@
 """LAM101: a module-level container that grows across warm invocations."""
 from __future__ import annotations
 
-from linter.leaks import find_leaks, leak_message, owner, reset_fix
+from linter.leaks import find_leaks, owner, reset_findings
 from linter.kinds import CONTAINER_KINDS, MAPPING_KINDS
-from linter.rule import Finding, Rule
+from linter.rule import Rule
 
 CODE = "LAM101"
 
@@ -25,13 +25,12 @@ def check(analysis):
         counts=counts,
         is_complete_reset=lambda kinds: "clear" in kinds,
     )
-    for leak in leaks:
-        name = leak.state.display
-        message = leak_message(
-            analysis, leak, f"module-level {leak.state.kind} '{name}'", "never reset between invocations"
-        )
-        fix = reset_fix(analysis, leak, (f"{name}.clear()",))
-        yield Finding(CODE, leak.state.node, message, leak.handlers[0], fix)
+    return reset_findings(
+        analysis, CODE, leaks,
+        describe=lambda state: f"module-level {state.kind} '{state.display}'",
+        consequence="never reset between invocations",
+        reset_statements=lambda name: (f"{name}.clear()",),
+    )
 
 
 RULE = Rule(

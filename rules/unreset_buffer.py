@@ -1,9 +1,9 @@
 """LAM102: a module-level io.StringIO/BytesIO written per invocation, never rewound."""
 from __future__ import annotations
 
-from linter.leaks import find_leaks, leak_message, owner, reset_fix
+from linter.leaks import find_leaks, owner, reset_findings
 from linter.kinds import BUFFER_KINDS
-from linter.rule import Finding, Rule
+from linter.rule import Rule
 
 CODE = "LAM102"
 
@@ -21,13 +21,12 @@ def check(analysis):
         counts=lambda binding, item: not item.mutation.rebind,
         is_complete_reset=is_complete_reset,
     )
-    for leak in leaks:
-        name = leak.state.display
-        message = leak_message(
-            analysis, leak, f"module-level {leak.state.kind} buffer '{name}'", "never rewound between invocations"
-        )
-        fix = reset_fix(analysis, leak, (f"{name}.seek(0)", f"{name}.truncate(0)"))
-        yield Finding(CODE, leak.state.node, message, leak.handlers[0], fix)
+    return reset_findings(
+        analysis, CODE, leaks,
+        describe=lambda state: f"module-level {state.kind} buffer '{state.display}'",
+        consequence="never rewound between invocations",
+        reset_statements=lambda name: (f"{name}.seek(0)", f"{name}.truncate(0)"),
+    )
 
 
 RULE = Rule(
