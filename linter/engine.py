@@ -26,6 +26,7 @@ class FileOptions:
     codes: FrozenSet[str]  # the rule codes enabled for this file
     handlers: Optional[Dict[str, str]] = None  # explicit handlers: name -> how given
     text_edits: bool = False  # fill Fix.text_edits (JSON/SARIF output)
+    inline_noqa: bool = True  # False under flake8, which applies ``# noqa`` itself
 
 
 @dataclass
@@ -75,7 +76,7 @@ def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> Li
     lines = text.split("\n")  # as CPython counts lines
     for finding, position in findings:
         line, column, end_line, end_column = position
-        if is_suppressed(lines, line, finding.code, file_codes):
+        if is_suppressed(lines if options.inline_noqa else [], line, finding.code, file_codes):
             continue
         fix = finding.fix
         if fix is not None and options.text_edits:

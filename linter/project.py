@@ -25,10 +25,10 @@ class Selection:
 
 
 @dataclass
-class Project:
+class Settings:
+    """Configuration and command line resolved, ready to answer per file."""
+
     config: Config
-    files: List[str]
-    errors: List[FileError]
     codes: frozenset
     handler_specs: List[HandlerSpec]
     per_file_ignores: List[tuple]
@@ -54,9 +54,16 @@ def _common_start(paths: Sequence[str]) -> str:
         return os.getcwd()
 
 
-def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequence[str]) -> Project:
+@dataclass
+class Project:
+    settings: Settings
+    files: List[str]
+    errors: List[FileError]
+
+
+def load_settings(start: str, selection: Selection, known_codes: Sequence[str]) -> Settings:
     """Raises ConfigError for bad configuration or command-line values."""
-    config = load_config(_common_start(paths), selection.config, known_codes)
+    config = load_config(start, selection.config, known_codes)
     select = validate_codes(selection.select, known_codes, "--select") if selection.select else config.select
     ignore = config.ignore + validate_codes(selection.ignore, known_codes, "--ignore")
     codes = frozenset(
@@ -70,5 +77,10 @@ def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequen
         (pathspec.GitIgnoreSpec.from_lines([pattern]), ignored)
         for pattern, ignored in config.per_file_ignores.items()
     ]
-    files, errors = Discovery(config, selection.force_exclude).files(list(paths))
-    return Project(config, files, errors, codes, specs, per_file)
+    return Settings(config, codes, specs, per_file)
+
+
+def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequence[str]) -> Project:
+    settings = load_settings(_common_start(paths), selection, known_codes)
+    files, errors = Discovery(settings.config, selection.force_exclude).files(list(paths))
+    return Project(settings, files, errors)

@@ -42,6 +42,17 @@ class Rule:
         )
 
 
+    def markdown(self) -> str:
+        """The rule's section of docs/rules.md (and SARIF's help text)."""
+        return (
+            f"## {self.code}\n\n**{self.name}**: {self.summary}\n\n"
+            f"### Why this is bad\n\n{self.why}\n\n"
+            f"### Example\n\n```python\n{self.bad.strip()}\n```\n\n"
+            f"### Use instead\n\n```python\n{self.good.strip()}\n```\n\n"
+            f"**Fix:** {self.fix}\n\n**Fix safety:** {self.safety}\n"
+        )
+
+
 def _indent(code: str) -> str:
     return "".join("    " + line + "\n" if line.strip() else "\n" for line in code.strip("\n").splitlines())
 
