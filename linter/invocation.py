@@ -66,10 +66,26 @@ class Analysis:
                         (name, attr), attribute.kind, binding.node, attribute.value, binding.class_name
                     )
         for class_info in self.model.classes.values():
+            if not self._plain_class(class_info.name):
+                continue
             for attr, attribute in class_info.attributes.items():
                 if attribute.kind in MUTABLE_KINDS:
                     states[(class_info.name, attr)] = attribute
         return states
+
+    def _plain_class(self, class_name: str) -> bool:
+        """A class whose attributes Python shares between instances as written.
+
+        Base classes from elsewhere (pydantic's BaseModel, ORMs, msgspec) and
+        class decorators (attrs) commonly copy mutable defaults per instance,
+        so their class attributes are not treated as shared state.
+        """
+        for info in self._class_chain(class_name):
+            if info.node.decorators:
+                return False
+            if any(base not in self.model.classes and base != "object" for base in info.bases):
+                return False
+        return True
 
     def _class_chain(self, class_name: Optional[str]) -> Iterator:
         seen: Set[str] = set()

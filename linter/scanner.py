@@ -15,7 +15,7 @@ import libcst as cst
 from linter.syntax import (
     child_nodes,
     dotted_name,
-    is_constant,
+    is_configuration,
     is_empty_literal,
     is_full_slice,
     references_name,
@@ -138,7 +138,7 @@ def path_of(node: cst.CSTNode) -> Optional[RefPath]:
             if attrs:
                 return None
             element = True
-            const_keys = const_keys and all(is_constant(k) for k in subscript_keys(node))
+            const_keys = const_keys and all(is_configuration(k) for k in subscript_keys(node))
             node = node.value
         elif (
             type(node) is cst.Call
@@ -148,7 +148,7 @@ def path_of(node: cst.CSTNode) -> Optional[RefPath]:
             and not attrs
         ):
             element = True
-            const_keys = const_keys and is_constant(node.args[0].value)
+            const_keys = const_keys and is_configuration(node.args[0].value)
             node = node.func.value
         else:
             return None
@@ -165,7 +165,7 @@ def _constant_mapping_args(call: cst.Call) -> bool:
         if not type(value) is cst.Dict:
             return False
         for element in value.elements:
-            if not type(element) is cst.DictElement or not is_constant(element.key):
+            if not type(element) is cst.DictElement or not is_configuration(element.key):
                 return False
     return True
 
@@ -386,7 +386,7 @@ class FunctionScanner:
         base = path_of(target.value)
         if base is None:
             return
-        keys_constant = all(is_constant(key) for key in subscript_keys(target))
+        keys_constant = all(is_configuration(key) for key in subscript_keys(target))
         self._mutate(base, verb, grows_mapping=not (base.const_keys and keys_constant))
 
     def _delete(self, target) -> None:
@@ -500,7 +500,7 @@ class FunctionScanner:
             if method == "update":
                 grows = not _constant_mapping_args(node)
             else:
-                grows = not (node.args and is_constant(node.args[0].value))
+                grows = not (node.args and is_configuration(node.args[0].value))
             self._mutate(receiver, _KEYED_VERBS[method], grows_mapping=grows or not receiver.const_keys)
         elif method == "clear":
             self._reset(receiver, "clear")

@@ -94,6 +94,29 @@ def is_constant(node: cst.CSTNode) -> bool:
     return False
 
 
+_ENVIRONMENT_READERS = frozenset({"os.getenv", "os.environ.get", "getenv", "environ.get"})
+
+
+def is_configuration(node: cst.CSTNode) -> bool:
+    """A key that is the same on every invocation: a literal, an UPPER_CASE
+    module constant, or an environment variable (``os.environ["REGION"]``,
+    ``os.getenv("REGION")``).  A mapping written only under such keys cannot
+    grow with requests (a client per configured region is a lazy singleton)."""
+    if is_constant(node):
+        return True
+    if type(node) is cst.Name:
+        return node.value.isupper()
+    if type(node) is cst.Attribute:
+        return node.attr.value.isupper()
+    if type(node) is cst.Subscript:
+        return dotted_name(node.value) in ("os.environ", "environ") and all(
+            is_constant(key) for key in subscript_keys(node)
+        )
+    if type(node) is cst.Call:
+        return dotted_name(node.func) in _ENVIRONMENT_READERS and all(is_constant(arg.value) for arg in node.args)
+    return False
+
+
 def subscript_keys(node: cst.Subscript) -> List[cst.CSTNode]:
     keys: List[cst.CSTNode] = []
     for element in node.slice:
