@@ -30,3 +30,31 @@ class ReplaceDefault:
     function: Tuple[str, ...]
     parameter: str
     expression: str
+
+
+@dataclass(frozen=True)
+class AddDecorator:
+    """Add a decorator (outermost) to a function."""
+
+    function: Tuple[str, ...]
+    decorator: str
+
+
+@dataclass(frozen=True, eq=False)
+class ReplaceNode:
+    """Replace one expression node of the module the finding came from.
+
+    The node is compared by identity: edits are applied to the very tree
+    they were computed on, within one round of the fixer.
+    """
+
+    node: object
+    expression: str
+
+
+@dataclass(frozen=True, eq=False)
+class WrapInIf:
+    """Put the line holding ``statement`` under ``if condition:``."""
+
+    statement: object
+    condition: str

@@ -23,6 +23,7 @@ from linter.model import Binding, ModuleModel
 from linter.positions import Position, PositionIndex
 from linter.scanner import FunctionInfo, FunctionKey, Mutation, RefPath, path_of
 from linter.syntax import literal_source
+from linter.transform import call_with_keyword
 
 StateKey = Tuple[str, ...]
 Context = Tuple[FunctionKey, Optional[str]]  # function, module-level receiver
@@ -117,7 +118,7 @@ class Analysis:
         return None
 
     # -- scopes and name resolution -----------------------------------------
-    def _scope_of(self, info: FunctionInfo, name: str) -> Optional[FunctionInfo]:
+    def scope_of(self, info: FunctionInfo, name: str) -> Optional[FunctionInfo]:
         """The function whose local ``name`` is, or None for a module-level name."""
         current: Optional[FunctionInfo] = info
         while current is not None:
@@ -131,7 +132,7 @@ class Analysis:
     def resolve_state(self, info: FunctionInfo, receiver: Optional[str], path: RefPath):
         """(state key, resolved path) for a reference inside ``info``, or None."""
         for _ in range(_MAX_ALIAS_HOPS):
-            scope = self._scope_of(info, path.root)
+            scope = self.scope_of(info, path.root)
             if scope is None:
                 return self._module_state(path)
             if path.root == scope.receiver_name:
@@ -180,7 +181,7 @@ class Analysis:
         for _ in range(_MAX_ALIAS_HOPS):
             if path.element:
                 return []
-            scope = self._scope_of(info, path.root)
+            scope = self.scope_of(info, path.root)
             if scope is None:
                 return self._module_callee(path)
             root, attrs = path.root, path.attrs
@@ -398,6 +399,9 @@ class Analysis:
     # -- source ------------------------------------------------------------
     def source(self, node: cst.CSTNode) -> str:
         return self.model.module.code_for_node(node)
+
+    def call_with_keyword(self, expression: cst.CSTNode, keyword: str, value: str) -> str:
+        return call_with_keyword(self.model.module, expression, keyword, value)
 
     def literal_source(self, node: Optional[cst.CSTNode]) -> Optional[str]:
         """Source of a literal or empty container (a safe value to reset to)."""

@@ -14,7 +14,7 @@ import libcst as cst
 
 from linter.kinds import BUFFER_TYPES, CONTAINER_TYPES
 from linter.scanner import FunctionInfo, FunctionKey, FunctionScanner, suite_statements
-from linter.syntax import dotted_name, is_constant, is_empty_literal
+from linter.syntax import child_nodes, dotted_name, is_constant, is_empty_literal
 
 @dataclass
 class Binding:
@@ -50,6 +50,7 @@ class ModuleModel:
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     functions: Dict[FunctionKey, FunctionInfo] = field(default_factory=dict)
     top_level_functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
+    module_calls: List[Tuple[cst.Call, cst.CSTNode]] = field(default_factory=list)  # (call, statement)
 
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
         """Fully qualified dotted name of ``node`` through the module's imports."""
@@ -89,6 +90,11 @@ class ModuleModel:
                 return "bounded", None
             return kind, None
         return "other", None
+
+    def constructor(self, binding: Binding) -> Optional[str]:
+        """Qualified name of what made ``binding`` (``aws_lambda_powertools.Logger``)."""
+        value = binding.value
+        return self.qualify(value.func) if isinstance(value, cst.Call) else None
 
     def function(self, key: FunctionKey) -> Optional[FunctionInfo]:
         return self.functions.get(key)
@@ -168,6 +174,7 @@ class _ModelBuilder:
                     self._scan_module_block(suite_statements(handler.body))
 
     def _module_small(self, node: cst.BaseSmallStatement) -> None:
+        self._collect_calls(node)
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted_name(alias.name)
@@ -192,6 +199,14 @@ class _ModelBuilder:
                     self.model.bindings[target.value] = Binding(
                         (target.value,), kind, node, node.value, class_name
                     )
+
+    def _collect_calls(self, statement: cst.BaseSmallStatement) -> None:
+        pending = [statement]
+        while pending:
+            node = pending.pop()
+            if type(node) is cst.Call:
+                self.model.module_calls.append((node, statement))
+            pending.extend(child_nodes(node))
 
     def _add_class(self, node: cst.ClassDef) -> None:
         bases = [dotted_name(arg.value) for arg in node.bases if dotted_name(arg.value)]

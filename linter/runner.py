@@ -11,7 +11,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional, Sequence
 
 from linter.diagnostics import FileError
@@ -45,6 +45,11 @@ def _rules():
     return ALL_RULES
 
 
+def _without_edits(diagnostics) -> list:
+    """Workers send back what reporters need; CST edits stay in the worker."""
+    return [replace(d, fix=replace(d.fix, edits=())) if d.fix is not None else d for d in diagnostics]
+
+
 def run_task(task: Task) -> TaskResult:
     try:
         source = read_source(task.path)
@@ -52,9 +57,10 @@ def run_task(task: Task) -> TaskResult:
         return TaskResult(task.path, errors=[FileError(task.path, str(error))])
     if task.fix:
         outcome = fix_text(task.path, source.text, task.options, _rules(), task.unsafe)
+        outcome.remaining = _without_edits(outcome.remaining)
         return TaskResult(task.path, source, outcome.remaining, outcome.errors, outcome)
     result = lint_text(task.path, source.text, task.options, _rules())
-    return TaskResult(task.path, source, result.diagnostics, result.errors)
+    return TaskResult(task.path, source, _without_edits(result.diagnostics), result.errors)
 
 
 def default_jobs() -> int:

@@ -75,6 +75,9 @@ class CallRef:
     path: RefPath
     called: bool  # False: a function passed along (callback, thread target)
     unconditional: bool
+    node: Optional[cst.CSTNode] = None  # the Call, for rules that read its arguments
+    statement: Optional[cst.CSTNode] = None  # the statement it happens in
+    always: bool = False  # unconditional, and no early ``return``/``raise`` can skip it
 
 
 @dataclass
@@ -179,6 +182,7 @@ class FunctionScanner:
         self.step = Step()
         self.statement: Optional[cst.CSTNode] = None  # where a mutation is reported
         self.conditional = False
+        self.exited_early = False  # a conditional return/raise happened in an earlier step
         self.in_comparison = False
 
     # -- statements --------------------------------------------------------
@@ -292,6 +296,8 @@ class FunctionScanner:
 
     def _scan_small(self, node: cst.BaseSmallStatement) -> None:
         self.statement = node
+        if self.conditional and type(node) in (cst.Return, cst.Raise):
+            self.exited_early = True
         if type(node) is cst.Assign:
             self._scan_expr(node.value)
             for target in node.targets:
@@ -416,7 +422,7 @@ class FunctionScanner:
         """A name or attribute: possibly a function handed on as a callback."""
         path = path_of(node)
         if path is not None and len(path.attrs) <= 1:
-            self.step.calls.append(CallRef(path, called=False, unconditional=False))
+            self.step.calls.append(CallRef(path, False, False, node, self.statement))
         if type(node) is cst.Attribute:
             self._scan_expr(node.value)
 
@@ -475,8 +481,13 @@ class FunctionScanner:
     def _scan_call(self, node: cst.Call) -> None:
         func = node.func
         callee = path_of(func)
+        if callee is None and type(func) is cst.Attribute:
+            callee = RefPath("", (func.attr.value,))  # a method of a computed object
         if callee is not None:
-            self.step.calls.append(CallRef(callee, called=True, unconditional=not self.conditional))
+            self.step.calls.append(
+                CallRef(callee, True, not self.conditional, node, self.statement,
+                        always=not (self.conditional or self.exited_early))
+            )
             if not callee.attrs:
                 self.info.called_names.add(callee.root)
         if type(func) is cst.Attribute:

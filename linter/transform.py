@@ -9,7 +9,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from linter.edits import PrependStatements, ReplaceDefault
+from linter.edits import AddDecorator, PrependStatements, ReplaceDefault, ReplaceNode, WrapInIf
 from linter.syntax import docstring_count
 
 FunctionKey = Tuple[str, ...]
@@ -70,11 +70,54 @@ def _replace_default(function: cst.FunctionDef, parameter: str, expression: str)
     )
 
 
+def call_with_keyword(module: cst.Module, expression: cst.BaseExpression, keyword: str, value: str) -> str:
+    """Source of ``expression`` called with ``keyword=value`` (added or replaced):
+    ``logger.inject_lambda_context`` becomes ``logger.inject_lambda_context(clear_state=True)``."""
+    new_arg = cst.Arg(value=cst.parse_expression(value), keyword=cst.Name(keyword),
+                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    if not isinstance(expression, cst.Call):
+        return module.code_for_node(cst.Call(func=expression, args=[new_arg]))
+    args = [arg for arg in expression.args if not (arg.keyword and arg.keyword.value == keyword)]
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return module.code_for_node(expression.with_changes(args=[*args, new_arg]))
+
+
+class _LineWrapper(cst.CSTTransformer):
+    def __init__(self, wraps: Dict[int, str], module: cst.Module):
+        super().__init__()
+        self.wraps = wraps
+        self.module = module
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        conditions = [self.wraps[id(small)] for small in original_node.body if id(small) in self.wraps]
+        if not conditions:
+            return updated_node
+        line = updated_node.with_changes(leading_lines=())
+        block = cst.IndentedBlock(body=[line])
+        return cst.If(test=cst.parse_expression(conditions[0]), body=block, leading_lines=updated_node.leading_lines)
+
+
+def _apply_node_edits(module: cst.Module, edits: List[object]) -> cst.Module:
+    for edit in edits:
+        if isinstance(edit, ReplaceNode):
+            module = module.deep_replace(edit.node, cst.parse_expression(edit.expression))
+    wraps = {id(e.statement): e.condition for e in edits if isinstance(e, WrapInIf)}
+    if wraps:
+        module = module.visit(_LineWrapper(wraps, module))
+    return module
+
+
 def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
     """A new module with ``edits`` applied (edits naming missing functions are skipped)."""
     by_function: Dict[FunctionKey, List[object]] = {}
+    node_edits: List[object] = []
     for edit in edits:
-        by_function.setdefault(edit.function, []).append(edit)
+        if isinstance(edit, (ReplaceNode, WrapInIf)):
+            node_edits.append(edit)
+        else:
+            by_function.setdefault(edit.function, []).append(edit)
+    module = _apply_node_edits(module, node_edits)
     for key, function_edits in by_function.items():
         original = _find_function(module.body, key)
         if original is None:
@@ -83,6 +126,10 @@ def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
         for edit in function_edits:
             if isinstance(edit, ReplaceDefault):
                 updated = _replace_default(updated, edit.parameter, edit.expression)
+        decorators = list(dict.fromkeys(e.decorator for e in function_edits if isinstance(e, AddDecorator)))
+        if decorators:
+            added = [cst.Decorator(decorator=cst.parse_expression(code)) for code in decorators]
+            updated = updated.with_changes(decorators=[*added, *updated.decorators])
         prepend = [s for e in function_edits if isinstance(e, PrependStatements) for s in e.statements]
         if prepend:
             updated = _prepend(updated, prepend, module)

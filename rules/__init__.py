@@ -1,8 +1,13 @@
 """warmstate's rules, one module each; ``ALL_RULES`` is the registry."""
 from rules import (
     global_accumulator,
+    ineffective_basic_config,
+    logging_handler_per_invocation,
     mutable_class_attribute,
     mutable_default_argument,
+    powertools_appended_keys,
+    powertools_log_buffer,
+    structlog_contextvars,
     unbounded_container,
     unreset_buffer,
 )
@@ -15,6 +20,11 @@ ALL_RULES = tuple(
         mutable_class_attribute,
         mutable_default_argument,
         global_accumulator,
+        logging_handler_per_invocation,
+        ineffective_basic_config,
+        powertools_appended_keys,
+        powertools_log_buffer,
+        structlog_contextvars,
     )
 )
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}

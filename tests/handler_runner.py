@@ -1,21 +1,78 @@
 """Run a fixture's handler in this fresh interpreter, once per event, and print
-the last result as JSON.  Tests call it in a subprocess: warm (several events
-in one process) and cold (a new process for the last event)."""
+the last invocation's result and output as JSON.  Tests call it in a
+subprocess: warm (several events in one process) and cold (a new process for
+the last event only).
+
+Loggers keep the stream they were given when they were created, so stdout is
+replaced before the module under test is imported.  With ``--runtime-root-handler``
+the root logger gets a handler first, as the Lambda runtime's bootstrap does.
+Values that differ between any two runs (timestamps, cold-start flags) are
+dropped from JSON log lines.
+"""
+import argparse
 import importlib.util
+import io
 import json
+import logging
+import os
 import sys
+import types
+
+VOLATILE_KEYS = ("timestamp", "cold_start", "xray_trace_id", "_aws", "location")
+os.environ.setdefault("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
 
 
-def main(path, handler_name, events_json):
-    spec = importlib.util.spec_from_file_location("handler_under_test", path)
+def context():
+    return types.SimpleNamespace(
+        function_name="fixture",
+        function_version="$LATEST",
+        memory_limit_in_mb=128,
+        invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:fixture",
+        aws_request_id="request-id",  # the same in warm and cold runs, so results compare
+        log_group_name="/aws/lambda/fixture",
+        log_stream_name="stream",
+        get_remaining_time_in_millis=lambda: 1000,
+    )
+
+
+def normalize(line):
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if isinstance(record, dict):
+        for key in VOLATILE_KEYS:
+            record.pop(key, None)
+    return record
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("path")
+    parser.add_argument("handler")
+    parser.add_argument("events")
+    parser.add_argument("--runtime-root-handler", action="store_true")
+    args = parser.parse_args()
+
+    real_stdout, captured = sys.stdout, io.StringIO()
+    sys.stdout = captured
+    if args.runtime_root_handler:
+        logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
+    spec = importlib.util.spec_from_file_location("handler_under_test", args.path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    handler = getattr(module, handler_name)
-    result = None
-    for event in json.loads(events_json):
-        result = handler(event, None)
-    print(json.dumps(result, sort_keys=True, default=repr))
+    handler = getattr(module, args.handler)
+    result, output = None, []
+    for event in json.loads(args.events):
+        start = captured.tell()
+        try:
+            result = handler(event, context())
+        except Exception as error:  # the result of a failing invocation
+            result = f"raised {type(error).__name__}"
+        output = [normalize(line) for line in captured.getvalue()[start:].splitlines()]
+    sys.stdout = real_stdout
+    print(json.dumps({"result": result, "output": output}, sort_keys=True, default=repr))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main()

@@ -34,9 +34,9 @@ CASES = [
 ]
 
 
-def last_result(path, handler, events):
+def last_result(path, handler, events, *options):
     completed = subprocess.run(
-        [sys.executable, str(RUNNER), str(path), handler, json.dumps(events)],
+        [sys.executable, str(RUNNER), str(path), handler, json.dumps(events), *options],
         capture_output=True, text=True, timeout=60, check=True,
     )
     return json.loads(completed.stdout)

@@ -1,0 +1,123 @@
+"""Queries about calls on the invocation path, for rules about library objects
+(loggers, metrics, context variables, error trackers).
+
+These rules care less about *what* state changes than about *which calls run,
+in which order, and whether always*: keys appended before anything is logged,
+a buffer cleared at the start of every invocation, a context detached in a
+``finally:``.  ``trace`` flattens a handler into that ordered sequence of
+calls, following the functions it calls in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import libcst as cst
+
+from linter.invocation import Analysis, Context
+from linter.model import Binding
+from linter.scanner import CallRef, FunctionInfo, RefPath, path_of
+
+
+@dataclass(frozen=True)
+class Event:
+    """A classified call in a handler's flattened sequence of calls."""
+
+    kind: str
+    call: CallRef
+    function: FunctionInfo
+    conditional: bool  # may not run on every invocation (a branch, a loop, after an early return)
+    in_finally: bool  # runs in a top-level ``finally:`` of a function on the way
+
+
+@dataclass(frozen=True)
+class DecoratorUse:
+    """``@obj.method(...)`` on a handler, with ``obj`` resolved at module level."""
+
+    binding: Optional[Binding]
+    method: str
+    call: Optional[cst.Call]  # None for a bare ``@obj.method``
+    decorator: cst.Decorator
+
+    def keyword(self, name: str) -> Optional[cst.BaseExpression]:
+        for arg in self.call.args if self.call is not None else ():
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg.value
+        return None
+
+
+Classifier = Callable[[FunctionInfo, Optional[str], CallRef], Optional[str]]
+
+
+def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[str], call: CallRef):
+    """The module-level binding a method is called on (``logger`` in
+    ``logger.append_keys()``), through aliases; None for anything else."""
+    path = call.path
+    if not path.attrs or path.element:
+        return None
+    resolved = analysis.resolve_state(info, receiver, RefPath(path.root, path.attrs[:-1]))
+    if resolved is None or len(resolved[0]) != 1:
+        return None
+    return analysis.states[resolved[0]]
+
+
+def qualified_callee(analysis: Analysis, info: FunctionInfo, call: CallRef) -> Optional[str]:
+    """``structlog.contextvars.bind_contextvars`` for a call through the
+    module's imports, however they are spelled; None for local callees."""
+    if call.node is None or type(call.node) is not cst.Call:
+        return None
+    if analysis.scope_of(info, call.path.root) is not None:
+        return None
+    return analysis.model.qualify(call.node.func)
+
+
+def method_of(call: CallRef) -> Optional[str]:
+    return call.path.attrs[-1] if call.path.attrs else None
+
+
+def trace(analysis: Analysis, context: Context, classify: Classifier) -> List[Event]:
+    """Classified calls of ``context`` in order, callees flattened in place."""
+    return _trace(analysis, context, classify, False, False, frozenset())
+
+
+def _trace(analysis, context, classify, conditional, in_finally, active) -> List[Event]:
+    key, receiver = context
+    info = analysis.model.function(key)
+    if info is None or context in active:
+        return []
+    active = active | {context}
+    events: List[Event] = []
+    for steps, finally_part in ((info.steps, in_finally), (info.finally_steps, True)):
+        for step in steps:
+            for call in step.calls:
+                if not call.called:
+                    continue
+                maybe = conditional or not call.always
+                kind = classify(info, receiver, call)
+                if kind is not None:
+                    events.append(Event(kind, call, info, maybe, finally_part))
+                for callee in analysis.resolve_callee(info, receiver, call.path):
+                    events.extend(_trace(analysis, callee, classify, maybe, finally_part, active))
+    return events
+
+
+def handler_decorators(analysis: Analysis, handler: str) -> List[DecoratorUse]:
+    uses = []
+    for decorator in analysis.model.top_level_functions[handler].decorators:
+        expression = decorator.decorator
+        call = expression if type(expression) is cst.Call else None
+        path = path_of(call.func if call is not None else expression)
+        if path is None or len(path.attrs) != 1:
+            continue
+        binding = analysis.model.bindings.get(path.root)
+        uses.append(DecoratorUse(binding, path.attrs[0], call, decorator))
+    return uses
+
+
+def module_bindings_made_by(analysis: Analysis, constructors) -> List[Tuple[str, Binding]]:
+    """Module-level objects created by one of ``constructors`` (qualified names)."""
+    return [
+        (name, binding)
+        for name, binding in analysis.model.bindings.items()
+        if analysis.model.constructor(binding) in constructors
+    ]

@@ -1,0 +1,87 @@
+"""LAM301: a logging handler added on every invocation."""
+from __future__ import annotations
+
+from linter.calls import method_of, trace
+from linter.diagnostics import Fix
+from linter.edits import WrapInIf
+from linter.rule import Finding, Rule, handler_phrase
+
+CODE = "LAM301"
+
+
+def _guard(analysis, call):
+    """``if not any(isinstance(h, T) for h in logger.handlers):`` for the call,
+    or None when the call is not a plain ``receiver.addHandler(argument)``."""
+    node = call.node
+    if node is None or call.statement is None or len(node.args) != 1 or node.args[0].keyword is not None:
+        return None
+    if analysis.source(call.statement) != analysis.source(node):
+        return None  # the call is part of a larger statement
+    receiver = analysis.source(node.func.value)
+    argument = node.args[0].value
+    made_here = type(argument).__name__ == "Call"
+    kind = analysis.source(argument.func) if made_here else f"type({analysis.source(argument)})"
+    return f"not any(isinstance(h, {kind}) for h in {receiver}.handlers)"
+
+
+def check(analysis):
+    found = {}
+    for handler in analysis.handlers:
+        events = trace(
+            analysis, ((handler.name,), None),
+            lambda info, receiver, call: "add" if method_of(call) == "addHandler" else None,
+        )
+        for event in events:
+            if not event.conditional:
+                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
+    for event, handlers in found.values():
+        call = event.call
+        where = f"{event.function.display}()"
+        message = (
+            f"logging handler added to '{analysis.source(call.node.func.value)}' in {where} on every invocation, "
+            f"reached from {handler_phrase(handlers)}: each warm invocation adds another, so every line "
+            "is printed once more per invocation"
+        )
+        guard = _guard(analysis, call)
+        fix = None
+        if guard is not None:
+            fix = Fix("safe", "Add the handler only when the logger does not have one of its type yet",
+                      (WrapInIf(call.statement, guard),))
+        yield Finding(CODE, call.statement, message, handlers[0], fix)
+
+
+RULE = Rule(
+    code=CODE,
+    name="logging-handler-per-invocation",
+    summary="`logger.addHandler(...)` that runs on every invocation",
+    why=(
+        "Loggers live for the whole execution environment. A handler added inside the handler is added\n"
+        "again on every warm invocation: after N invocations every log line is printed N times, and the\n"
+        "handlers (and any files or sockets they hold) pile up in memory."
+    ),
+    bad='''
+import logging
+import sys
+
+logger = logging.getLogger("app")
+
+def lambda_handler(event, context):
+    logger.addHandler(logging.StreamHandler(sys.stdout))
+    logger.warning("processing %s", event["id"])
+''',
+    good='''
+import logging
+import sys
+
+logger = logging.getLogger("app")
+
+def lambda_handler(event, context):
+    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
+        logger.addHandler(logging.StreamHandler(sys.stdout))
+    logger.warning("processing %s", event["id"])
+''',
+    fix="wrap the call in `if not any(isinstance(h, T) for h in logger.handlers):` so it runs once per "
+    "process (moving the setup to module level is the cleaner change when it needs no per-request input)",
+    safety="safe: only the duplicate handlers disappear; a call that is part of a larger statement gets no fix",
+    check=check,
+)

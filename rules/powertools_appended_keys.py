@@ -1,0 +1,137 @@
+"""LAM303: Powertools Logger keys appended per invocation and never cleared."""
+from __future__ import annotations
+
+from linter.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.diagnostics import Fix
+from linter.edits import PrependStatements, ReplaceNode
+from linter.rule import Finding, Rule, handler_phrase
+from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
+
+CODE = "LAM303"
+KEY_METHODS = frozenset({"append_keys", "set_correlation_id"})
+
+
+def is_true(node) -> bool:
+    return node is not None and type(node).__name__ == "Name" and node.value == "True"
+
+
+def _classifier(analysis, binding):
+    def classify(info, receiver, call):
+        if receiver_binding(analysis, info, receiver, call) is not binding:
+            return None
+        method = method_of(call)
+        if method in KEY_METHODS:
+            return "append"
+        if method == "clear_state":
+            return "clear"
+        if method in LOG_METHODS:
+            return "log"
+        if method == "get_current_keys":
+            return "read"
+        return None
+
+    return classify
+
+
+def _why_it_leaks(events, log_event: bool):
+    """Why a previous invocation's keys can be logged, or None when they cannot."""
+    appends = [index for index, event in enumerate(events) if event.kind == "append"]
+    if not appends:
+        return None
+    before_anything = events[: min(i for i, e in enumerate(events) if e.kind in ("append", "log", "read"))]
+    if any(e.kind == "clear" and not e.conditional for e in before_anything):
+        return None
+    if any(e.kind == "clear" and e.in_finally and not e.conditional for e in events):
+        return None
+    if any(events[i].conditional for i in appends):
+        return "the keys are appended only on some invocations"
+    if any(e.kind == "read" for e in events):
+        return "the keys are read back with get_current_keys()"
+    if log_event:
+        return "the event is logged (log_event=True) before the keys are appended"
+    if any(e.kind == "log" for e in events[: appends[-1]]):
+        return "something is logged before the keys are appended"
+    return None
+
+
+def _module_level_appends(analysis, name) -> bool:
+    return any(
+        analysis.model.qualify(call.func) is None and analysis.source(call.func) == f"{name}.append_keys"
+        for call, _ in analysis.model.module_calls
+    )
+
+
+def check(analysis):
+    for name, binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
+        leaks = []
+        for handler in analysis.handlers:
+            injects = [
+                d for d in handler_decorators(analysis, handler.name)
+                if d.binding is binding and d.method == "inject_lambda_context"
+            ]
+            if any(is_true(d.keyword("clear_state")) for d in injects):
+                continue
+            events = trace(analysis, ((handler.name,), None), _classifier(analysis, binding))
+            reason = _why_it_leaks(events, any(is_true(d.keyword("log_event")) for d in injects))
+            if reason is not None:
+                first = next(e for e in events if e.kind == "append")
+                leaks.append((handler.name, injects, first, reason))
+        if not leaks:
+            continue
+        handlers = [handler for handler, _, _, _ in leaks]
+        _, _, first, reason = leaks[0]
+        message = (
+            f"Powertools logger '{name}' keeps keys appended in {first.function.display}() "
+            f"(line {analysis.line(first.call.statement)}) between invocations: {reason}, and "
+            f"{handler_phrase(handlers)} {'does' if len(handlers) == 1 else 'do'} not clear them, so a later "
+            "caller's lines can carry an earlier caller's keys"
+        )
+        edits = []
+        for handler, injects, _, _ in leaks:
+            if injects:
+                expression = injects[0].decorator.decorator
+                edits.append(ReplaceNode(expression, analysis.call_with_keyword(expression, "clear_state", "True")))
+            else:
+                edits.append(PrependStatements((handler,), (f"{name}.clear_state()",)))
+        applicability = "unsafe" if _module_level_appends(analysis, name) else "safe"
+        fix = Fix(applicability, f"Clear the keys of '{name}' at the start of every invocation", tuple(edits))
+        yield Finding(CODE, first.call.statement, message, handlers[0], fix)
+
+
+RULE = Rule(
+    code=CODE,
+    name="powertools-appended-keys",
+    summary="Powertools `Logger.append_keys`/`set_correlation_id` per invocation without clearing the keys",
+    why=(
+        "Keys appended to a Powertools Logger stay on it for the life of the execution environment. When\n"
+        "they are appended only on some invocations, or after something is logged, a warm invocation logs\n"
+        "the previous caller's keys (a user id, a tenant) next to its own request. An unconditional\n"
+        "`append_keys` that runs before anything is logged only overwrites its keys and is not flagged."
+    ),
+    bad='''
+from aws_lambda_powertools import Logger
+
+logger = Logger()
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    if "user" in event:
+        logger.append_keys(user=event["user"])
+    logger.info("processing")
+''',
+    good='''
+from aws_lambda_powertools import Logger
+
+logger = Logger()
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    if "user" in event:
+        logger.append_keys(user=event["user"])
+    logger.info("processing")
+''',
+    fix="add `clear_state=True` to the handler's `inject_lambda_context`; without that decorator, insert "
+    "`logger.clear_state()` as the handler's first statement",
+    safety="safe; unsafe when keys are also appended at module level (clearing removes them too)",
+    check=check,
+)

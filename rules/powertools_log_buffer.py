@@ -1,0 +1,101 @@
+"""LAM304: a Powertools Logger with log buffering whose buffer outlives the invocation."""
+from __future__ import annotations
+
+from linter.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.diagnostics import Fix
+from linter.edits import AddDecorator, PrependStatements
+from linter.rule import Finding, Rule, handler_phrase
+from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
+
+CODE = "LAM304"
+BUFFER_RESETS = frozenset({"flush_buffer", "clear_buffer"})
+
+
+def _buffered(binding) -> bool:
+    return any(arg.keyword is not None and arg.keyword.value == "buffer_config" for arg in binding.value.args)
+
+
+def _classifier(analysis, binding):
+    def classify(info, receiver, call):
+        if receiver_binding(analysis, info, receiver, call) is not binding:
+            return None
+        method = method_of(call)
+        return "reset" if method in BUFFER_RESETS else "log" if method in LOG_METHODS else None
+
+    return classify
+
+
+def _buffer_outlives_invocation(events) -> bool:
+    logs = [index for index, event in enumerate(events) if event.kind == "log"]
+    if not logs:
+        return False
+    resets = [(index, event) for index, event in enumerate(events) if event.kind == "reset" and not event.conditional]
+    return not any(index < logs[0] or event.in_finally for index, event in resets)
+
+
+def check(analysis):
+    for name, binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
+        if not _buffered(binding):
+            continue
+        leaking, edits = [], []
+        for handler in analysis.handlers:
+            injects = [d for d in handler_decorators(analysis, handler.name) if d.method == "inject_lambda_context"]
+            if any(d.binding is binding for d in injects):
+                continue
+            if not _buffer_outlives_invocation(trace(analysis, ((handler.name,), None), _classifier(analysis, binding))):
+                continue
+            leaking.append(handler.name)
+            if injects:
+                edits.append(PrependStatements((handler.name,), (f"{name}.clear_buffer()",)))
+            else:
+                decorator = f"{name}.inject_lambda_context(flush_buffer_on_uncaught_error=True)"
+                edits.append(AddDecorator((handler.name,), decorator))
+        if not leaking:
+            continue
+        message = (
+            f"Powertools logger '{name}' buffers log records, but {handler_phrase(leaking)} neither "
+            f"{'uses' if len(leaking) == 1 else 'use'} @{name}.inject_lambda_context nor flush or clear the "
+            "buffer on every path: records of a failed invocation are never flushed and stay in memory for "
+            "the next one"
+        )
+        fix = Fix("safe", f"Let Powertools flush and clear the buffer of '{name}' per invocation", tuple(edits))
+        yield Finding(CODE, binding.node, message, leaking[0], fix)
+
+
+RULE = Rule(
+    code=CODE,
+    name="powertools-log-buffer",
+    summary="Powertools `Logger(buffer_config=...)` whose buffer is not flushed or cleared every invocation",
+    why=(
+        "With log buffering, debug records wait in memory until a flush. Powertools flushes and clears the\n"
+        "buffer per invocation only inside `inject_lambda_context`; without it, records of an invocation\n"
+        "that failed are never written, and they stay in the buffer for the next invocation (Powertools\n"
+        "itself once shipped this bug, and fixed it by clearing the buffer at the start of every\n"
+        "invocation)."
+    ),
+    bad='''
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.buffer import LoggerBufferConfig
+
+logger = Logger(buffer_config=LoggerBufferConfig(max_bytes=20480))
+
+def lambda_handler(event, context):
+    logger.debug("received %s", event["id"])
+    return event["id"]
+''',
+    good='''
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.buffer import LoggerBufferConfig
+
+logger = Logger(buffer_config=LoggerBufferConfig(max_bytes=20480))
+
+@logger.inject_lambda_context(flush_buffer_on_uncaught_error=True)
+def lambda_handler(event, context):
+    logger.debug("received %s", event["id"])
+    return event["id"]
+''',
+    fix="decorate the handler with `@logger.inject_lambda_context(flush_buffer_on_uncaught_error=True)`; "
+    "when it already has another logger's `inject_lambda_context`, insert `logger.clear_buffer()` first",
+    safety="safe: records of the current invocation are still flushed on error, earlier ones are dropped",
+    check=check,
+)
