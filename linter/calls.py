@@ -28,6 +28,7 @@ class Event:
     function: FunctionInfo
     conditional: bool  # may not run on every invocation (a branch, a loop, after an early return)
     in_finally: bool  # runs in a top-level ``finally:`` of a function on the way
+    withs: Tuple[cst.BaseExpression, ...] = ()  # context managers around it, callers' included
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,10 @@ def method_of(call: CallRef) -> Optional[str]:
 
 def trace(analysis: Analysis, context: Context, classify: Classifier) -> List[Event]:
     """Classified calls of ``context`` in order, callees flattened in place."""
-    return _trace(analysis, context, classify, False, False, frozenset())
+    return _trace(analysis, context, classify, False, False, (), frozenset())
 
 
-def _trace(analysis, context, classify, conditional, in_finally, active) -> List[Event]:
+def _trace(analysis, context, classify, conditional, in_finally, withs, active) -> List[Event]:
     key, receiver = context
     info = analysis.model.function(key)
     if info is None or context in active:
@@ -93,11 +94,12 @@ def _trace(analysis, context, classify, conditional, in_finally, active) -> List
                 if not call.called:
                     continue
                 maybe = conditional or not call.always
+                around = withs + call.withs
                 kind = classify(info, receiver, call)
                 if kind is not None:
-                    events.append(Event(kind, call, info, maybe, finally_part))
+                    events.append(Event(kind, call, info, maybe, finally_part, around))
                 for callee in analysis.resolve_callee(info, receiver, call.path):
-                    events.extend(_trace(analysis, callee, classify, maybe, finally_part, active))
+                    events.extend(_trace(analysis, callee, classify, maybe, finally_part, around, active))
     return events
 
 

@@ -78,6 +78,7 @@ class CallRef:
     node: Optional[cst.CSTNode] = None  # the Call, for rules that read its arguments
     statement: Optional[cst.CSTNode] = None  # the statement it happens in
     always: bool = False  # unconditional, and no early ``return``/``raise`` can skip it
+    withs: Tuple[cst.BaseExpression, ...] = ()  # context managers it runs inside
 
 
 @dataclass
@@ -183,6 +184,7 @@ class FunctionScanner:
         self.statement: Optional[cst.CSTNode] = None  # where a mutation is reported
         self.conditional = False
         self.exited_early = False  # a conditional return/raise happened in an earlier step
+        self.withs: Tuple[cst.BaseExpression, ...] = ()
         self.in_comparison = False
 
     # -- statements --------------------------------------------------------
@@ -200,13 +202,17 @@ class FunctionScanner:
                 self._begin_step(steps)
                 self.statement = statement
                 self._scan_with_items(statement)
+                saved, self.withs = self.withs, self.withs + tuple(item.item for item in statement.items)
                 self._scan_top(suite_statements(statement.body), steps)
+                self.withs = saved
             elif type(statement) in (cst.Try, cst.TryStar):
                 self._scan_top(suite_statements(statement.body), steps)
                 self._begin_step(steps)
                 self._scan_conditionally([*statement.handlers, statement.orelse])
                 if statement.finalbody is not None:
+                    saved, self.exited_early = self.exited_early, False  # finally runs after any exit
                     self._scan_top(suite_statements(statement.finalbody.body), self.info.finally_steps)
+                    self.exited_early = saved
             else:
                 self._begin_step(steps)
                 self._scan_statement(statement)
@@ -258,7 +264,9 @@ class FunctionScanner:
     def _scan_with(self, node: cst.With) -> None:
         self.statement = node
         self._scan_with_items(node)
+        saved, self.withs = self.withs, self.withs + tuple(item.item for item in node.items)
         self._scan_block(node.body)
+        self.withs = saved
 
     def _scan_try(self, node) -> None:
         self._scan_conditionally([node.body, *node.handlers, node.orelse, node.finalbody])
@@ -486,7 +494,7 @@ class FunctionScanner:
         if callee is not None:
             self.step.calls.append(
                 CallRef(callee, True, not self.conditional, node, self.statement,
-                        always=not (self.conditional or self.exited_early))
+                        always=not (self.conditional or self.exited_early), withs=self.withs)
             )
             if not callee.attrs:
                 self.info.called_names.add(callee.root)

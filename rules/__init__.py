@@ -5,8 +5,11 @@ from rules import (
     logging_handler_per_invocation,
     mutable_class_attribute,
     mutable_default_argument,
+    otel_context_not_detached,
     powertools_appended_keys,
     powertools_log_buffer,
+    powertools_metrics_not_flushed,
+    sentry_scope_leak,
     structlog_contextvars,
     unbounded_container,
     unreset_buffer,
@@ -25,6 +28,9 @@ ALL_RULES = tuple(
         powertools_appended_keys,
         powertools_log_buffer,
         structlog_contextvars,
+        powertools_metrics_not_flushed,
+        sentry_scope_leak,
+        otel_context_not_detached,
     )
 )
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}

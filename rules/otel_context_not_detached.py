@@ -1,0 +1,62 @@
+"""LAM308: an OpenTelemetry context attached without a detach in ``finally:``."""
+from __future__ import annotations
+
+from linter.calls import qualified_callee, trace
+from linter.rule import Finding, Rule, handler_phrase
+
+CODE = "LAM308"
+ATTACH = "opentelemetry.context.attach"
+DETACH = "opentelemetry.context.detach"
+
+
+def check(analysis):
+    found = {}
+    for handler in analysis.handlers:
+        events = trace(
+            analysis, ((handler.name,), None),
+            lambda info, receiver, call: {ATTACH: "attach", DETACH: "detach"}.get(qualified_callee(analysis, info, call)),
+        )
+        detached = any(event.kind == "detach" and event.in_finally and not event.conditional for event in events)
+        for event in events:
+            if event.kind == "attach" and not detached:
+                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
+    for event, handlers in found.values():
+        message = (
+            f"OpenTelemetry context attached in {event.function.display}() (reached from "
+            f"{handler_phrase(handlers)}) is not detached in a `finally:`: it stays current on the runtime's "
+            "thread, so the next invocation's spans and baggage inherit it; keep the token and call "
+            "`context.detach(token)` in a `finally:`"
+        )
+        yield Finding(CODE, event.call.statement, message, handlers[0], None)
+
+
+RULE = Rule(
+    code=CODE,
+    name="otel-context-not-detached",
+    summary="OpenTelemetry `context.attach(...)` without `context.detach(token)` in a `finally:`",
+    why=(
+        "`context.attach` makes a context current for the thread until it is detached. The Lambda runtime\n"
+        "reuses the thread for every invocation, so a context attached and not detached (an exception\n"
+        "skips a detach that is not in `finally:`) leaks its baggage and parent span into the next request."
+    ),
+    bad='''
+from opentelemetry import baggage, context
+
+def lambda_handler(event, context_):
+    context.attach(baggage.set_baggage("tenant", event["tenant"]))
+    return baggage.get_baggage("tenant")
+''',
+    good='''
+from opentelemetry import baggage, context
+
+def lambda_handler(event, context_):
+    token = context.attach(baggage.set_baggage("tenant", event["tenant"]))
+    try:
+        return baggage.get_baggage("tenant")
+    finally:
+        context.detach(token)
+''',
+    fix="none; keep the token from `attach` and call `context.detach(token)` in a `finally:`",
+    safety="none (no automatic fix)",
+    check=check,
+)
