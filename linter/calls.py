@@ -9,7 +9,7 @@ calls, following the functions it calls in place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, List, Optional, Tuple
 
 import libcst as cst
@@ -77,29 +77,47 @@ def method_of(call: CallRef) -> Optional[str]:
 
 
 def trace(analysis: Analysis, context: Context, classify: Classifier) -> List[Event]:
-    """Classified calls of ``context`` in order, callees flattened in place."""
-    return _trace(analysis, context, classify, False, False, (), frozenset())
+    """Classified calls of ``context`` in order, callees flattened in place.
+
+    Each function's own sequence is computed once and reused at every call
+    site; the flattened result is capped, so call graphs that fan out (a
+    helper called from everywhere) cannot blow up.
+    """
+    return _events(analysis, context, classify, {}, frozenset())
 
 
-def _trace(analysis, context, classify, conditional, in_finally, withs, active) -> List[Event]:
+MAX_EVENTS = 5000
+
+
+def _events(analysis, context, classify, memo, active) -> List[Event]:
+    if context in memo:
+        return memo[context]
     key, receiver = context
     info = analysis.model.function(key)
     if info is None or context in active:
         return []
     active = active | {context}
     events: List[Event] = []
-    for steps, finally_part in ((info.steps, in_finally), (info.finally_steps, True)):
+    for steps, in_finally in ((info.steps, False), (info.finally_steps, True)):
         for step in steps:
             for call in step.calls:
-                if not call.called:
+                if not call.called or len(events) >= MAX_EVENTS:
                     continue
-                maybe = conditional or not call.always
-                around = withs + call.withs
+                maybe = not call.always
                 kind = classify(info, receiver, call)
                 if kind is not None:
-                    events.append(Event(kind, call, info, maybe, finally_part, around))
+                    events.append(Event(kind, call, info, maybe, in_finally, call.withs))
                 for callee in analysis.resolve_callee(info, receiver, call.path):
-                    events.extend(_trace(analysis, callee, classify, maybe, finally_part, around, active))
+                    events.extend(
+                        replace(
+                            event,
+                            conditional=event.conditional or maybe,
+                            in_finally=event.in_finally or in_finally,
+                            withs=call.withs + event.withs,
+                        )
+                        for event in _events(analysis, callee, classify, memo, active)
+                    )
+    memo[context] = events
     return events
 
 
