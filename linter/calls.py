@@ -121,6 +121,18 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
     return events
 
 
+def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tuple[Event, List[str]]]:
+    """Events ``wanted(event, all_events_of_its_handler)`` keeps, one per call
+    site, each with the handlers that reach it (in handler order)."""
+    found = {}
+    for handler in analysis.handlers:
+        events = trace(analysis, ((handler.name,), None), classify)
+        for event in events:
+            if wanted(event, events):
+                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
+    return list(found.values())
+
+
 def handler_decorators(analysis: Analysis, handler: str) -> List[DecoratorUse]:
     uses = []
     for decorator in analysis.model.top_level_functions[handler].decorators:

@@ -1,7 +1,7 @@
 """LAM301: a logging handler added on every invocation."""
 from __future__ import annotations
 
-from linter.calls import method_of, trace
+from linter.calls import events_by_call, method_of
 from linter.diagnostics import Fix
 from linter.edits import WrapInIf
 from linter.rule import Finding, Rule, handler_phrase
@@ -25,16 +25,12 @@ def _guard(analysis, call):
 
 
 def check(analysis):
-    found = {}
-    for handler in analysis.handlers:
-        events = trace(
-            analysis, ((handler.name,), None),
-            lambda info, receiver, call: "add" if method_of(call) == "addHandler" else None,
-        )
-        for event in events:
-            if not event.conditional:
-                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
-    for event, handlers in found.values():
+    found = events_by_call(
+        analysis,
+        lambda info, receiver, call: "add" if method_of(call) == "addHandler" else None,
+        lambda event, events: not event.conditional,
+    )
+    for event, handlers in found:
         call = event.call
         where = f"{event.function.display}()"
         message = (

@@ -1,7 +1,7 @@
 """LAM308: an OpenTelemetry context attached without a detach in ``finally:``."""
 from __future__ import annotations
 
-from linter.calls import qualified_callee, trace
+from linter.calls import events_by_call, qualified_callee
 from linter.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM308"
@@ -9,18 +9,17 @@ ATTACH = "opentelemetry.context.attach"
 DETACH = "opentelemetry.context.detach"
 
 
+def _detached_in_finally(events) -> bool:
+    return any(event.kind == "detach" and event.in_finally and not event.conditional for event in events)
+
+
 def check(analysis):
-    found = {}
-    for handler in analysis.handlers:
-        events = trace(
-            analysis, ((handler.name,), None),
-            lambda info, receiver, call: {ATTACH: "attach", DETACH: "detach"}.get(qualified_callee(analysis, info, call)),
-        )
-        detached = any(event.kind == "detach" and event.in_finally and not event.conditional for event in events)
-        for event in events:
-            if event.kind == "attach" and not detached:
-                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
-    for event, handlers in found.values():
+    found = events_by_call(
+        analysis,
+        lambda info, receiver, call: {ATTACH: "attach", DETACH: "detach"}.get(qualified_callee(analysis, info, call)),
+        lambda event, events: event.kind == "attach" and not _detached_in_finally(events),
+    )
+    for event, handlers in found:
         message = (
             f"OpenTelemetry context attached in {event.function.display}() (reached from "
             f"{handler_phrase(handlers)}) is not detached in a `finally:`: it stays current on the runtime's "

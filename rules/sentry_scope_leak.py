@@ -1,7 +1,7 @@
 """LAM307: Sentry scope data set per invocation without Lambda isolation."""
 from __future__ import annotations
 
-from linter.calls import qualified_callee, trace
+from linter.calls import events_by_call, qualified_callee
 from linter.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM307"
@@ -25,16 +25,12 @@ def check(analysis):
     model = analysis.model
     if _isolated_by_integration(model):
         return
-    found = {}
-    for handler in analysis.handlers:
-        events = trace(
-            analysis, ((handler.name,), None),
-            lambda info, receiver, call: "set" if qualified_callee(analysis, info, call) in SETTERS else None,
-        )
-        for event in events:
-            if not _inside_scope(model, event):
-                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
-    for event, handlers in found.values():
+    found = events_by_call(
+        analysis,
+        lambda info, receiver, call: "set" if qualified_callee(analysis, info, call) in SETTERS else None,
+        lambda event, events: not _inside_scope(model, event),
+    )
+    for event, handlers in found:
         setter = analysis.source(event.call.node.func)
         message = (
             f"{setter}() in {event.function.display}() sets Sentry scope data that outlives the invocation "
