@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from typing import List, Optional, Sequence
 
@@ -244,7 +245,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         args.jobs = default_jobs()
     runner = {"check": run_check, "fix": run_fix, "handlers": run_handlers}[args.command]
-    return runner(args, project)
+    try:
+        return runner(args, project)
+    except BrokenPipeError:  # `warmstate check | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -419,3 +419,12 @@ def test_parallel_run_matches_serial_run(run_warmstate, tmp_path):
     assert len(finding_lines(serial.stdout)) == 20 and serial.returncode == 2
     fixed = run_warmstate("fix", "--jobs", "2", tmp_path)
     assert fixed.stdout.splitlines()[-1] == "Fixed 20 findings in 20 files; 0 remaining."
+
+
+def test_closed_pipe_is_not_a_traceback(tmp_path):
+    for index in range(600):  # well over a pipe's 64 KiB of output, so writing must fail
+        write(tmp_path, f"m{index:03d}.py", LEAK)
+    command = f"'{installed_command('warmstate')}' check --jobs 1 '{tmp_path}' | head -n 1"
+    completed = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert completed.stdout.count("\n") == 1
+    assert completed.stderr == ""
