@@ -291,6 +291,13 @@ class Analysis:
                 found.append((info, receiver, tuple(handlers)))
         return found
 
+    @cached_property
+    def taint(self):
+        """Request-derived values (:mod:`linter.taint`), computed on first use."""
+        from linter.taint import Taint
+
+        return Taint(self)
+
     # -- mutations and resets ----------------------------------------------
     @cached_property
     def state_mutations(self) -> List[StateMutation]:

@@ -8,7 +8,7 @@ Both trees list a block's statements in the same order (``a; b`` is one LibCST
 line holding two small statements, and two AST statements), so walking them
 side by side pairs each LibCST statement with its AST twin.  Only
 statements are paired, which is cheap; findings are reported at statements
-(and at parameter defaults, paired with their function's).
+(and at parameter defaults and decorators, paired with their function's).
 """
 from __future__ import annotations
 
@@ -74,6 +74,8 @@ class PositionIndex:
     def _pair_children(self, node: cst.CSTNode, twin: ast.AST) -> None:
         if type(node) is cst.FunctionDef:
             self._pair_defaults(node, twin.args)
+            for decorator, decorator_twin in zip(node.decorators, twin.decorator_list):
+                self._pairs[id(decorator.decorator)] = decorator_twin
             self._pair_block(_body(node.body), twin.body)
         elif type(node) is cst.ClassDef:
             self._pair_block(_body(node.body), twin.body)

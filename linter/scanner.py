@@ -108,6 +108,7 @@ class FunctionInfo:
     steps: List[Step] = field(default_factory=list)
     finally_steps: List[Step] = field(default_factory=list)
     lookups: List[RefPath] = field(default_factory=list)
+    flows: List[Tuple[cst.CSTNode, cst.CSTNode]] = field(default_factory=list)  # (target, source) pairs
 
     @property
     def display(self) -> str:
@@ -252,6 +253,7 @@ class FunctionScanner:
 
     def _scan_for(self, node: cst.For) -> None:
         self.statement = node
+        self.info.flows.append((node.target, node.iter))
         self._bind_target(node.target, None)
         self._scan_expr(node.iter)
         self._scan_conditionally([node.body, node.orelse])
@@ -291,6 +293,7 @@ class FunctionScanner:
         for item in node.items:
             self._scan_expr(item.item)
             if item.asname is not None:
+                self.info.flows.append((item.asname.name, item.item))
                 self._bind_target(item.asname.name, None)
 
     def _scan_nested_function(self, node: cst.FunctionDef) -> None:
@@ -309,13 +312,16 @@ class FunctionScanner:
         if type(node) is cst.Assign:
             self._scan_expr(node.value)
             for target in node.targets:
+                self.info.flows.append((target.target, node.value))
                 self._bind_target(target.target, node.value)
         elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 self._scan_expr(node.value)
+                self.info.flows.append((node.target, node.value))
             self._bind_target(node.target, node.value)
         elif type(node) is cst.AugAssign:
             self._scan_expr(node.value)
+            self.info.flows.append((node.target, node.value))
             self._augment(node)
         elif type(node) is cst.Del:
             self._delete(node.target)
@@ -448,10 +454,15 @@ class FunctionScanner:
 
     def _scan_deferred(self, node) -> None:
         """Lambdas and comprehensions: their bodies may run any number of times."""
+        loop = getattr(node, "for_in", None)
+        while loop is not None:  # comprehension variables take values from their iterables
+            self.info.flows.append((loop.target, loop.iter))
+            loop = loop.inner_for_in
         self._scan_conditional_exprs(list(child_nodes(node)))
 
     def _scan_walrus(self, node: cst.NamedExpr) -> None:
         self._scan_expr(node.value)
+        self.info.flows.append((node.target, node.value))
         self._bind_target(node.target, node.value)
 
     def _scan_receiver(self, node: cst.CSTNode) -> None:

@@ -11,6 +11,7 @@ from rules import (
     powertools_metrics_not_flushed,
     sentry_scope_leak,
     structlog_contextvars,
+    unbounded_cache,
     unbounded_container,
     unreset_buffer,
 )
@@ -23,6 +24,7 @@ ALL_RULES = tuple(
         mutable_class_attribute,
         mutable_default_argument,
         global_accumulator,
+        unbounded_cache,
         logging_handler_per_invocation,
         ineffective_basic_config,
         powertools_appended_keys,

@@ -37,6 +37,8 @@ CASES = [
      [{"id": n, "key": n, "value": n} for n in ("k1", "k2", "k3")]),
     ("LAM105/accumulators.py", "lambda_handler",
      [{"items": [{"id": n, "amount": 10}]} for n in ("i1", "i2", "i3")]),
+    ("LAM201/unbounded_caches.py", "lambda_handler",
+     [{"order": {"user": n, "items": [{"sku": n}], "code": n}} for n in ("a", "b", "c")]),
     ("LAM301/add_handler_per_invocation.py", "lambda_handler", [{"id": n} for n in (1, 2, 3)]),
     ("LAM303/conditional_keys.py", "lambda_handler", [{"id": 1, "user": "ann"}, {"id": 2}, {"id": 3}]),
     ("LAM304/buffered_logger.py", "lambda_handler", [{"id": 1}, {"id": 2}, {"id": 3, "fail": True}]),

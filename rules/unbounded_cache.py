@@ -1,0 +1,131 @@
+"""LAM201: an unbounded cache filled with request-derived arguments."""
+from __future__ import annotations
+
+from linter.calls import trace
+from linter.diagnostics import Fix
+from linter.edits import PrependStatements
+from linter.rule import Finding, Rule, handler_phrase
+
+CODE = "LAM201"
+UNBOUNDED_ALWAYS = frozenset({"functools.cache"})
+LRU = frozenset({"functools.lru_cache", "cachetools.func.lru_cache"})
+CACHED = frozenset({"cachetools.cached"})
+
+
+def unbounded_decorator(model, decorator) -> bool:
+    """``@cache``, ``@lru_cache(maxsize=None)``, ``@cached(cache={})``; a bare
+    ``@lru_cache`` keeps 128 entries and is bounded."""
+    expression = decorator.decorator
+    is_call = type(expression).__name__ == "Call"
+    name = model.qualify(expression.func if is_call else expression)
+    if name in UNBOUNDED_ALWAYS:
+        return True
+    if not is_call:
+        return False
+    for index, arg in enumerate(expression.args):
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if name in LRU and (keyword == "maxsize" or (keyword is None and index == 0)):
+            return type(arg.value).__name__ == "Name" and arg.value.value == "None"
+        if name in CACHED and (keyword == "cache" or (keyword is None and index == 0)):
+            value = arg.value
+            return type(value).__name__ == "Dict" or (
+                type(value).__name__ == "Call" and model.qualify(value.func) == "dict"
+            )
+    return False
+
+
+def tainted_calls(analysis, targets):
+    """Calls of the functions in ``targets`` with a request-derived argument:
+    (target key, calling function, call, handlers)."""
+    taint = analysis.taint
+    for info, receiver, handlers in analysis.reached_functions:
+        for step in info.all_steps():
+            for call in step.calls:
+                if not call.called or type(call.node).__name__ != "Call":
+                    continue
+                for key, _ in analysis.resolve_callee(info, receiver, call.path):
+                    if key in targets and any(taint.is_tainted(info, arg.value) for arg in call.node.args):
+                        yield key, info, call, handlers
+
+
+def _cleared_first(analysis, handler, name) -> bool:
+    """Whether ``handler`` clears the cache of ``name`` before it is used, or in a finally."""
+    def classify(info, receiver, call):
+        path = call.path
+        if path.root == name and path.attrs == ("cache_clear",):
+            return "clear"
+        return "use" if path.root == name and not path.attrs else None
+
+    events = trace(analysis, ((handler,), None), classify)
+    uses = [index for index, event in enumerate(events) if event.kind == "use"]
+    return any(
+        event.kind == "clear" and not event.conditional and (event.in_finally or not uses or index < uses[0])
+        for index, event in enumerate(events)
+    )
+
+
+def check(analysis):
+    model = analysis.model
+    cached = {}
+    for name, node in model.top_level_functions.items():
+        for decorator in node.decorators:
+            if unbounded_decorator(model, decorator):
+                cached[(name,)] = decorator.decorator
+    if not cached:
+        return
+    found = {}
+    for key, info, call, handlers in tainted_calls(analysis, cached):
+        entry = found.setdefault(key, [info, call, []])
+        entry[2].extend(h for h in handlers if h not in entry[2] and not _cleared_first(analysis, h, key[0]))
+    for key, (info, call, handlers) in found.items():
+        if not handlers:
+            continue
+        name = key[0]
+        message = (
+            f"unbounded cache on {name}() is filled with request-derived arguments in {info.display}() "
+            f"(line {analysis.line(call.statement)}), reached from {handler_phrase(handlers)}: every distinct "
+            "request adds an entry that is never evicted; bound it (`lru_cache(maxsize=N)`) or clear it"
+        )
+        fix = None
+        if not any(model.function((h,)).is_local(name) for h in handlers):
+            edits = tuple(PrependStatements((h,), (f"{name}.cache_clear()",)) for h in handlers)
+            fix = Fix("unsafe", f"Clear the cache of {name}() at the start of {handler_phrase(handlers)}", edits)
+        yield Finding(CODE, cached[key], message, handlers[0], fix)
+
+
+RULE = Rule(
+    code=CODE,
+    name="unbounded-cache",
+    summary="`lru_cache(maxsize=None)`/`cache`/`cachetools.cached(cache={})` on a function called with event-derived values",
+    why=(
+        "An unbounded cache keeps every distinct argument it has seen for the life of the execution\n"
+        "environment. Keyed by request data (a user id, an order id), it grows with every invocation until\n"
+        "the function runs out of memory, and it keeps serving values computed for earlier callers. Calls\n"
+        "with constants, configuration or environment values are bounded by nature and not flagged."
+    ),
+    bad='''
+import functools
+
+@functools.lru_cache(maxsize=None)
+def price_for(sku):
+    return len(sku) * 100
+
+def lambda_handler(event, context):
+    return {"price": price_for(event["sku"])}
+''',
+    good='''
+import functools
+
+@functools.lru_cache(maxsize=None)
+def price_for(sku):
+    return len(sku) * 100
+
+def lambda_handler(event, context):
+    price_for.cache_clear()
+    return {"price": price_for(event["sku"])}
+''',
+    fix="insert `FUNC.cache_clear()` as the first statement of each handler (a bound, `maxsize=N`, is often "
+    "the better change)",
+    safety="unsafe: the cache may be meant to outlive invocations",
+    check=check,
+)
