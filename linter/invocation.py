@@ -321,6 +321,16 @@ class Analysis:
                     return True
         return False
 
+    def reset_kinds_anywhere(self, state: StateKey) -> Set[str]:
+        """Every kind of reset or eviction of ``state`` on the invocation path,
+        conditional ones included."""
+        kinds: Set[str] = set()
+        for info, receiver, _ in self.reached_functions:
+            for resolved, reset in self._direct_states((info.key, receiver), info.all_steps(), "resets"):
+                if resolved == state:
+                    kinds.add(reset.kind)
+        return kinds
+
     def _direct_states(self, context: Context, steps, attribute: str, unconditional_only=False):
         key, receiver = context
         info = self.model.function(key)

@@ -91,3 +91,13 @@ def reset_findings(analysis, code: str, leaks, describe, consequence: str, reset
         message = leak_message(analysis, leak, describe(leak.state), consequence)
         fix = reset_fix(analysis, leak, reset_statements(leak.state.display))
         yield Finding(code, leak.state.node, message, leak.handlers[0], fix)
+
+
+def is_memo(analysis, key) -> bool:
+    """A mapping the invocation path reads back by key and stores into by key:
+    a cache (LAM202's), not a scratch container (LAM101's)."""
+    if not analysis.looked_up(key):
+        return False
+    return any(
+        item.state == key and item.mutation.keys and not item.path.element for item in analysis.state_mutations
+    )

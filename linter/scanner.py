@@ -61,6 +61,7 @@ class Mutation:
     grows_mapping: bool = True
     rebind: bool = False  # ``global X`` then ``X = X + ...`` / ``X += ...``
     augmented: bool = False
+    keys: Tuple[cst.CSTNode, ...] = ()  # the keys a store writes under (``X[k] = v``, ``setdefault(k)``)
 
 
 @dataclass
@@ -406,22 +407,23 @@ class FunctionScanner:
         base = path_of(target.value)
         if base is None:
             return
-        keys_constant = all(is_configuration(key) for key in subscript_keys(target))
-        self._mutate(base, verb, grows_mapping=not (base.const_keys and keys_constant))
+        keys = tuple(subscript_keys(target))
+        keys_constant = all(is_configuration(key) for key in keys)
+        self._mutate(base, verb, grows_mapping=not (base.const_keys and keys_constant), keys=keys)
 
     def _delete(self, target) -> None:
-        if type(target) is cst.Subscript and is_full_slice(target):
-            self._reset(path_of(target.value), "clear")
+        if type(target) is cst.Subscript:
+            self._reset(path_of(target.value), "clear" if is_full_slice(target) else "evict")
         elif type(target) in (cst.Tuple, cst.List):
             for element in target.elements:
                 self._delete(element.value)
         elif type(target) is cst.Name:
             self.info.locals.add(target.value)
 
-    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False) -> None:
+    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=()) -> None:
         if path is not None:
             self.step.mutations.append(
-                Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented)
+                Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys)
             )
 
     def _reset(self, path: Optional[RefPath], kind: str) -> None:
@@ -531,9 +533,12 @@ class FunctionScanner:
                 grows = not _constant_mapping_args(node)
             else:
                 grows = not (node.args and is_configuration(node.args[0].value))
-            self._mutate(receiver, _KEYED_VERBS[method], grows_mapping=grows or not receiver.const_keys)
+            keys = (node.args[0].value,) if method != "update" and node.args else ()
+            self._mutate(receiver, _KEYED_VERBS[method], grows_mapping=grows or not receiver.const_keys, keys=keys)
         elif method == "clear":
             self._reset(receiver, "clear")
+        elif method in ("pop", "popitem", "popleft"):
+            self._reset(receiver, "evict")
         elif method == "seek" and _first_arg_is_zero(node):
             self._reset(receiver, "seek0")
         elif method == "truncate" and (not node.args or _first_arg_is_zero(node)):

@@ -13,6 +13,7 @@ from rules import (
     structlog_contextvars,
     unbounded_cache,
     unbounded_container,
+    unbounded_memo,
     unreset_buffer,
 )
 
@@ -25,6 +26,7 @@ ALL_RULES = tuple(
         mutable_default_argument,
         global_accumulator,
         unbounded_cache,
+        unbounded_memo,
         logging_handler_per_invocation,
         ineffective_basic_config,
         powertools_appended_keys,

@@ -1,7 +1,7 @@
 """LAM101: a module-level container that grows across warm invocations."""
 from __future__ import annotations
 
-from linter.leaks import find_leaks, owner, reset_findings
+from linter.leaks import find_leaks, is_memo, owner, reset_findings
 from linter.kinds import CONTAINER_KINDS, MAPPING_KINDS
 from linter.rule import Rule
 
@@ -21,7 +21,9 @@ def counts(binding, item) -> bool:
 def check(analysis):
     leaks = find_leaks(
         analysis,
-        wants_state=lambda key, b: b.kind in CONTAINER_KINDS and owner(analysis, key) != "class",
+        wants_state=lambda key, b: b.kind in CONTAINER_KINDS
+        and owner(analysis, key) != "class"
+        and not (b.kind in MAPPING_KINDS and is_memo(analysis, key)),
         counts=counts,
         is_complete_reset=lambda kinds: "clear" in kinds,
     )
