@@ -58,3 +58,15 @@ class WrapInIf:
 
     statement: object
     condition: str
+
+
+@dataclass(frozen=True, eq=False)
+class RestoreEnvironment:
+    """Run the rest of a function's body in ``try:`` and restore one
+    environment variable in ``finally:``; ``statement`` (a top-level statement
+    of the function) is where the variable is first set."""
+
+    function: Tuple[str, ...]
+    statement: object
+    environ: str  # how the module spells os.environ
+    key: str  # source of the variable's name

@@ -9,7 +9,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from linter.edits import AddDecorator, PrependStatements, ReplaceDefault, ReplaceNode, WrapInIf
+from linter.edits import AddDecorator, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment, WrapInIf
 from linter.syntax import docstring_count
 
 FunctionKey = Tuple[str, ...]
@@ -108,6 +108,30 @@ def _apply_node_edits(module: cst.Module, edits: List[object]) -> cst.Module:
     return module
 
 
+def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, module: cst.Module):
+    body = list(function.body.body)
+    index = next(
+        (i for i, line in enumerate(body) if isinstance(line, cst.SimpleStatementLine) and edit.statement in line.body),
+        None,
+    )
+    if index is None:
+        return function
+    environ, key = edit.environ, edit.key
+    saved = "_previous_value"
+    template = (
+        f"try:\n    pass\nfinally:\n    if {saved} is None:\n        {environ}.pop({key}, None)\n"
+        f"    else:\n        {environ}[{key}] = {saved}\n"
+    )
+    guarded = _statements(template, module)
+    guarded = guarded.with_changes(body=guarded.body.with_changes(body=body[index:]))
+    remember = _statements(f"{saved} = {environ}.get({key})", module)
+    new_body = body[:index] + [remember.with_changes(leading_lines=body[index].leading_lines), guarded]
+    new_body[index + 1] = new_body[index + 1].with_changes(
+        body=guarded.body.with_changes(body=[body[index].with_changes(leading_lines=()), *body[index + 1:]])
+    )
+    return function.with_changes(body=function.body.with_changes(body=new_body))
+
+
 def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
     """A new module with ``edits`` applied (edits naming missing functions are skipped)."""
     by_function: Dict[FunctionKey, List[object]] = {}
@@ -126,6 +150,9 @@ def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
         for edit in function_edits:
             if isinstance(edit, ReplaceDefault):
                 updated = _replace_default(updated, edit.parameter, edit.expression)
+        for edit in function_edits:
+            if isinstance(edit, RestoreEnvironment):
+                updated = _restore_environment(updated, edit, module)
         decorators = list(dict.fromkeys(e.decorator for e in function_edits if isinstance(e, AddDecorator)))
         if decorators:
             added = [cst.Decorator(decorator=cst.parse_expression(code)) for code in decorators]

@@ -1,5 +1,6 @@
 """warmstate's rules, one module each; ``ALL_RULES`` is the registry."""
 from rules import (
+    environment_write,
     global_accumulator,
     ineffective_basic_config,
     logging_handler_per_invocation,
@@ -27,6 +28,7 @@ ALL_RULES = tuple(
         global_accumulator,
         unbounded_cache,
         unbounded_memo,
+        environment_write,
         logging_handler_per_invocation,
         ineffective_basic_config,
         powertools_appended_keys,

@@ -40,6 +40,7 @@ CASES = [
     ("LAM201/unbounded_caches.py", "lambda_handler",
      [{"order": {"user": n, "items": [{"sku": n}], "code": n}} for n in ("a", "b", "c")]),
     ("LAM202/memo_keyed_by_request.py", "lambda_handler", [{"skus": [n]} for n in ("a", "bb", "ccc")]),
+    ("LAM401/visible_to_next_caller.py", "lambda_handler", [{"tenant": n} for n in ("a", "b", "c")]),
     ("LAM301/add_handler_per_invocation.py", "lambda_handler", [{"id": n} for n in (1, 2, 3)]),
     ("LAM303/conditional_keys.py", "lambda_handler", [{"id": 1, "user": "ann"}, {"id": 2}, {"id": 3}]),
     ("LAM304/buffered_logger.py", "lambda_handler", [{"id": 1}, {"id": 2}, {"id": 3, "fail": True}]),

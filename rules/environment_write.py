@@ -1,0 +1,109 @@
+"""LAM401: the process environment changed with request data."""
+from __future__ import annotations
+
+from linter.calls import qualified_callee
+from linter.diagnostics import Fix
+from linter.edits import RestoreEnvironment
+from linter.rule import Finding, Rule, handler_phrase
+
+CODE = "LAM401"
+ENVIRON = "os.environ"
+PUTENV = "os.putenv"
+
+
+def _qualified(analysis, info, path) -> str:
+    if analysis.scope_of(info, path.root) is not None:
+        return ""
+    head = analysis.model.imports.get(path.root, "")
+    return ".".join([head, *path.attrs]) if head else ""
+
+
+def _writes(analysis):
+    """(function, statement, handlers, mutation or None) for environment writes."""
+    for info, _, handlers in analysis.reached_functions:
+        for step in info.all_steps():
+            for mutation in step.mutations:
+                if _qualified(analysis, info, mutation.path) == ENVIRON:
+                    yield info, mutation.statement, handlers, mutation
+            for call in step.calls:
+                if call.called and qualified_callee(analysis, info, call) == PUTENV:
+                    yield info, call.statement, handlers, None
+
+
+def _restored(analysis, info) -> bool:
+    """Whether a ``finally:`` of the function writes or pops the environment back."""
+    for step in info.finally_steps:
+        if any(_qualified(analysis, info, m.path) == ENVIRON for m in step.mutations):
+            return True
+        if any(c.path.attrs[-1:] == ("pop",) and _qualified(analysis, info, c.path)[: -len(".pop")] == ENVIRON
+               for c in step.calls):
+            return True
+    return False
+
+
+def _top_level(info, statement) -> bool:
+    return any(type(line).__name__ == "SimpleStatementLine" and statement in line.body for line in info.node.body.body)
+
+
+def _fix(analysis, info, statement, mutation, handlers):
+    """Restore the variable in ``finally:`` when the handler itself sets one
+    constant key with ``os.environ[KEY] = value`` as a top-level statement."""
+    if mutation is None or info.key != (handlers[0],) or len(handlers) != 1 or not _top_level(info, statement):
+        return None
+    if type(statement).__name__ != "Assign" or len(mutation.keys) != 1:
+        return None
+    key = mutation.keys[0]
+    if type(key).__name__ not in ("SimpleString", "Name"):
+        return None
+    environ = analysis.source(statement.targets[0].target.value)
+    edit = RestoreEnvironment(info.key, statement, environ, analysis.source(key))
+    return Fix("unsafe", "Restore the variable in a `finally:` when the handler returns", (edit,))
+
+
+def check(analysis):
+    taint = analysis.taint
+    for info, statement, handlers, mutation in _writes(analysis):
+        if not taint.is_tainted(info, statement) or _restored(analysis, info):
+            continue
+        message = (
+            f"the process environment is changed with request data in {info.display}() "
+            f"(reached from {handler_phrase(handlers)}): the next invocation sees this caller's value"
+        )
+        yield Finding(CODE, statement, message, handlers[0], _fix(analysis, info, statement, mutation, handlers))
+
+
+RULE = Rule(
+    code=CODE,
+    name="environment-write",
+    summary="`os.environ[...] = ...`, `os.environ.update/setdefault`, `os.putenv` with event-derived values",
+    why=(
+        "The environment belongs to the process, and the process outlives the invocation. A variable set\n"
+        "from one request (a tenant, a user's region) is still set when the next request arrives, and code\n"
+        "that reads it serves the wrong caller. Setting variables from configuration is not flagged."
+    ),
+    bad='''
+import os
+
+def lambda_handler(event, context):
+    os.environ["TENANT"] = event["tenant"]
+    return os.environ["TENANT"]
+''',
+    good='''
+import os
+
+def lambda_handler(event, context):
+    _previous_value = os.environ.get("TENANT")
+    try:
+        os.environ["TENANT"] = event["tenant"]
+        return os.environ["TENANT"]
+    finally:
+        if _previous_value is None:
+            os.environ.pop("TENANT", None)
+        else:
+            os.environ["TENANT"] = _previous_value
+''',
+    fix="when the handler itself sets `os.environ[KEY] = value`: keep the old value, run the rest of the "
+    "handler in `try:` and restore it in `finally:`; otherwise no fix",
+    safety="unsafe: code after the handler returns (threads, the next invocation) may have relied on the value",
+    check=check,
+)
