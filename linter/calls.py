@@ -10,13 +10,14 @@ calls, following the functions it calls in place.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
-import libcst as cst
+if TYPE_CHECKING:  # LibCST-free at import time, so `warmstate rule` stays fast
+    import libcst as cst
 
-from linter.invocation import Analysis, Context
-from linter.model import Binding
-from linter.scanner import CallRef, FunctionInfo, RefPath, path_of
+    from linter.invocation import Analysis, Context
+    from linter.model import Binding
+    from linter.scanner import CallRef, FunctionInfo
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,14 @@ class DecoratorUse:
         return None
 
 
-Classifier = Callable[[FunctionInfo, Optional[str], CallRef], Optional[str]]
+Classifier = Callable[["FunctionInfo", Optional[str], "CallRef"], Optional[str]]
 
 
 def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[str], call: CallRef):
     """The module-level binding a method is called on (``logger`` in
     ``logger.append_keys()``), through aliases; None for anything else."""
+    from linter.scanner import RefPath
+
     path = call.path
     if not path.attrs or path.element:
         return None
@@ -65,7 +68,7 @@ def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[
 def qualified_callee(analysis: Analysis, info: FunctionInfo, call: CallRef) -> Optional[str]:
     """``structlog.contextvars.bind_contextvars`` for a call through the
     module's imports, however they are spelled; None for local callees."""
-    if call.node is None or type(call.node) is not cst.Call:
+    if call.node is None or type(call.node).__name__ != "Call":
         return None
     if analysis.scope_of(info, call.path.root) is not None:
         return None
@@ -134,10 +137,12 @@ def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tup
 
 
 def handler_decorators(analysis: Analysis, handler: str) -> List[DecoratorUse]:
+    from linter.scanner import path_of
+
     uses = []
     for decorator in analysis.model.top_level_functions[handler].decorators:
         expression = decorator.decorator
-        call = expression if type(expression) is cst.Call else None
+        call = expression if type(expression).__name__ == "Call" else None
         path = path_of(call.func if call is not None else expression)
         if path is None or len(path.attrs) != 1:
             continue

@@ -1,5 +1,6 @@
 """warmstate's rules, one module each; ``ALL_RULES`` is the registry."""
 from rules import (
+    cached_method_per_invocation,
     environment_write,
     global_accumulator,
     ineffective_basic_config,
@@ -12,9 +13,11 @@ from rules import (
     powertools_metrics_not_flushed,
     sentry_scope_leak,
     structlog_contextvars,
+    tmp_files_left_behind,
     unbounded_cache,
     unbounded_container,
     unbounded_memo,
+    unfinished_background_work,
     unreset_buffer,
 )
 
@@ -28,7 +31,10 @@ ALL_RULES = tuple(
         global_accumulator,
         unbounded_cache,
         unbounded_memo,
+        cached_method_per_invocation,
         environment_write,
+        tmp_files_left_behind,
+        unfinished_background_work,
         logging_handler_per_invocation,
         ineffective_basic_config,
         powertools_appended_keys,

@@ -326,7 +326,7 @@ def test_fix_reports_what_remains(run_warmstate, tmp_path):
     ))
     completed = run_warmstate("fix", "app.py", cwd=tmp_path)
     assert completed.returncode == 1
-    assert [line.split(": ")[1].split()[0] for line in finding_lines(completed.stdout)] == ["LAM105", "LAM101"]
+    assert [line.split(": ")[1].split()[0] for line in finding_lines(completed.stdout)] == ["LAM105", "LAM202"]
     assert completed.stdout.splitlines()[-1] == "Fixed 0 findings in 0 files; 2 remaining."
     unsafe = run_warmstate("fix", "--unsafe-fixes", "app.py", cwd=tmp_path)
     assert unsafe.stdout.splitlines()[-1] == "Fixed 1 finding in 1 file; 1 remaining."

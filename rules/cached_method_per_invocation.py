@@ -1,0 +1,87 @@
+"""LAM203: lru_cache/cache on a method of a class instantiated per invocation."""
+from __future__ import annotations
+
+from linter.rule import Finding, Rule, handler_phrase
+
+CODE = "LAM203"
+CACHES = frozenset({"functools.lru_cache", "functools.cache", "cachetools.func.lru_cache"})
+
+
+def _cache_decorator(model, method_node):
+    for decorator in method_node.decorators:
+        expression = decorator.decorator
+        func = expression.func if type(expression).__name__ == "Call" else expression
+        if model.qualify(func) in CACHES:
+            return expression
+    return None
+
+
+def _instantiations(analysis, class_name):
+    """(function, handlers) where ``class_name(...)`` is called on the invocation path."""
+    for info, receiver, handlers in analysis.reached_functions:
+        for step in info.all_steps():
+            for call in step.calls:
+                if call.called and not call.path.attrs and call.path.root == class_name:
+                    if analysis.scope_of(info, class_name) is None:
+                        yield info, handlers
+                        break
+
+
+def check(analysis):
+    model = analysis.model
+    for class_name, class_info in model.classes.items():
+        cached = []
+        for method, key in class_info.methods.items():
+            decorator = _cache_decorator(model, model.function(key).node)
+            if decorator is not None:
+                cached.append((method, decorator))
+        if not cached:
+            continue
+        made = list(_instantiations(analysis, class_name))
+        if not made:
+            continue
+        info, handlers = made[0]
+        for method, decorator in cached:
+            message = (
+                f"cache on method {class_name}.{method}() keeps every {class_name} instance alive, and "
+                f"{class_name} is created per invocation in {info.display}() (reached from "
+                f"{handler_phrase(handlers)}): the cache (keyed by `self`) grows with every invocation and "
+                "never frees them; cache a module-level function instead, or keep the cache on the instance"
+            )
+            yield Finding(CODE, decorator, message, handlers[0], None)
+
+
+RULE = Rule(
+    code=CODE,
+    name="cached-method-per-invocation",
+    summary="`functools.lru_cache`/`cache` on a method of a class whose instances are created per invocation",
+    why=(
+        "A cache on a method is shared by the class and keyed by `self`, so it holds a reference to every\n"
+        "instance it has seen. When the handler creates a new instance per invocation, none of them is\n"
+        "ever freed: memory grows with every invocation (and `maxsize` only bounds how many are kept)."
+    ),
+    bad='''
+import functools
+
+class Pricing:
+    @functools.lru_cache(maxsize=None)
+    def price(self, sku):
+        return len(sku) * 100
+
+def lambda_handler(event, context):
+    return Pricing().price(event["sku"])
+''',
+    good='''
+import functools
+
+@functools.lru_cache(maxsize=1024)
+def price(sku):
+    return len(sku) * 100
+
+def lambda_handler(event, context):
+    return price(event["sku"])
+''',
+    fix="none; cache a module-level function, or keep a per-instance dict",
+    safety="none (no automatic fix)",
+    check=check,
+)
