@@ -124,6 +124,15 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
     return events
 
 
+def reached_calls(analysis: Analysis):
+    """(function, receiver, handlers, call) for every call made on the invocation path."""
+    for info, receiver, handlers in analysis.reached_functions:
+        for step in info.all_steps():
+            for call in step.calls:
+                if call.called and call.node is not None and type(call.node).__name__ == "Call":
+                    yield info, receiver, handlers, call
+
+
 def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tuple[Event, List[str]]]:
     """Events ``wanted(event, all_events_of_its_handler)`` keeps, one per call
     site, each with the handlers that reach it (in handler order)."""

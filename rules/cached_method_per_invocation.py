@@ -1,6 +1,7 @@
 """LAM203: lru_cache/cache on a method of a class instantiated per invocation."""
 from __future__ import annotations
 
+from linter.calls import reached_calls
 from linter.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM203"
@@ -18,14 +19,9 @@ def _cache_decorator(model, method_node):
 
 def _instantiations(analysis, class_name):
     """(function, handlers) where ``class_name(...)`` is called on the invocation path."""
-    for info, receiver, handlers in analysis.reached_functions:
-        for step in info.all_steps():
-            for call in step.calls:
-                if call.called and not call.path.attrs and call.path.root == class_name:
-                    if analysis.scope_of(info, class_name) is None:
-                        yield info, handlers
-                        break
-
+    for info, _, handlers, call in reached_calls(analysis):
+        if not call.path.attrs and call.path.root == class_name and analysis.scope_of(info, class_name) is None:
+            yield info, handlers
 
 def check(analysis):
     model = analysis.model

@@ -1,7 +1,7 @@
 """LAM401: the process environment changed with request data."""
 from __future__ import annotations
 
-from linter.calls import qualified_callee
+from linter.calls import qualified_callee, reached_calls
 from linter.diagnostics import Fix
 from linter.edits import RestoreEnvironment
 from linter.rule import Finding, Rule, handler_phrase
@@ -25,9 +25,9 @@ def _writes(analysis):
             for mutation in step.mutations:
                 if _qualified(analysis, info, mutation.path) == ENVIRON:
                     yield info, mutation.statement, handlers, mutation
-            for call in step.calls:
-                if call.called and qualified_callee(analysis, info, call) == PUTENV:
-                    yield info, call.statement, handlers, None
+    for info, _, handlers, call in reached_calls(analysis):
+        if qualified_callee(analysis, info, call) == PUTENV:
+            yield info, call.statement, handlers, None
 
 
 def _restored(analysis, info) -> bool:

@@ -1,7 +1,7 @@
 """LAM402: files created under /tmp with per-call names and never removed."""
 from __future__ import annotations
 
-from linter.calls import method_of, qualified_callee
+from linter.calls import method_of, qualified_callee, reached_calls
 from linter.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM402"
@@ -81,22 +81,19 @@ def _removes_in_finally(analysis, info) -> bool:
 
 
 def check(analysis):
-    handlers_by_name = {handler.name for handler in analysis.handlers}
-    for info, _, handlers in analysis.reached_functions:
-        if _removes_in_finally(analysis, info):
+    handler_names = {handler.name for handler in analysis.handlers}
+    for info, _, handlers, call in reached_calls(analysis):
+        if not _creates_tmp_file(analysis, info, call):
             continue
-        if any(_removes_in_finally(analysis, analysis.model.function((h,))) for h in handlers if h in handlers_by_name):
+        removers = [info] + [analysis.model.function((h,)) for h in handlers if h in handler_names]
+        if any(_removes_in_finally(analysis, function) for function in removers):
             continue
-        for step in info.all_steps():
-            for call in step.calls:
-                if call.called and type(call.node).__name__ == "Call" and _creates_tmp_file(analysis, info, call):
-                    message = (
-                        f"a file with a per-call name is created under /tmp in {info.display}() (reached from "
-                        f"{handler_phrase(handlers)}) and not removed in a `finally:`: /tmp outlives the "
-                        "invocation and fills up (512 MB by default); use `with tempfile.TemporaryDirectory()`"
-                    )
-                    yield Finding(CODE, call.statement, message, handlers[0], None)
-
+        message = (
+            f"a file with a per-call name is created under /tmp in {info.display}() (reached from "
+            f"{handler_phrase(handlers)}) and not removed in a `finally:`: /tmp outlives the "
+            "invocation and fills up (512 MB by default); use `with tempfile.TemporaryDirectory()`"
+        )
+        yield Finding(CODE, call.statement, message, handlers[0], None)
 
 RULE = Rule(
     code=CODE,

@@ -1,7 +1,7 @@
 """LAM201: an unbounded cache filled with request-derived arguments."""
 from __future__ import annotations
 
-from linter.calls import trace
+from linter.calls import reached_calls, trace
 from linter.diagnostics import Fix
 from linter.edits import PrependStatements
 from linter.rule import Finding, Rule, handler_phrase
@@ -38,15 +38,10 @@ def tainted_calls(analysis, targets):
     """Calls of the functions in ``targets`` with a request-derived argument:
     (target key, calling function, call, handlers)."""
     taint = analysis.taint
-    for info, receiver, handlers in analysis.reached_functions:
-        for step in info.all_steps():
-            for call in step.calls:
-                if not call.called or type(call.node).__name__ != "Call":
-                    continue
-                for key, _ in analysis.resolve_callee(info, receiver, call.path):
-                    if key in targets and any(taint.is_tainted(info, arg.value) for arg in call.node.args):
-                        yield key, info, call, handlers
-
+    for info, receiver, handlers, call in reached_calls(analysis):
+        for key, _ in analysis.resolve_callee(info, receiver, call.path):
+            if key in targets and any(taint.is_tainted(info, arg.value) for arg in call.node.args):
+                yield key, info, call, handlers
 
 def _cleared_first(analysis, handler, name) -> bool:
     """Whether ``handler`` clears the cache of ``name`` before it is used, or in a finally."""

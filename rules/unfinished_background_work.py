@@ -1,7 +1,7 @@
 """LAM403: background work started by a handler and not finished before it returns."""
 from __future__ import annotations
 
-from linter.calls import method_of, qualified_callee
+from linter.calls import method_of, qualified_callee, reached_calls
 from linter.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM403"
@@ -71,20 +71,15 @@ def _unfinished(analysis, info, call):
 
 
 def check(analysis):
-    for info, _, handlers in analysis.reached_functions:
-        for step in info.all_steps():
-            for call in step.calls:
-                if not call.called or type(call.node).__name__ != "Call":
-                    continue
-                reason = _unfinished(analysis, info, call)
-                if reason is not None:
-                    message = (
-                        f"{reason} in {info.display}() (reached from {handler_phrase(handlers)}): Lambda freezes "
-                        "the environment when the handler returns, so the work resumes during a later caller's "
-                        "invocation, or never; join, wait for or await it before returning"
-                    )
-                    yield Finding(CODE, call.statement, message, handlers[0], None)
-
+    for info, _, handlers, call in reached_calls(analysis):
+        reason = _unfinished(analysis, info, call)
+        if reason is not None:
+            message = (
+                f"{reason} in {info.display}() (reached from {handler_phrase(handlers)}): Lambda freezes "
+                "the environment when the handler returns, so the work resumes during a later caller's "
+                "invocation, or never; join, wait for or await it before returning"
+            )
+            yield Finding(CODE, call.statement, message, handlers[0], None)
 
 RULE = Rule(
     code=CODE,
