@@ -311,15 +311,20 @@ class Analysis:
                         found.append(StateMutation(state, mutation, info, path, handlers))
         return found
 
-    def looked_up(self, state: StateKey) -> bool:
-        """Whether the invocation path reads ``state`` back by key, membership
-        or size (a cache or a batch rather than a per-request scratch list)."""
+    @cached_property
+    def _looked_up_states(self) -> Set[StateKey]:
+        found: Set[StateKey] = set()
         for info, receiver, _ in self.reached_functions:
             for path in info.lookups:
                 resolved = self.resolve_state(info, receiver, path)
-                if resolved is not None and resolved[0] == state:
-                    return True
-        return False
+                if resolved is not None:
+                    found.add(resolved[0])
+        return found
+
+    def looked_up(self, state: StateKey) -> bool:
+        """Whether the invocation path reads ``state`` back by key, membership
+        or size (a cache or a batch rather than a per-request scratch list)."""
+        return state in self._looked_up_states
 
     def reset_kinds_anywhere(self, state: StateKey) -> Set[str]:
         """Every kind of reset or eviction of ``state`` on the invocation path,
