@@ -29,6 +29,7 @@ StateKey = Tuple[str, ...]
 Context = Tuple[FunctionKey, Optional[str]]  # function, module-level receiver
 ResetKinds = Dict[StateKey, Set[str]]
 _MAX_ALIAS_HOPS = 8
+ROUTER_DISPATCH = "resolve"  # app.resolve(event, context) runs the routes registered on app
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,25 @@ class Analysis:
             if binding is not None and binding.kind == "instance":
                 key = self.model.method(binding.class_name, attrs[0])
                 return [(key, root)] if key else []
+            if binding is not None and attrs[0] == ROUTER_DISPATCH:
+                return [((name,), None) for name in self._routes_of(root)]
         return []
+
+    def _routes_of(self, router: str) -> List[str]:
+        """Functions registered on a module-level router (``@app.get("/x")``):
+        ``app.resolve(event, context)`` dispatches to them, as Powertools'
+        event handlers (and routers like them) do."""
+        routes = []
+        for name, node in self.model.top_level_functions.items():
+            for decorator in node.decorators:
+                expression = decorator.decorator
+                if isinstance(expression, cst.Call):
+                    expression = expression.func
+                path = path_of(expression)
+                if path is not None and path.root == router and len(path.attrs) == 1:
+                    routes.append(name)
+                    break
+        return routes
 
     # -- reachability ------------------------------------------------------
     def _walk(self, start: Context, handler: str) -> None:

@@ -47,6 +47,9 @@ CASES = [
     ("LAM203/cached_method.py", "lambda_handler", [{"currency": "EUR", "sku": n} for n in ("a", "b", "c")]),
     ("LAM301/add_handler_per_invocation.py", "lambda_handler", [{"id": n} for n in (1, 2, 3)]),
     ("LAM303/conditional_keys.py", "lambda_handler", [{"id": 1, "user": "ann"}, {"id": 2}, {"id": 3}]),
+    ("LAM303/router_routes.py", "lambda_handler",
+     [{"path": f"/todos/{n}", "httpMethod": "GET", "requestContext": {"requestId": "r"}, "headers": {}}
+      for n in ("vip-1", "a", "b")]),
     ("LAM304/buffered_logger.py", "lambda_handler", [{"id": 1}, {"id": 2}, {"id": 3, "fail": True}]),
     ("LAM305/bind_without_clear.py", "lambda_handler", [{"id": 1, "user": "ann"}, {"id": 2}, {"id": 3}]),
     ("LAM306/metrics_without_flush.py", "lambda_handler",
