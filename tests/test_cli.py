@@ -58,10 +58,12 @@ def test_sample_app_findings(run_warmstate):
         ("reports/handler.py", "LAM102"),
         ("reports/handler.py", "LAM103"),
         ("users/handler.py", "LAM104"),
+        ("notifications/handler.py", "LAM201"),
+        ("notifications/handler.py", "LAM303"),
     }
-    assert len(finding_lines(completed.stdout)) == 7
+    assert len(finding_lines(completed.stdout)) == 9
     assert "scripts/seed.py" not in completed.stdout  # excluded by the sample's configuration
-    assert completed.stdout.splitlines()[-1].startswith("Found 7 findings")
+    assert completed.stdout.splitlines()[-1].startswith("Found 9 findings")
 
 
 def test_clean_code_exits_zero(run_warmstate, tmp_path):
