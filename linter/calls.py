@@ -65,11 +65,18 @@ def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[
     return analysis.states[resolved[0]]
 
 
-def qualified_callee(analysis: Analysis, info: FunctionInfo, call: CallRef) -> Optional[str]:
+def qualified_callee(analysis: Analysis, info: FunctionInfo, call: CallRef, named=None) -> Optional[str]:
     """``structlog.contextvars.bind_contextvars`` for a call through the
-    module's imports, however they are spelled; None for local callees."""
+    module's imports, however they are spelled; None for local callees.
+
+    ``named`` (a set of full names) lets the cheap check of the call's last
+    name reject most calls before the qualification is worked out."""
     if call.node is None or type(call.node).__name__ != "Call":
         return None
+    if named is not None:
+        last = call.path.attrs[-1] if call.path.attrs else call.path.root
+        if not any(name.rsplit(".", 1)[-1] == last for name in named):
+            return None
     if analysis.scope_of(info, call.path.root) is not None:
         return None
     return analysis.model.qualify(call.node.func)

@@ -26,7 +26,7 @@ def _writes(analysis):
                 if _qualified(analysis, info, mutation.path) == ENVIRON:
                     yield info, mutation.statement, handlers, mutation
     for info, _, handlers, call in reached_calls(analysis):
-        if qualified_callee(analysis, info, call) == PUTENV:
+        if qualified_callee(analysis, info, call, {PUTENV}) == PUTENV:
             yield info, call.statement, handlers, None
 
 
@@ -61,9 +61,9 @@ def _fix(analysis, info, statement, mutation, handlers):
 
 
 def check(analysis):
-    taint = analysis.taint
     for info, statement, handlers, mutation in _writes(analysis):
-        if not taint.is_tainted(info, statement) or _restored(analysis, info):
+        # analysis.taint is computed on first use: only modules that write the environment pay for it
+        if not analysis.taint.is_tainted(info, statement) or _restored(analysis, info):
             continue
         message = (
             f"the process environment is changed with request data in {info.display}() "

@@ -14,12 +14,14 @@ def _calls(analysis):
     """Every ``logging.basicConfig`` call: module level and in any function."""
     model = analysis.model
     for call, statement in model.module_calls:
-        if model.qualify(call.func) == BASIC_CONFIG:
+        func = call.func
+        last = func.attr.value if type(func).__name__ == "Attribute" else getattr(func, "value", None)
+        if last == "basicConfig" and model.qualify(func) == BASIC_CONFIG:
             yield call, statement, None
     for info in model.functions.values():
         for step in info.all_steps():
             for ref in step.calls:
-                if ref.called and qualified_callee(analysis, info, ref) == BASIC_CONFIG:
+                if ref.called and qualified_callee(analysis, info, ref, {BASIC_CONFIG}) == BASIC_CONFIG:
                     yield ref.node, ref.statement, info
 
 

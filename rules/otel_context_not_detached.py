@@ -16,7 +16,7 @@ def _detached_in_finally(events) -> bool:
 def check(analysis):
     found = events_by_call(
         analysis,
-        lambda info, receiver, call: {ATTACH: "attach", DETACH: "detach"}.get(qualified_callee(analysis, info, call)),
+        lambda info, receiver, call: {ATTACH: "attach", DETACH: "detach"}.get(qualified_callee(analysis, info, call, (ATTACH, DETACH))),
         lambda event, events: event.kind == "attach" and not _detached_in_finally(events),
     )
     for event, handlers in found:

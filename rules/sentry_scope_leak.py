@@ -27,7 +27,7 @@ def check(analysis):
         return
     found = events_by_call(
         analysis,
-        lambda info, receiver, call: "set" if qualified_callee(analysis, info, call) in SETTERS else None,
+        lambda info, receiver, call: "set" if qualified_callee(analysis, info, call, SETTERS) in SETTERS else None,
         lambda event, events: not _inside_scope(model, event),
     )
     for event, handlers in found:

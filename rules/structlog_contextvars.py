@@ -14,7 +14,7 @@ CLEAR = f"{MODULE}.clear_contextvars"
 
 def _classify(analysis):
     def classify(info, receiver, call):
-        name = qualified_callee(analysis, info, call)
+        name = qualified_callee(analysis, info, call, (BIND, CLEAR))
         return "bind" if name == BIND else "clear" if name == CLEAR else None
 
     return classify
