@@ -154,12 +154,13 @@ def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tup
 
 def handler_decorators(analysis: Analysis, handler: str) -> List[DecoratorUse]:
     from linter.scanner import path_of
+    from linter.syntax import decorating_callable
 
     uses = []
     for decorator in analysis.model.top_level_functions[handler].decorators:
         expression = decorator.decorator
         call = expression if type(expression).__name__ == "Call" else None
-        path = path_of(call.func if call is not None else expression)
+        path = path_of(decorating_callable(decorator))
         if path is None or len(path.attrs) != 1:
             continue
         binding = analysis.model.bindings.get(path.root)

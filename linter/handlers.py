@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from linter.model import ModuleModel
-from linter.syntax import dotted_name
+from linter.syntax import decorating_callable, dotted_name
 
 EVENT_NAMES = frozenset({"event", "evt", "e", "_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "lambda_context"})
@@ -33,10 +33,7 @@ class Handler:
 def _decorator_names(node: cst.FunctionDef) -> List[str]:
     names = []
     for decorator in node.decorators:
-        expression = decorator.decorator
-        if isinstance(expression, cst.Call):
-            expression = expression.func
-        name = dotted_name(expression)
+        name = dotted_name(decorating_callable(decorator))
         if name:
             names.append(name)
     return names

@@ -22,7 +22,7 @@ from linter.kinds import MUTABLE_KINDS
 from linter.model import Binding, ModuleModel
 from linter.positions import Position, PositionIndex
 from linter.scanner import FunctionInfo, FunctionKey, Mutation, RefPath, path_of
-from linter.syntax import literal_source
+from linter.syntax import decorating_callable, literal_source
 from linter.transform import call_with_keyword
 
 StateKey = Tuple[str, ...]
@@ -233,10 +233,7 @@ class Analysis:
         routes = []
         for name, node in self.model.top_level_functions.items():
             for decorator in node.decorators:
-                expression = decorator.decorator
-                if isinstance(expression, cst.Call):
-                    expression = expression.func
-                path = path_of(expression)
+                path = path_of(decorating_callable(decorator))
                 if path is not None and path.root == router and len(path.attrs) == 1:
                     routes.append(name)
                     break
@@ -276,10 +273,7 @@ class Analysis:
         """Inner functions of this module's decorators that run on every call."""
         wrappers: List[FunctionKey] = []
         for decorator in info.node.decorators:
-            expression = decorator.decorator
-            if isinstance(expression, cst.Call):
-                expression = expression.func
-            path = path_of(expression)
+            path = path_of(decorating_callable(decorator))
             if path is None or path.attrs or path.root not in self.model.top_level_functions:
                 continue
             wrappers.extend(self._wrappers_of((path.root,)))

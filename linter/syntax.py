@@ -63,6 +63,12 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield value
 
 
+def decorating_callable(decorator: cst.Decorator) -> cst.BaseExpression:
+    """What a decorator calls: ``app.get`` for ``@app.get("/x")``, ``cache`` for ``@cache``."""
+    expression = decorator.decorator
+    return expression.func if type(expression) is cst.Call else expression
+
+
 def dotted_name(node: cst.CSTNode) -> Optional[str]:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: List[str] = []

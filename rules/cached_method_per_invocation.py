@@ -9,11 +9,11 @@ CACHES = frozenset({"functools.lru_cache", "functools.cache", "cachetools.func.l
 
 
 def _cache_decorator(model, method_node):
+    from linter.syntax import decorating_callable
+
     for decorator in method_node.decorators:
-        expression = decorator.decorator
-        func = expression.func if type(expression).__name__ == "Call" else expression
-        if model.qualify(func) in CACHES:
-            return expression
+        if model.qualify(decorating_callable(decorator)) in CACHES:
+            return decorator.decorator
     return None
 
 
