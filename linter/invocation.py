@@ -250,24 +250,31 @@ class Analysis:
             reached.append(handler)
             pending.extend(self.callees(context))
 
-    def callees(self, context: Context, unconditional_calls_in=None) -> List[Context]:
-        """Functions ``context`` may run; with ``unconditional_calls_in`` (a list
-        of steps), only the ones those steps always call."""
+    def callees(self, context: Context) -> List[Context]:
+        """Functions ``context`` may run: called, passed along, or its decorators' wrappers."""
         key, receiver = context
         info = self.model.function(key)
         if info is None:
             return []
-        found: List[Context] = []
-        steps = info.all_steps() if unconditional_calls_in is None else unconditional_calls_in
-        for step in steps:
-            for call in step.calls:
-                if unconditional_calls_in is not None and not (call.called and call.unconditional):
-                    continue
-                found.extend(self.resolve_callee(info, receiver, call.path))
-        if unconditional_calls_in is None:
-            for wrapper in self._decorator_wrappers(info):
-                found.append((wrapper, receiver))
+        found: List[Context] = [
+            callee
+            for step in info.all_steps()
+            for call in step.calls
+            for callee in self.resolve_callee(info, receiver, call.path)
+        ]
+        found.extend((wrapper, receiver) for wrapper in self._decorator_wrappers(info))
         return found
+
+    def _always_called(self, context: Context, step) -> List[Context]:
+        """Functions one step of ``context`` calls unconditionally."""
+        key, receiver = context
+        info = self.model.function(key)
+        return [
+            callee
+            for call in step.calls
+            if call.called and call.unconditional
+            for callee in self.resolve_callee(info, receiver, call.path)
+        ]
 
     def _decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
         """Inner functions of this module's decorators that run on every call."""
@@ -386,7 +393,7 @@ class Analysis:
         kinds: ResetKinds = {}
         for state, reset in self._direct_states(context, [step], "resets", unconditional_only=True):
             kinds.setdefault(state, set()).add(reset.kind)
-        for callee in self.callees(context, unconditional_calls_in=[step]):
+        for callee in self._always_called(context, step):
             _merge(kinds, self.resets_first(callee))
             if include_finally:
                 _merge(kinds, self.finally_resets(callee))
