@@ -170,7 +170,7 @@ def run_fix(args, project: Project) -> int:
 
 def run_handlers(args, project: Project) -> int:
     from linter.engine import parse
-    from linter.handlers import find_handlers
+    from linter.handlers import find_handlers, missing_handlers
     from linter.model import build_module_level
     from linter.positions import PositionIndex
 
@@ -193,9 +193,7 @@ def run_handlers(args, project: Project) -> int:
         for handler in found:
             line = positions.position(handler.node)[0]
             print(f"{path}:{line}: {handler.name} ({handler.reason})")
-        for name, how in (explicit or {}).items():
-            if name not in model.top_level_functions:
-                errors.append(FileError(path, f"handler '{name}' ({how}) is not a top-level function here"))
+        errors.extend(FileError(path, message) for message in missing_handlers(model, explicit))
     _report_errors(errors)
     return EXIT_ERROR if errors else EXIT_CLEAN
 

@@ -13,7 +13,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence
 import libcst as cst
 
 from linter.diagnostics import Diagnostic, FileError
-from linter.handlers import find_handlers
+from linter.handlers import find_handlers, missing_handlers
 from linter.invocation import Analysis
 from linter.model import build_functions, build_module_level
 from linter.positions import PositionIndex
@@ -91,9 +91,7 @@ def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> Li
 def _findings(path, module, positions, options, rules, result):
     model, builder = build_module_level(module)
     handlers = find_handlers(model, options.handlers)
-    for name, how in (options.handlers or {}).items():
-        if name not in model.top_level_functions:
-            result.errors.append(FileError(path, f"handler '{name}' ({how}) is not a top-level function here"))
+    result.errors.extend(FileError(path, message) for message in missing_handlers(model, options.handlers))
     if not handlers:
         return []
     build_functions(builder)

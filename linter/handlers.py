@@ -73,6 +73,15 @@ def heuristic_reason(node: cst.FunctionDef, factory_made: frozenset) -> Optional
     return None
 
 
+def missing_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[str]:
+    """One message per explicitly named handler the module does not define."""
+    return [
+        f"handler '{name}' ({how}) is not a top-level function here"
+        for name, how in (explicit or {}).items()
+        if name not in model.top_level_functions
+    ]
+
+
 def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[Handler]:
     """Handlers of the module; ``explicit`` maps function names to the reason."""
     functions = model.top_level_functions
