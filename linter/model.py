@@ -8,6 +8,7 @@ functions a handler reaches, is :mod:`linter.invocation`'s job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -50,7 +51,7 @@ class ModuleModel:
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     functions: Dict[FunctionKey, FunctionInfo] = field(default_factory=dict)
     top_level_functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
-    module_calls: List[Tuple[cst.Call, cst.CSTNode]] = field(default_factory=list)  # (call, statement)
+    module_statements: List[cst.BaseSmallStatement] = field(default_factory=list)  # outside functions
 
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
         """Fully qualified dotted name of ``node`` through the module's imports."""
@@ -90,6 +91,20 @@ class ModuleModel:
                 return "bounded", None
             return kind, None
         return "other", None
+
+    @cached_property
+    def module_calls(self) -> List[Tuple[cst.Call, cst.CSTNode]]:
+        """(call, statement) for every call made at module level, found on
+        first use: most modules never need them."""
+        found = []
+        for statement in self.module_statements:
+            pending = [statement]
+            while pending:
+                node = pending.pop()
+                if type(node) is cst.Call:
+                    found.append((node, statement))
+                pending.extend(child_nodes(node))
+        return found
 
     def constructor(self, binding: Binding) -> Optional[str]:
         """Qualified name of what made ``binding`` (``aws_lambda_powertools.Logger``)."""
@@ -174,7 +189,7 @@ class _ModelBuilder:
                     self._scan_module_block(suite_statements(handler.body))
 
     def _module_small(self, node: cst.BaseSmallStatement) -> None:
-        self._collect_calls(node)
+        self.model.module_statements.append(node)
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted_name(alias.name)
@@ -199,14 +214,6 @@ class _ModelBuilder:
                     self.model.bindings[target.value] = Binding(
                         (target.value,), kind, node, node.value, class_name
                     )
-
-    def _collect_calls(self, statement: cst.BaseSmallStatement) -> None:
-        pending = [statement]
-        while pending:
-            node = pending.pop()
-            if type(node) is cst.Call:
-                self.model.module_calls.append((node, statement))
-            pending.extend(child_nodes(node))
 
     def _add_class(self, node: cst.ClassDef) -> None:
         bases = [dotted_name(arg.value) for arg in node.bases if dotted_name(arg.value)]
