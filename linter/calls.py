@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # LibCST-free at import time, so `warmstate rule` stays fast
 
     from linter.invocation import Analysis, Context
     from linter.model import Binding
-    from linter.scanner import CallRef, FunctionInfo
+    from linter.scanner import CallRef, FunctionInfo, Guard
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Event:
     conditional: bool  # may not run on every invocation (a branch, a loop, after an early return)
     in_finally: bool  # runs in a top-level ``finally:`` of a function on the way
     withs: Tuple[cst.BaseExpression, ...] = ()  # context managers around it, callers' included
+    guards: Tuple[Guard, ...] = ()  # conditions it runs under, callers' included
 
 
 @dataclass(frozen=True)
@@ -67,19 +68,21 @@ def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[
 
 def qualified_callee(analysis: Analysis, info: FunctionInfo, call: CallRef, named=None) -> Optional[str]:
     """``structlog.contextvars.bind_contextvars`` for a call through the
-    module's imports, however they are spelled; None for local callees.
+    imports, however they are spelled (``from structlog.contextvars import
+    bind_contextvars as bind``, ``import structlog.contextvars as sc``, an
+    import inside the function); None for local callees.
 
     ``named`` (a set of full names) lets the cheap check of the call's last
-    name reject most calls before the qualification is worked out."""
+    name, after imports, reject most calls before the qualification is worked
+    out."""
     if call.node is None or type(call.node).__name__ != "Call":
         return None
     if named is not None:
-        last = call.path.attrs[-1] if call.path.attrs else call.path.root
+        path = call.path
+        last = path.attrs[-1] if path.attrs else analysis.imported_name(info, path.root).rsplit(".", 1)[-1]
         if not any(name.rsplit(".", 1)[-1] == last for name in named):
             return None
-    if analysis.scope_of(info, call.path.root) is not None:
-        return None
-    return analysis.model.qualify(call.node.func)
+    return analysis.qualify(info, call.node.func)
 
 
 def method_of(call: CallRef) -> Optional[str]:
@@ -116,7 +119,7 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
                 maybe = not call.always
                 kind = classify(info, receiver, call)
                 if kind is not None:
-                    events.append(Event(kind, call, info, maybe, in_finally, call.withs))
+                    events.append(Event(kind, call, info, maybe, in_finally, call.withs, call.guards))
                 for callee in analysis.resolve_callee(info, receiver, call.path):
                     events.extend(
                         replace(
@@ -124,11 +127,31 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
                             conditional=event.conditional or maybe,
                             in_finally=event.in_finally or in_finally,
                             withs=call.withs + event.withs,
+                            guards=call.guards + event.guards,
                         )
                         for event in _events(analysis, callee, classify, memo, active)
                     )
     memo[context] = events
     return events
+
+
+_SHOWN_LENGTH = 50  # longer calls are not quoted in messages
+
+
+def ignored_reset_note(analysis: Analysis, events: List[Event], kinds) -> Optional[str]:
+    """The first call of ``kinds`` in a handler's events (a clear or flush
+    that did not count), where it is and why it does not count; None when
+    the handler has none.  Messages never say "never cleared" to a reader who
+    can see a clear in the code."""
+    event = next((event for event in events if event.kind in kinds), None)
+    if event is None:
+        return None
+    shown = analysis.source(event.call.node).strip()
+    what = f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the call"
+    where = f"{what} in {event.function.display}() (line {analysis.line(event.call.statement)})"
+    if event.conditional:
+        return f"{where} runs only on some invocations (behind an `if`, in a loop or an `except`, or after an early `return`)"
+    return f"{where} runs after the first use and outside a `finally:`, so an exception in between skips it"
 
 
 def reached_calls(analysis: Analysis):

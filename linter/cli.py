@@ -169,9 +169,7 @@ def run_fix(args, project: Project) -> int:
 
 
 def run_handlers(args, project: Project) -> int:
-    from linter.engine import parse
-    from linter.handlers import find_handlers, missing_handlers
-    from linter.model import build_module_level
+    from linter.engine import analyse, parse
     from linter.positions import PositionIndex
 
     errors = list(project.errors)
@@ -186,14 +184,14 @@ def run_handlers(args, project: Project) -> int:
             errors.append(parsed)
             continue
         module, tree = parsed
-        model, _ = build_module_level(module)
-        explicit = project.settings.handlers_for(path)
-        found = find_handlers(model, explicit)
         positions = PositionIndex(module, tree, source.text)
-        for handler in found:
-            line = positions.position(handler.node)[0]
-            print(f"{path}:{line}: {handler.name} ({handler.reason})")
-        errors.extend(FileError(path, message) for message in missing_handlers(model, explicit))
+        analysed = analyse(module, positions, project.settings.handlers_for(path))
+        lines = [(handler.node, f"{handler.name} ({handler.reason})")
+                 for handler in (analysed.analysis.handlers if analysed.analysis else ())]
+        lines += [(helper.node, helper.explanation) for helper in analysed.helpers]
+        for line, text in sorted((positions.position(node)[0], text) for node, text in lines):
+            print(f"{path}:{line}: {text}")
+        errors.extend(FileError(path, message) for message in analysed.errors)
     _report_errors(errors)
     return EXIT_ERROR if errors else EXIT_CLEAN
 

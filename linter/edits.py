@@ -15,8 +15,8 @@ class PrependStatements:
     """Insert statements at the start of a function body.
 
     They go after the docstring and any leading ``global`` declarations;
-    ``global`` statements among them are placed first, and a statement that
-    another edit already inserts is inserted once.
+    ``global`` statements among them are placed first, and an edit identical
+    to another (two findings wanting the same reset) is applied once.
     """
 
     function: Tuple[str, ...]

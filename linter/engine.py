@@ -13,7 +13,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence
 import libcst as cst
 
 from linter.diagnostics import Diagnostic, FileError
-from linter.handlers import find_handlers, missing_handlers
+from linter.handlers import Helper, find_handlers, missing_handlers, separate_helpers
 from linter.invocation import Analysis
 from linter.model import build_functions, build_module_level
 from linter.positions import PositionIndex
@@ -88,16 +88,50 @@ def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> Li
     return result
 
 
-def _findings(path, module, positions, options, rules, result):
+@dataclass
+class ModuleAnalysis:
+    """A module's handlers, the helpers that only looked like handlers, and
+    the Analysis rules query (None when the module has no handler)."""
+
+    analysis: Optional[Analysis]
+    helpers: List[Helper]
+    errors: List[str]
+
+
+def analyse(module: cst.Module, positions: PositionIndex, explicit: Optional[Dict[str, str]]) -> ModuleAnalysis:
     model, builder = build_module_level(module)
-    handlers = find_handlers(model, options.handlers)
-    result.errors.extend(FileError(path, message) for message in missing_handlers(model, options.handlers))
-    if not handlers:
-        return []
+    candidates = find_handlers(model, explicit)
+    errors = missing_handlers(model, explicit)
+    if not candidates:
+        return ModuleAnalysis(None, [], errors)
     build_functions(builder)
-    analysis = Analysis(model, handlers, positions)
+    analysis = Analysis(model, candidates, positions)
+    helpers: List[Helper] = []
+    if explicit is None and len(candidates) > 1:
+        handlers, helpers = separate_helpers(candidates, lambda name: analysis.reached_by.get(((name,), None), []))
+        if helpers:
+            analysis = Analysis(model, handlers, positions)
+    return ModuleAnalysis(analysis, helpers, errors)
+
+
+def _findings(path, module, positions, options, rules, result):
+    analysed = analyse(module, positions, options.handlers)
+    result.errors.extend(FileError(path, message) for message in analysed.errors)
+    analysis = analysed.analysis
+    if analysis is None:
+        return []
     findings = [f for rule in rules if rule.code in options.codes for f in rule.check(analysis)]
-    return [(finding, analysis.position(finding.node)) for finding in findings]
+    return [(_only_unambiguous_fix(finding, analysis.model), analysis.position(finding.node)) for finding in findings]
+
+
+def _only_unambiguous_fix(finding, model):
+    """No fix for a finding whose fix edits a function the module defines more
+    than once (``if …: def handler`` / ``else: def handler``): editing one
+    definition would leave the other leaking, so nothing is offered."""
+    fix = finding.fix
+    if fix is None or not any(getattr(edit, "function", ("",))[0] in model.redefined for edit in fix.edits):
+        return finding
+    return replace(finding, fix=None)
 
 
 def text_edits(module: cst.Module, edits) -> tuple:

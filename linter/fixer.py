@@ -64,7 +64,12 @@ def fix_text(path: str, text: str, options: FileOptions, rules: Sequence, unsafe
         fixable = [d for d in result.diagnostics if _applicable(d, unsafe)]
         if not fixable or result.module is None:
             break
-        candidate = apply_edits(result.module, [edit for d in fixable for edit in d.fix.edits]).code
+        unapplied: List[object] = []
+        candidate = apply_edits(result.module, [edit for d in fixable for edit in d.fix.edits], unapplied).code
+        if unapplied:
+            codes = ", ".join(sorted({d.code for d in fixable if any(e in unapplied for e in d.fix.edits)}))
+            outcome.errors.append(FileError(path, f"fix for {codes} dropped: the code it edits could not be found"))
+            break
         if candidate == outcome.fixed:
             break
         problem = _compile_error(path, candidate)

@@ -2,12 +2,16 @@
 
 Explicit handlers (``--handler``, ``handlers = [...]`` in the configuration)
 replace the heuristics for the file they name; every other file is judged by
-the heuristics, tried in the documented order.
+the heuristics, tried in the documented order.  A function the heuristics
+pick that another picked function reaches is a helper, not an entry point:
+``lambda_handler`` calling ``process(event, context)`` must not make
+``process`` a second handler, whose reset would run after (and undo) what
+``lambda_handler`` already did.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -28,6 +32,22 @@ class Handler:
     name: str
     reason: str
     node: cst.FunctionDef
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A function that looks like a handler, but that a handler reaches."""
+
+    name: str
+    node: cst.FunctionDef
+    caller: str
+
+    @property
+    def explanation(self) -> str:
+        return (
+            f"{self.name} is not a handler: it runs inside {self.caller}() "
+            "(name it with --handler or `handlers` in the configuration if Lambda also invokes it directly)"
+        )
 
 
 def _decorator_names(node: cst.FunctionDef) -> List[str]:
@@ -80,6 +100,28 @@ def missing_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> 
         for name, how in (explicit or {}).items()
         if name not in model.top_level_functions
     ]
+
+
+def separate_helpers(
+    candidates: Sequence[Handler], reached_from: Callable[[str], Sequence[str]]
+) -> Tuple[List[Handler], List[Helper]]:
+    """Split heuristic handlers into entry points and helpers: a candidate
+    that another candidate reaches (``reached_from(name)``: the candidates
+    whose invocation path includes it) is a helper, unless the two reach each
+    other."""
+    names = {candidate.name for candidate in candidates}
+    handlers: List[Handler] = []
+    helpers: List[Helper] = []
+    for candidate in candidates:
+        callers = [
+            other for other in reached_from(candidate.name)
+            if other != candidate.name and other in names and candidate.name not in reached_from(other)
+        ]
+        if callers:
+            helpers.append(Helper(candidate.name, candidate.node, callers[0]))
+        else:
+            handlers.append(candidate)
+    return handlers, helpers
 
 
 def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[Handler]:

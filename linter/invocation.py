@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -21,8 +21,8 @@ from linter.handlers import Handler
 from linter.kinds import MUTABLE_KINDS
 from linter.model import Binding, ModuleModel
 from linter.positions import Position, PositionIndex
-from linter.scanner import FunctionInfo, FunctionKey, Mutation, RefPath, path_of
-from linter.syntax import decorating_callable, literal_source
+from linter.scanner import CallRef, FunctionInfo, FunctionKey, Guard, Mutation, RefPath, Reset, path_of
+from linter.syntax import decorating_callable, dotted_name
 from linter.transform import call_with_keyword
 
 StateKey = Tuple[str, ...]
@@ -40,6 +40,23 @@ class StateMutation:
     mutation: Mutation
     function: FunctionInfo
     path: RefPath  # the reference after alias resolution
+    handlers: Tuple[str, ...]
+    receiver: Optional[str] = None  # the module-level object a method runs on
+
+    @property
+    def context(self) -> Context:
+        return (self.function.key, self.receiver)
+
+
+@dataclass(frozen=True)
+class ResetSite:
+    """A reset of module-level state somewhere on the invocation path,
+    whether or not it counts as a per-invocation reset."""
+
+    state: StateKey
+    reset: Reset
+    function: FunctionInfo
+    receiver: Optional[str]
     handlers: Tuple[str, ...]
 
 
@@ -125,10 +142,35 @@ class Analysis:
         while current is not None:
             if name in current.globals:
                 return None
-            if current.is_local(name) or name == current.receiver_name:
+            if current.is_local(name) or (name == current.receiver_name and name not in current.nonlocals):
                 return current
             current = self.model.function(current.parent) if current.parent else None
         return None
+
+    def qualify(self, info: Optional[FunctionInfo], node: cst.CSTNode) -> Optional[str]:
+        """Dotted name of ``node`` through the imports visible where it occurs
+        (the function's own, its enclosing functions', then the module's);
+        None for a name that is local or defined in this module."""
+        name = dotted_name(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        scope = self.scope_of(info, head) if info is not None else None
+        if scope is None:
+            return self.model.qualify(node)
+        full = scope.imports.get(head)
+        if full is None:
+            return None
+        return f"{full}.{rest}" if rest else full
+
+    def imported_name(self, info: Optional[FunctionInfo], name: str) -> str:
+        """What a bare name stands for after imports (``bind`` -> ``…bind_contextvars``), cheaply."""
+        scope = info
+        while scope is not None:
+            if name in scope.imports:
+                return scope.imports[name]
+            scope = self.model.function(scope.parent) if scope.parent else None
+        return self.model.imports.get(name, name)
 
     def resolve_state(self, info: FunctionInfo, receiver: Optional[str], path: RefPath):
         """(state key, resolved path) for a reference inside ``info``, or None."""
@@ -252,17 +294,72 @@ class Analysis:
 
     def callees(self, context: Context) -> List[Context]:
         """Functions ``context`` may run: called, passed along, or its decorators' wrappers."""
+        return [callee for callee, _ in self._callee_edges(context)]
+
+    def _callee_edges(self, context: Context) -> List[Tuple[Context, Optional[CallRef]]]:
+        """(callee, the call or reference that reaches it; None for a decorator's wrapper)."""
         key, receiver = context
         info = self.model.function(key)
         if info is None:
             return []
-        found: List[Context] = [
-            callee
+        found: List[Tuple[Context, Optional[CallRef]]] = [
+            (callee, call)
             for step in info.all_steps()
             for call in step.calls
             for callee in self.resolve_callee(info, receiver, call.path)
         ]
-        found.extend((wrapper, receiver) for wrapper in self._decorator_wrappers(info))
+        found.extend(((wrapper, receiver), None) for wrapper in self._decorator_wrappers(info))
+        return found
+
+    @cached_property
+    def _callers(self) -> Dict[Context, List[Tuple[Context, Optional[CallRef]]]]:
+        found: Dict[Context, List[Tuple[Context, Optional[CallRef]]]] = {}
+        for context in self.reached_by:
+            for callee, call in self._callee_edges(context):
+                found.setdefault(callee, []).append((context, call))
+        return found
+
+    def always_guarded(self, context: Context, holds: Callable[[Guard], bool], _active=frozenset()) -> bool:
+        """Whether every way from a handler to ``context`` passes a guard for
+        which ``holds`` is true (a handler itself is never guarded)."""
+        if context[1] is None and context[0] in self._handler_keys:
+            return False
+        callers = self._callers.get(context, [])
+        if not callers:
+            return False
+        for caller, call in callers:
+            if caller in _active:
+                continue  # recursion: the other ways in decide
+            if call is not None and any(holds(guard) for guard in call.guards):
+                continue
+            if not self.always_guarded(caller, holds, _active | {context}):
+                return False
+        return True
+
+    def mutation_guarded(self, item: StateMutation, holds: Callable[[Guard], bool]) -> bool:
+        """Whether ``item`` only happens behind a guard for which ``holds`` is true."""
+        return any(holds(guard) for guard in item.mutation.guards) or self.always_guarded(item.context, holds)
+
+    @cached_property
+    def _handler_keys(self) -> Set[FunctionKey]:
+        return {(handler.name,) for handler in self.handlers}
+
+    def always_run(self, handler: str) -> Set[Context]:
+        """Functions ``handler`` runs on every invocation: called unconditionally,
+        with no early ``return`` before the call, all the way down."""
+        found: Set[Context] = set()
+        pending: List[Context] = [((handler,), None)]
+        while pending:
+            context = pending.pop()
+            if context in found:
+                continue
+            found.add(context)
+            info = self.model.function(context[0])
+            if info is None:
+                continue
+            for call in (call for step in info.steps for call in step.calls):
+                if call.called and call.always:
+                    pending.extend(self.resolve_callee(info, context[1], call.path))
         return found
 
     def _always_called(self, context: Context, step) -> List[Context]:
@@ -328,7 +425,7 @@ class Analysis:
                     resolved = self.resolve_state(info, receiver, mutation.path)
                     if resolved is not None:
                         state, path = resolved
-                        found.append(StateMutation(state, mutation, info, path, handlers))
+                        found.append(StateMutation(state, mutation, info, path, handlers, receiver))
         return found
 
     @cached_property
@@ -349,12 +446,18 @@ class Analysis:
     def reset_kinds_anywhere(self, state: StateKey) -> Set[str]:
         """Every kind of reset or eviction of ``state`` on the invocation path,
         conditional ones included."""
-        kinds: Set[str] = set()
-        for info, receiver, _ in self.reached_functions:
-            for resolved, reset in self._direct_states((info.key, receiver), info.all_steps(), "resets"):
-                if resolved == state:
-                    kinds.add(reset.kind)
-        return kinds
+        return {site.reset.kind for site in self.reset_sites(state)}
+
+    def reset_sites(self, state: StateKey) -> List[ResetSite]:
+        """Every reset or eviction of ``state`` on the invocation path, in
+        source order, whether or not it runs on every invocation."""
+        found = [
+            ResetSite(state, reset, info, receiver, handlers)
+            for info, receiver, handlers in self.reached_functions
+            for resolved, reset in self._direct_states((info.key, receiver), info.all_steps(), "resets")
+            if resolved == state
+        ]
+        return sorted(found, key=lambda site: self.position(site.reset.statement) if site.reset.statement else (0, 0))
 
     def _direct_states(self, context: Context, steps, attribute: str, unconditional_only=False):
         key, receiver = context
@@ -426,6 +529,59 @@ class Analysis:
                 _merge(result, self._step_resets(context, step, include_finally=True))
         return result
 
+    @cached_property
+    def _import_time_changes(self) -> Dict[StateKey, cst.CSTNode]:
+        """State that code run at import changes after creating it (filled in
+        a loop, by a decorator registering routes, assigned again), with the
+        statement that first does; computed on first use.
+
+        Only what really runs at import is followed: module-level code, the
+        functions it calls, decorators, and what a decorator factory returns
+        (``@route("/x")`` calls ``route`` and then the ``register`` it
+        returns) -- not a wrapper a decorator only returns."""
+        module_code = self.model.import_time
+        found: Dict[StateKey, cst.CSTNode] = {}
+        pending: List[Tuple[FunctionInfo, Optional[str]]] = [(module_code, None)]
+        seen: Set[Context] = set()
+
+        def run(contexts) -> None:
+            for context in contexts:
+                info = self.model.function(context[0])
+                if context not in seen and info is not None:
+                    seen.add(context)
+                    pending.append((info, context[1]))
+
+        run(self._decorators_run_at_import(module_code))
+        while pending:
+            info, receiver = pending.pop()
+            for step in info.all_steps():
+                for item in [*step.mutations, *step.resets]:
+                    resolved = self.resolve_state(info, receiver, item.path)
+                    if resolved is not None and item.statement is not self.states[resolved[0]].node:
+                        found.setdefault(resolved[0], item.statement)
+                run(callee for call in step.calls if call.called
+                    for callee in self.resolve_callee(info, receiver, call.path))
+        return found
+
+    def _decorators_run_at_import(self, module_code: FunctionInfo) -> List[Context]:
+        """Decorators of module-level functions and classes, and the functions
+        a decorator factory defines (one of them is what it returns)."""
+        found: List[Context] = []
+        for node in [*self.model.top_level_functions.values(), *(c.node for c in self.model.classes.values())]:
+            for decorator in node.decorators:
+                path = path_of(decorating_callable(decorator))
+                for context in self.resolve_callee(module_code, None, path) if path is not None else ():
+                    found.append(context)
+                    factory = self.model.function(context[0])
+                    if type(decorator.decorator) is cst.Call and factory is not None:
+                        found.extend((nested, None) for nested in factory.nested.values())
+        return found
+
+    def changed_at_import(self, state: StateKey) -> bool:
+        """Whether module-level code changes ``state`` after creating it, so
+        its import-time contents are not what its assignment says."""
+        return state in self._import_time_changes
+
     def reset_kinds(self, handler: str, state: StateKey) -> Set[str]:
         """How ``handler`` resets ``state`` on every invocation (empty: it doesn't)."""
         context = ((handler,), None)
@@ -444,10 +600,6 @@ class Analysis:
 
     def call_with_keyword(self, expression: cst.CSTNode, keyword: str, value: str) -> str:
         return call_with_keyword(self.model.module, expression, keyword, value)
-
-    def literal_source(self, node: Optional[cst.CSTNode]) -> Optional[str]:
-        """Source of a literal or empty container (a safe value to reset to)."""
-        return None if node is None else literal_source(self.model.module, node)
 
 
 def _merge(into: ResetKinds, other: ResetKinds) -> None:

@@ -14,8 +14,8 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from linter.kinds import BUFFER_TYPES, CONTAINER_TYPES
-from linter.scanner import FunctionInfo, FunctionKey, FunctionScanner, suite_statements
-from linter.syntax import child_nodes, dotted_name, is_constant, is_empty_literal
+from linter.scanner import MODULE_KEY, FunctionInfo, FunctionKey, FunctionScanner, suite_statements
+from linter.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal, is_main_guard
 
 @dataclass
 class Binding:
@@ -51,6 +51,7 @@ class ModuleModel:
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     functions: Dict[FunctionKey, FunctionInfo] = field(default_factory=dict)
     top_level_functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
+    redefined: Set[str] = field(default_factory=set)  # defined more than once (``if``/``else`` branches)
     module_statements: List[cst.BaseSmallStatement] = field(default_factory=list)  # outside functions
 
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
@@ -106,6 +107,15 @@ class ModuleModel:
                 pending.extend(child_nodes(node))
         return found
 
+    @cached_property
+    def import_time(self) -> FunctionInfo:
+        """Module-level code scanned as if it were a function body: what runs
+        at import (assignments, loops, calls, decorators), found on first use."""
+        info = FunctionInfo(MODULE_KEY, None, None)
+        info.globals = {*self.bindings, *self.top_level_functions, *self.classes, *self.imports}
+        FunctionScanner(_ImportTimeBuilder(self), info).scan_import_time(self.module.body)
+        return info
+
     def constructor(self, binding: Binding) -> Optional[str]:
         """Qualified name of what made ``binding`` (``aws_lambda_powertools.Logger``)."""
         value = binding.value
@@ -140,12 +150,19 @@ def _deque_is_bounded(call: cst.Call) -> bool:
     return False
 
 
-def _is_main_guard(node: cst.If) -> bool:
-    test = node.test
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    sides = {dotted_name(test.left), dotted_name(test.comparisons[0].comparator)}
-    return "__name__" in sides
+class _ImportTimeBuilder:
+    """What the scanner needs of a builder, for module-level code: definitions
+    inside module-level loops are not followed (their bodies do not run at
+    import), and there is no ``self``."""
+
+    def __init__(self, model: ModuleModel):
+        self.model = model
+
+    def add_function(self, node, key, parent, class_name) -> None:
+        pass
+
+    def note_self_assignment(self, info, attr, value, statement) -> None:
+        pass
 
 
 class _ModelBuilder:
@@ -173,11 +190,13 @@ class _ModelBuilder:
                 for small in statement.body:
                     self._module_small(small)
             elif isinstance(statement, cst.FunctionDef):
+                if statement.name.value in self.model.top_level_functions:
+                    self.model.redefined.add(statement.name.value)
                 self.model.top_level_functions[statement.name.value] = statement
             elif isinstance(statement, cst.ClassDef):
                 self._add_class(statement)
             elif isinstance(statement, cst.If):
-                if not _is_main_guard(statement):
+                if not is_main_guard(statement):
                     self._scan_module_block(suite_statements(statement.body))
                     if statement.orelse is not None:
                         orelse = statement.orelse
@@ -190,22 +209,8 @@ class _ModelBuilder:
 
     def _module_small(self, node: cst.BaseSmallStatement) -> None:
         self.model.module_statements.append(node)
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = dotted_name(alias.name)
-                if alias.asname is not None:
-                    self.model.imports[dotted_name(alias.asname.name)] = full
-                else:
-                    head = full.split(".")[0]
-                    self.model.imports[head] = head
-        elif isinstance(node, cst.ImportFrom):
-            if node.module is None or isinstance(node.names, cst.ImportStar) or node.relative:
-                return
-            base = dotted_name(node.module)
-            for alias in node.names:
-                name = dotted_name(alias.name)
-                bound = dotted_name(alias.asname.name) if alias.asname else name
-                self.model.imports[bound] = f"{base}.{name}"
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.model.imports.update(import_bindings(node))
         elif isinstance(node, (cst.Assign, cst.AnnAssign)):
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
             for target in targets:

@@ -15,14 +15,16 @@ import libcst as cst
 from linter.syntax import (
     child_nodes,
     dotted_name,
+    import_bindings,
     is_configuration,
-    is_empty_literal,
     is_full_slice,
+    is_main_guard,
     references_name,
     subscript_keys,
 )
 
 FunctionKey = Tuple[str, ...]
+MODULE_KEY: FunctionKey = ("<module>",)  # module-level code, scanned as a function (ModuleModel.import_time)
 
 # Methods that grow a sequence, set or buffer, with the verb a message uses.
 _GROWTH_VERBS = {
@@ -53,6 +55,18 @@ class RefPath:
     const_keys: bool = True
 
 
+@dataclass(frozen=True)
+class Guard:
+    """A condition code runs under: the test of an enclosing ``if``/``while``/
+    ternary/boolean operand (``positive``: it runs when the test is true), or
+    of an earlier ``if`` that returned or raised (it runs when that test was
+    false).  ``function`` is where the test is written, to resolve its names."""
+
+    function: Tuple[str, ...]
+    test: cst.BaseExpression
+    positive: bool
+
+
 @dataclass
 class Mutation:
     path: RefPath
@@ -62,13 +76,15 @@ class Mutation:
     rebind: bool = False  # ``global X`` then ``X = X + ...`` / ``X += ...``
     augmented: bool = False
     keys: Tuple[cst.CSTNode, ...] = ()  # the keys a store writes under (``X[k] = v``, ``setdefault(k)``)
+    guards: Tuple[Guard, ...] = ()
 
 
 @dataclass
 class Reset:
     path: RefPath
-    kind: str  # "clear" (also rebinding), "seek0", "truncate"
+    kind: str  # "clear" (also rebinding), "seek0", "truncate", "evict"
     unconditional: bool
+    statement: Optional[cst.CSTNode] = None  # where it is written, for messages
 
 
 @dataclass
@@ -80,6 +96,7 @@ class CallRef:
     statement: Optional[cst.CSTNode] = None  # the statement it happens in
     always: bool = False  # unconditional, and no early ``return``/``raise`` can skip it
     withs: Tuple[cst.BaseExpression, ...] = ()  # context managers it runs inside
+    guards: Tuple[Guard, ...] = ()
 
 
 @dataclass
@@ -94,13 +111,15 @@ class Step:
 @dataclass
 class FunctionInfo:
     key: FunctionKey
-    node: cst.FunctionDef
+    node: Optional[cst.FunctionDef]  # None for module-level code (MODULE_KEY)
     parent: Optional[FunctionKey]
     class_name: Optional[str] = None
     receiver_name: Optional[str] = None  # ``self`` or ``cls`` of a method
     params: List[str] = field(default_factory=list)
     defaults: List[Tuple[str, cst.BaseExpression]] = field(default_factory=list)
     globals: Set[str] = field(default_factory=set)
+    nonlocals: Set[str] = field(default_factory=set)  # locals of an enclosing function
+    imports: Dict[str, str] = field(default_factory=dict)  # names imported in the body -> dotted names
     locals: Set[str] = field(default_factory=set)
     aliases: Dict[str, RefPath] = field(default_factory=dict)
     local_instances: Dict[str, str] = field(default_factory=dict)
@@ -116,7 +135,15 @@ class FunctionInfo:
         return ".".join(self.key)
 
     def is_local(self, name: str) -> bool:
-        return name not in self.globals and (name in self.locals or name in self.params)
+        return (
+            name not in self.globals
+            and name not in self.nonlocals
+            and (name in self.locals or name in self.params)
+        )
+
+    def rebinds_outside(self, name: str) -> bool:
+        """``global name`` or ``nonlocal name``: assignments reach another scope."""
+        return name in self.globals or name in self.nonlocals
 
     def all_steps(self) -> List[Step]:
         return self.steps + self.finally_steps
@@ -186,12 +213,41 @@ class FunctionScanner:
         self.statement: Optional[cst.CSTNode] = None  # where a mutation is reported
         self.conditional = False
         self.exited_early = False  # a conditional return/raise happened in an earlier step
+        self.guards: Tuple[Guard, ...] = ()  # enclosing conditions, and those of earlier early exits
         self.withs: Tuple[cst.BaseExpression, ...] = ()
         self.in_comparison = False
 
     # -- statements --------------------------------------------------------
     def scan(self) -> None:
         self._scan_top(suite_statements(self.info.node.body), self.info.steps)
+
+    def scan_import_time(self, statements) -> None:
+        """Module-level code as one body.  Function and class bodies do not run
+        at import; their decorators do, and ``if __name__ == "__main__":``
+        does not run on Lambda."""
+        for statement in statements:
+            kind = type(statement)
+            self._begin_step(self.info.steps)
+            self.statement = statement
+            if kind in (cst.FunctionDef, cst.ClassDef):
+                for decorator in statement.decorators:
+                    self._scan_expr(decorator.decorator)
+            elif kind is cst.If:
+                if not is_main_guard(statement):
+                    self._scan_expr(statement.test)
+                    self.scan_import_time(suite_statements(statement.body))
+                    if statement.orelse is not None:
+                        orelse = statement.orelse
+                        self.scan_import_time([orelse] if type(orelse) is cst.If else suite_statements(orelse.body))
+            elif kind in (cst.Try, cst.TryStar, cst.With):
+                if kind is cst.With:
+                    self._scan_with_items(statement)
+                clauses = [*getattr(statement, "handlers", ()), getattr(statement, "orelse", None),
+                           getattr(statement, "finalbody", None)]
+                for suite in [statement.body, *(clause.body for clause in clauses if clause is not None)]:
+                    self.scan_import_time(suite_statements(suite))
+            else:
+                self._scan_statement(statement)
 
     def _scan_top(self, statements, steps: List[Step]) -> None:
         """Scan a top-level sequence; ``with`` and ``try`` bodies stay in it."""
@@ -212,9 +268,10 @@ class FunctionScanner:
                 self._begin_step(steps)
                 self._scan_conditionally([*statement.handlers, statement.orelse])
                 if statement.finalbody is not None:
-                    saved, self.exited_early = self.exited_early, False  # finally runs after any exit
+                    saved = self.exited_early, self.guards
+                    self.exited_early, self.guards = False, ()  # finally runs after any exit
                     self._scan_top(suite_statements(statement.finalbody.body), self.info.finally_steps)
-                    self.exited_early = saved
+                    self.exited_early, self.guards = saved
             else:
                 self._begin_step(steps)
                 self._scan_statement(statement)
@@ -250,7 +307,17 @@ class FunctionScanner:
     def _scan_if(self, node: cst.If) -> None:
         self.statement = node
         self._scan_expr(node.test)
-        self._scan_conditionally([node.body, node.orelse])
+        self._scan_guarded(node.test, True, node.body)
+        if node.orelse is not None:
+            self._scan_guarded(node.test, False, node.orelse)
+
+    def _scan_guarded(self, test, positive: bool, node, scan=None) -> None:
+        """Scan ``node`` (conditionally) under the guard ``test`` is ``positive``."""
+        saved = self.guards
+        self.guards = saved + (Guard(self.info.key, test, positive),)
+        (scan or self._scan_conditionally)([node])
+        exits = self.guards[len(saved) + 1:]  # early exits inside stay in force after the branch
+        self.guards = saved + exits
 
     def _scan_for(self, node: cst.For) -> None:
         self.statement = node
@@ -262,7 +329,8 @@ class FunctionScanner:
     def _scan_while(self, node: cst.While) -> None:
         self.statement = node
         self._scan_expr(node.test)
-        self._scan_conditionally([node.body, node.orelse])
+        self._scan_guarded(node.test, True, node.body)
+        self._scan_conditionally([node.orelse])
 
     def _scan_with(self, node: cst.With) -> None:
         self.statement = node
@@ -310,6 +378,9 @@ class FunctionScanner:
         self.statement = node
         if self.conditional and type(node) in (cst.Return, cst.Raise):
             self.exited_early = True
+            if self.guards:  # what follows runs only when the innermost test went the other way
+                innermost = self.guards[-1]
+                self.guards = self.guards + (Guard(innermost.function, innermost.test, not innermost.positive),)
         if type(node) is cst.Assign:
             self._scan_expr(node.value)
             for target in node.targets:
@@ -329,16 +400,11 @@ class FunctionScanner:
         elif type(node) is cst.Global:
             self.info.globals.update(item.name.value for item in node.names)
         elif type(node) is cst.Nonlocal:
-            self.info.globals.update(item.name.value for item in node.names)
-        elif type(node) is cst.Import:
-            for alias in node.names:
-                bound = alias.asname.name if alias.asname else alias.name
-                self.info.locals.add(dotted_name(bound).split(".")[0])
-        elif type(node) is cst.ImportFrom:
-            if not type(node.names) is cst.ImportStar:
-                for alias in node.names:
-                    bound = alias.asname.name if alias.asname else alias.name
-                    self.info.locals.add(dotted_name(bound))
+            self.info.nonlocals.update(item.name.value for item in node.names)
+        elif type(node) in (cst.Import, cst.ImportFrom):
+            bound = import_bindings(node)
+            self.info.imports.update(bound)
+            self.info.locals.update(bound)
         else:
             for child in child_nodes(node):
                 self._scan_expr(child)
@@ -354,8 +420,9 @@ class FunctionScanner:
             self._bind_target(target.value, None)
         elif type(target) is cst.Subscript:
             self._scan_receiver(target)
-            if is_full_slice(target) and value is not None and is_empty_literal(value):
-                self._reset(path_of(target.value), "clear")
+            replaced = path_of(target.value) if is_full_slice(target) and value is not None else None
+            if replaced is not None and not references_name(value, replaced.root):
+                self._reset(replaced, "clear")  # ``X[:] = [...]`` replaces every element
             else:
                 self._store_item(target, "assigned an item")
         elif type(target) is cst.Attribute:
@@ -369,7 +436,7 @@ class FunctionScanner:
                 self._reset(path, "clear")
 
     def _bind_name(self, name: str, value) -> None:
-        if name in self.info.globals:
+        if self.info.rebinds_outside(name):
             if value is not None and references_name(value, name):
                 self._mutate(RefPath(name), "reassigned from its own value", rebind=True)
             else:
@@ -390,7 +457,7 @@ class FunctionScanner:
         target = node.target
         verb = f"updated with {_EMPTY_MODULE.code_for_node(node.operator).strip()}"
         if type(target) is cst.Name:
-            if target.value in self.info.globals:
+            if self.info.rebinds_outside(target.value):
                 self._mutate(RefPath(target.value), verb, rebind=True, augmented=True)
             else:
                 self.info.locals.add(target.value)
@@ -423,12 +490,13 @@ class FunctionScanner:
     def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=()) -> None:
         if path is not None:
             self.step.mutations.append(
-                Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys)
+                Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys,
+                         guards=self.guards)
             )
 
     def _reset(self, path: Optional[RefPath], kind: str) -> None:
         if path is not None:
-            self.step.resets.append(Reset(path, kind, unconditional=not self.conditional))
+            self.step.resets.append(Reset(path, kind, not self.conditional, self.statement))
 
     # -- expressions -------------------------------------------------------
     def _scan_expr(self, node: cst.CSTNode) -> None:
@@ -448,11 +516,13 @@ class FunctionScanner:
 
     def _scan_if_expression(self, node: cst.IfExp) -> None:
         self._scan_expr(node.test)
-        self._scan_conditional_exprs([node.body, node.orelse])
+        self._scan_guarded(node.test, True, node.body, self._scan_conditional_exprs)
+        self._scan_guarded(node.test, False, node.orelse, self._scan_conditional_exprs)
 
     def _scan_boolean(self, node: cst.BooleanOperation) -> None:
         self._scan_expr(node.left)
-        self._scan_conditional_exprs([node.right])
+        positive = type(node.operator) is cst.And  # ``a and b`` runs b when a is true
+        self._scan_guarded(node.left, positive, node.right, self._scan_conditional_exprs)
 
     def _scan_deferred(self, node) -> None:
         """Lambdas and comprehensions: their bodies may run any number of times."""
@@ -507,7 +577,7 @@ class FunctionScanner:
         if callee is not None:
             self.step.calls.append(
                 CallRef(callee, True, not self.conditional, node, self.statement,
-                        always=not (self.conditional or self.exited_early), withs=self.withs)
+                        always=not (self.conditional or self.exited_early), withs=self.withs, guards=self.guards)
             )
             if not callee.attrs:
                 self.info.called_names.add(callee.root)
@@ -539,7 +609,7 @@ class FunctionScanner:
             self._reset(receiver, "clear")
         elif method in ("pop", "popitem", "popleft"):
             self._reset(receiver, "evict")
-        elif method == "seek" and _first_arg_is_zero(node):
+        elif method == "seek" and _first_arg_is_zero(node) and _from_start(node):
             self._reset(receiver, "seek0")
         elif method == "truncate" and (not node.args or _first_arg_is_zero(node)):
             self._reset(receiver, "truncate")
@@ -557,6 +627,15 @@ class FunctionScanner:
 
 def _first_arg_is_zero(node: cst.Call) -> bool:
     return bool(node.args) and isinstance(node.args[0].value, cst.Integer) and node.args[0].value.value == "0"
+
+
+def _from_start(node: cst.Call) -> bool:
+    """``seek(0)`` or ``seek(0, io.SEEK_SET)``; ``seek(0, io.SEEK_END)`` goes to the end."""
+    if len(node.args) < 2:
+        return True
+    whence = node.args[1].value
+    name = dotted_name(whence) or ""
+    return name.endswith("SEEK_SET") or (isinstance(whence, cst.Integer) and whence.value == "0")
 
 
 

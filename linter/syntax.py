@@ -63,6 +63,39 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield value
 
 
+def import_bindings(node) -> Dict[str, str]:
+    """Names an ``import``/``from … import`` binds, each with the dotted name
+    it stands for: ``import a.b`` binds ``a``; ``import a.b as c`` binds
+    ``c`` to ``a.b``; ``from a import b as c`` binds ``c`` to ``a.b``; a
+    relative ``from .a import b`` binds ``b`` to ``.a.b``.  A star import
+    binds nothing that can be named."""
+    bound: Dict[str, str] = {}
+    if type(node) is cst.Import:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if alias.asname is not None:
+                bound[dotted_name(alias.asname.name)] = full
+            else:
+                head = full.split(".")[0]
+                bound[head] = head
+    elif type(node) is cst.ImportFrom and type(node.names) is not cst.ImportStar:
+        base = "." * len(node.relative) + (dotted_name(node.module) if node.module is not None else "")
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            prefix = base if base.endswith(".") or not base else base + "."
+            bound[dotted_name(alias.asname.name) if alias.asname else name] = prefix + name
+    return bound
+
+
+def is_main_guard(node: cst.If) -> bool:
+    """``if __name__ == "__main__":`` (either way round): code the runtime never runs."""
+    test = node.test
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+        return False
+    sides = {dotted_name(test.left), dotted_name(test.comparisons[0].comparator)}
+    return "__name__" in sides
+
+
 def decorating_callable(decorator: cst.Decorator) -> cst.BaseExpression:
     """What a decorator calls: ``app.get`` for ``@app.get("/x")``, ``cache`` for ``@cache``."""
     expression = decorator.decorator
@@ -151,28 +184,6 @@ def is_empty_literal(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Dict):
         return not node.elements
     return False
-
-
-def literal_source(module: cst.Module, node: cst.CSTNode) -> Optional[str]:
-    """Source of ``node`` if it is a literal or an empty container call."""
-    if is_constant(node) or is_empty_literal(node):
-        return module.code_for_node(node)
-    if isinstance(node, (cst.List, cst.Set, cst.Dict, cst.Tuple)):
-        values = [
-            e.value if not isinstance(e, cst.DictElement) else e.key
-            for e in node.elements
-        ]
-        values += [e.value for e in node.elements if isinstance(e, cst.DictElement)]
-        if all(is_constant(v) for v in values):
-            return module.code_for_node(node)
-        return None
-    if (
-        isinstance(node, cst.Call)
-        and not node.args
-        and dotted_name(node.func) in ("list", "dict", "set", "tuple", "frozenset", "str", "int", "float")
-    ):
-        return module.code_for_node(node)
-    return None
 
 
 def references_name(node: cst.CSTNode, name: str) -> bool:

@@ -5,7 +5,7 @@ the generated code is byte-identical outside the edited functions.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -16,11 +16,13 @@ FunctionKey = Tuple[str, ...]
 
 
 def _find_function(body, path: FunctionKey) -> Optional[cst.FunctionDef]:
-    """The last definition of ``path`` (the one Python keeps) in ``body``."""
+    """The last definition of ``path`` (the one Python keeps, and the one the
+    model analysed) in ``body``, looking inside ``if``/``try``/``with`` blocks
+    as the model does: a handler defined under ``if`` is fixed too."""
     head, rest = path[0], path[1:]
     found = None
-    for statement in body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == head:
+    for statement in _definitions(body):
+        if statement.name.value == head:
             found = statement
     if found is None:
         return None
@@ -29,14 +31,35 @@ def _find_function(body, path: FunctionKey) -> Optional[cst.FunctionDef]:
     return _find_function(found.body.body, rest)
 
 
+def _definitions(body):
+    """Function and class definitions of a block, in source order, including
+    those nested in its compound statements (not in other definitions)."""
+    for statement in body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            yield statement
+        elif isinstance(statement, cst.If):
+            yield from _definitions(statement.body.body)
+            if statement.orelse is not None:
+                orelse = statement.orelse
+                yield from _definitions([orelse] if isinstance(orelse, cst.If) else orelse.body.body)
+        elif isinstance(statement, (cst.Try, cst.TryStar, cst.With)):
+            yield from _definitions(statement.body.body)
+            for handler in getattr(statement, "handlers", ()):
+                yield from _definitions(handler.body.body)
+
+
 def _statements(code: str, module: cst.Module) -> cst.BaseStatement:
     config = module.config_for_parsing
     code = code.replace("\n    ", "\n" + module.default_indent)
     return cst.parse_statement(code + module.default_newline, config=config)
 
 
-def _prepend(function: cst.FunctionDef, sources: List[str], module: cst.Module) -> cst.FunctionDef:
-    ordered = sorted(dict.fromkeys(sources), key=lambda s: not s.startswith("global "))
+def _prepend(function: cst.FunctionDef, edits: List[PrependStatements], module: cst.Module) -> cst.FunctionDef:
+    """Insert the edits' statements in order: an edit identical to another is
+    inserted once, and ``global`` declarations (each once) go first."""
+    sources = [source for statements in dict.fromkeys(e.statements for e in edits) for source in statements]
+    declarations = list(dict.fromkeys(s for s in sources if s.startswith("global ")))
+    ordered = declarations + [s for s in sources if not s.startswith("global ")]
     new = [_statements(source, module) for source in ordered]
     body = function.body
     if not isinstance(body, cst.IndentedBlock):
@@ -83,28 +106,44 @@ def call_with_keyword(module: cst.Module, expression: cst.BaseExpression, keywor
     return module.code_for_node(expression.with_changes(args=[*args, new_arg]))
 
 
-class _LineWrapper(cst.CSTTransformer):
-    def __init__(self, wraps: Dict[int, str], module: cst.Module):
+class _NodeEditor(cst.CSTTransformer):
+    """Replaces expressions and wraps statement lines, by node identity, in
+    one walk; ``applied`` keeps the ids of the nodes it found."""
+
+    def __init__(self, replacements: Dict[int, str], wraps: Dict[int, str]):
         super().__init__()
+        self.replacements = replacements
         self.wraps = wraps
-        self.module = module
+        self.applied: Set[int] = set()
+
+    def on_leave(self, original_node, updated_node):
+        updated_node = super().on_leave(original_node, updated_node)
+        if id(original_node) in self.replacements:
+            self.applied.add(id(original_node))
+            return cst.parse_expression(self.replacements[id(original_node)])
+        return updated_node
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
-        conditions = [self.wraps[id(small)] for small in original_node.body if id(small) in self.wraps]
-        if not conditions:
+        wrapped = [small for small in original_node.body if id(small) in self.wraps]
+        if not wrapped:
             return updated_node
+        self.applied.update(id(small) for small in wrapped)
         line = updated_node.with_changes(leading_lines=())
         block = cst.IndentedBlock(body=[line])
-        return cst.If(test=cst.parse_expression(conditions[0]), body=block, leading_lines=updated_node.leading_lines)
+        test = cst.parse_expression(self.wraps[id(wrapped[0])])
+        return cst.If(test=test, body=block, leading_lines=updated_node.leading_lines)
 
 
-def _apply_node_edits(module: cst.Module, edits: List[object]) -> cst.Module:
-    for edit in edits:
-        if isinstance(edit, ReplaceNode):
-            module = module.deep_replace(edit.node, cst.parse_expression(edit.expression))
+def _apply_node_edits(module: cst.Module, edits: List[object], unapplied: List[object]) -> cst.Module:
+    replacements = {id(e.node): e.expression for e in edits if isinstance(e, ReplaceNode)}
     wraps = {id(e.statement): e.condition for e in edits if isinstance(e, WrapInIf)}
-    if wraps:
-        module = module.visit(_LineWrapper(wraps, module))
+    if not (replacements or wraps):
+        return module
+    editor = _NodeEditor(replacements, wraps)
+    module = module.visit(editor)
+    unapplied.extend(
+        e for e in edits if id(e.node if isinstance(e, ReplaceNode) else e.statement) not in editor.applied
+    )
     return module
 
 
@@ -115,7 +154,7 @@ def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, mo
         None,
     )
     if index is None:
-        return function
+        return None
     environ, key = edit.environ, edit.key
     saved = "_previous_value"
     template = (
@@ -132,8 +171,11 @@ def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, mo
     return function.with_changes(body=function.body.with_changes(body=new_body))
 
 
-def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
-    """A new module with ``edits`` applied (edits naming missing functions are skipped)."""
+def apply_edits(module: cst.Module, edits: Iterable[object], unapplied: Optional[List[object]] = None) -> cst.Module:
+    """A new module with ``edits`` applied.  An edit whose target is not
+    there (a function or node that cannot be found) is skipped and added to
+    ``unapplied``, so the fixer can say so instead of claiming a fix."""
+    unapplied = [] if unapplied is None else unapplied
     by_function: Dict[FunctionKey, List[object]] = {}
     node_edits: List[object] = []
     for edit in edits:
@@ -141,10 +183,11 @@ def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
             node_edits.append(edit)
         else:
             by_function.setdefault(edit.function, []).append(edit)
-    module = _apply_node_edits(module, node_edits)
+    module = _apply_node_edits(module, node_edits, unapplied)
     for key, function_edits in by_function.items():
         original = _find_function(module.body, key)
         if original is None:
+            unapplied.extend(function_edits)
             continue
         updated = original
         for edit in function_edits:
@@ -152,12 +195,16 @@ def apply_edits(module: cst.Module, edits: Iterable[object]) -> cst.Module:
                 updated = _replace_default(updated, edit.parameter, edit.expression)
         for edit in function_edits:
             if isinstance(edit, RestoreEnvironment):
-                updated = _restore_environment(updated, edit, module)
+                restored = _restore_environment(updated, edit, module)
+                if restored is None:
+                    unapplied.append(edit)
+                else:
+                    updated = restored
         decorators = list(dict.fromkeys(e.decorator for e in function_edits if isinstance(e, AddDecorator)))
         if decorators:
             added = [cst.Decorator(decorator=cst.parse_expression(code)) for code in decorators]
             updated = updated.with_changes(decorators=[*added, *updated.decorators])
-        prepend = [s for e in function_edits if isinstance(e, PrependStatements) for s in e.statements]
+        prepend = [e for e in function_edits if isinstance(e, PrependStatements)]
         if prepend:
             updated = _prepend(updated, prepend, module)
         module = module.deep_replace(original, updated)

@@ -6,6 +6,7 @@ from linter.edits import PrependStatements
 from linter.kinds import CONTAINER_KINDS
 from linter.leaks import find_leaks, leak_message, owner, shadowed
 from linter.rule import Finding, Rule, handler_phrase
+from rules.unbounded_container import NEVER_RESET, is_complete_reset
 
 CODE = "LAM105"
 
@@ -17,8 +18,11 @@ def counts(binding, item) -> bool:
 
 
 def _fix(analysis, leak):
+    """Rebind the name to its import-time value, when the source shows it."""
+    from linter.restore import initial_value_source
+
     name = leak.state.display
-    initial = analysis.literal_source(leak.state.value)
+    initial = initial_value_source(analysis, leak.state)
     if initial is None or shadowed(analysis, leak):
         return None
     edits = []
@@ -36,12 +40,10 @@ def check(analysis):
         analysis,
         wants_state=lambda key, b: owner(analysis, key) == "module" and b.kind not in ("instance",),
         counts=counts,
-        is_complete_reset=lambda kinds: "clear" in kinds,
+        is_complete_reset=is_complete_reset,
     )
     for leak in leaks:
-        message = leak_message(
-            analysis, leak, f"module-level name '{leak.state.display}'", "never reset between invocations"
-        )
+        message = leak_message(analysis, leak, f"module-level name '{leak.state.display}'", NEVER_RESET, is_complete_reset)
         yield Finding(CODE, leak.state.node, message, leak.handlers[0], _fix(analysis, leak))
 
 
@@ -75,7 +77,7 @@ def lambda_handler(event, context):
     return {"total": total}
 ''',
     fix="insert `global NAME` (unless declared) and `NAME = <initial value>` at the start of each handler; "
-    "no fix when the initial value is not a literal or an empty container",
+    "no fix when the initial value is not a literal or module-level code changes it",
     safety="safe; unsafe when the invocation path compares the value (a counter or threshold a later "
     "invocation may rely on)",
     check=check,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from linter.calls import events_by_call, method_of
 from linter.diagnostics import Fix
 from linter.edits import WrapInIf
+from linter.guards import sets_up_once
 from linter.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM301"
@@ -28,7 +29,7 @@ def check(analysis):
     found = events_by_call(
         analysis,
         lambda info, receiver, call: "add" if method_of(call) == "addHandler" else None,
-        lambda event, events: not event.conditional,
+        lambda event, events: not any(sets_up_once(analysis, guard) for guard in event.guards),
     )
     for event, handlers in found:
         call = event.call
@@ -41,7 +42,10 @@ def check(analysis):
         guard = _guard(analysis, call)
         fix = None
         if guard is not None:
-            fix = Fix("safe", "Add the handler only when the logger does not have one of its type yet",
+            applicability, note = "safe", ""
+            if event.conditional:  # the handler one invocation adds stays for the next, which would not add it
+                applicability, note = "unsafe", " (unsafe: the call runs only on some invocations)"
+            fix = Fix(applicability, f"Add the handler only when the logger does not have one of its type yet{note}",
                       (WrapInIf(call.statement, guard),))
         yield Finding(CODE, call.statement, message, handlers[0], fix)
 
@@ -78,6 +82,8 @@ def lambda_handler(event, context):
 ''',
     fix="wrap the call in `if not any(isinstance(h, T) for h in logger.handlers):` so it runs once per "
     "process (moving the setup to module level is the cleaner change when it needs no per-request input)",
-    safety="safe: only the duplicate handlers disappear; a call that is part of a larger statement gets no fix",
+    safety="safe: only the duplicate handlers disappear; unsafe when the call runs only on some invocations "
+    "(behind an `if`, after an early `return`): the handler one invocation adds stays for later ones that would "
+    "not have added it; a call that is part of a larger statement gets no fix",
     check=check,
 )

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from linter.kinds import CONTAINER_KINDS
-from linter.leaks import find_leaks, owner, reset_findings
+from linter.leaks import Consequence, find_leaks, owner, reset_findings
 from linter.rule import Rule
-from rules.unbounded_container import counts
+from rules.unbounded_container import counts, is_complete_reset
 
 CODE = "LAM103"
 
@@ -14,13 +14,14 @@ def check(analysis):
         analysis,
         wants_state=lambda key, b: b.kind in CONTAINER_KINDS and owner(analysis, key) == "class",
         counts=counts,
-        is_complete_reset=lambda kinds: "clear" in kinds,
+        is_complete_reset=is_complete_reset,
     )
+    shared = "is shared by every instance across invocations"
     return reset_findings(
         analysis, CODE, leaks,
         describe=lambda state: f"class attribute '{state.display}' (a {state.kind})",
-        consequence="is shared by every instance across invocations",
-        reset_statements=lambda name: (f"{name}.clear()",),
+        consequence=Consequence(shared, f"{shared}, and not reset on every invocation"),
+        is_complete_reset=is_complete_reset,
     )
 
 
@@ -58,8 +59,9 @@ def lambda_handler(event, context):
     batch.add(event["id"])
     return {"items": batch.items}
 ''',
-    fix="insert `Class.attribute.clear()` as the first statement of each handler that reaches the mutation "
-    "(giving each instance its own list in `__init__` is the better long-term change)",
+    fix="insert a reset that restores the class-body contents (`Class.attribute.clear()`, "
+    "`Class.attribute[:] = [...]`) as the first statement of each handler that reaches the mutation (giving "
+    "each instance its own list in `__init__` is the better long-term change)",
     safety="safe; unsafe when the invocation path reads the attribute back by key, membership or size",
     check=check,
 )

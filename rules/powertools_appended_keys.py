@@ -1,7 +1,7 @@
 """LAM303: Powertools Logger keys appended per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
 from linter.diagnostics import Fix
 from linter.edits import PrependStatements, ReplaceNode
 from linter.rule import Finding, Rule, handler_phrase
@@ -75,19 +75,20 @@ def check(analysis):
             reason = _why_it_leaks(events, any(is_true(d.keyword("log_event")) for d in injects))
             if reason is not None:
                 first = next(e for e in events if e.kind == "append")
-                leaks.append((handler.name, injects, first, reason))
+                leaks.append((handler.name, injects, first, reason, ignored_reset_note(analysis, events, {"clear"})))
         if not leaks:
             continue
-        handlers = [handler for handler, _, _, _ in leaks]
-        _, _, first, reason = leaks[0]
+        handlers = [handler for handler, *_ in leaks]
+        _, _, first, reason, note = leaks[0]
+        clear = "clear them" if note is None else f"clear them on every invocation ({note})"
         message = (
             f"Powertools logger '{name}' keeps keys appended in {first.function.display}() "
             f"(line {analysis.line(first.call.statement)}) between invocations: {reason}, and "
-            f"{handler_phrase(handlers)} {'does' if len(handlers) == 1 else 'do'} not clear them, so a later "
+            f"{handler_phrase(handlers)} {'does' if len(handlers) == 1 else 'do'} not {clear}, so a later "
             "caller's lines can carry an earlier caller's keys"
         )
         edits = []
-        for handler, injects, _, _ in leaks:
+        for handler, injects, *_ in leaks:
             if injects:
                 expression = injects[0].decorator.decorator
                 edits.append(ReplaceNode(expression, analysis.call_with_keyword(expression, "clear_state", "True")))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from linter.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
 from linter.diagnostics import Fix
-from linter.edits import AddDecorator, PrependStatements
+from linter.edits import PrependStatements
 from linter.rule import Finding, Rule, handler_phrase
 from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
 
@@ -45,20 +45,17 @@ def check(analysis):
             if not _buffer_outlives_invocation(trace(analysis, ((handler.name,), None), _classifier(analysis, binding))):
                 continue
             leaking.append(handler.name)
-            if injects:
-                edits.append(PrependStatements((handler.name,), (f"{name}.clear_buffer()",)))
-            else:
-                decorator = f"{name}.inject_lambda_context(flush_buffer_on_uncaught_error=True)"
-                edits.append(AddDecorator((handler.name,), decorator))
+            edits.append(PrependStatements((handler.name,), (f"{name}.clear_buffer()",)))
         if not leaking:
             continue
         message = (
             f"Powertools logger '{name}' buffers log records, but {handler_phrase(leaking)} neither "
             f"{'uses' if len(leaking) == 1 else 'use'} @{name}.inject_lambda_context nor flush or clear the "
             "buffer on every path: records of a failed invocation are never flushed and stay in memory for "
-            "the next one"
+            "the next one (decorating the handler with "
+            f"@{name}.inject_lambda_context(flush_buffer_on_uncaught_error=True) also flushes them on an error)"
         )
-        fix = Fix("safe", f"Let Powertools flush and clear the buffer of '{name}' per invocation", tuple(edits))
+        fix = Fix("safe", f"Clear the buffer of '{name}' at the start of {handler_phrase(leaking)}", tuple(edits))
         yield Finding(CODE, binding.node, message, leaking[0], fix)
 
 
@@ -89,13 +86,14 @@ from aws_lambda_powertools.logging.buffer import LoggerBufferConfig
 
 logger = Logger(buffer_config=LoggerBufferConfig(max_bytes=20480))
 
-@logger.inject_lambda_context(flush_buffer_on_uncaught_error=True)
 def lambda_handler(event, context):
+    logger.clear_buffer()
     logger.debug("received %s", event["id"])
     return event["id"]
 ''',
-    fix="decorate the handler with `@logger.inject_lambda_context(flush_buffer_on_uncaught_error=True)`; "
-    "when it already has another logger's `inject_lambda_context`, insert `logger.clear_buffer()` first",
-    safety="safe: records of the current invocation are still flushed on error, earlier ones are dropped",
+    fix="insert `logger.clear_buffer()` as the first statement of each handler, as Powertools' own fix does "
+    "(decorating the handler with `@logger.inject_lambda_context(flush_buffer_on_uncaught_error=True)` is the "
+    "fuller change: it also flushes the buffer when the handler raises)",
+    safety="safe: an invocation starts with an empty buffer, as on a cold start; its own records are flushed as before",
     check=check,
 )

@@ -1,9 +1,9 @@
 """LAM306: Powertools metrics added per invocation and never flushed by the handler."""
 from __future__ import annotations
 
-from linter.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
 from linter.diagnostics import Fix
-from linter.edits import AddDecorator
+from linter.edits import PrependStatements
 from linter.rule import Finding, Rule, handler_phrase
 from rules._libraries import POWERTOOLS_METRICS
 
@@ -16,33 +16,57 @@ def _classifier(analysis, binding):
         if receiver_binding(analysis, info, receiver, call) is not binding:
             return None
         method = method_of(call)
-        return "add" if method in ADD_METHODS else "flush" if method == "flush_metrics" else None
+        return {"flush_metrics": "flush", "clear_metrics": "clear"}.get(method, "add" if method in ADD_METHODS else None)
 
     return classify
 
 
+def _added_at_module_level(analysis, binding) -> bool:
+    """Metrics, dimensions or metadata added at import: clearing would drop them too."""
+    model = analysis.model
+    return any(
+        type(call.func).__name__ == "Attribute" and call.func.attr.value in ADD_METHODS
+        and model.bindings.get(getattr(call.func.value, "value", None)) is binding
+        for call, _ in model.module_calls
+    )
+
+
+def _metrics_pile_up(events) -> bool:
+    """Metrics are added, and neither flushed on every invocation nor cleared
+    before the first is added (or in a ``finally:``)."""
+    adds = [index for index, event in enumerate(events) if event.kind == "add"]
+    if not adds:
+        return False
+    return not any(
+        not event.conditional and (event.kind == "flush" or index < adds[0] or event.in_finally)
+        for index, event in enumerate(events) if event.kind in ("flush", "clear")
+    )
+
+
 def check(analysis):
     for name, binding in module_bindings_made_by(analysis, POWERTOOLS_METRICS):
-        leaking = []
+        leaking, note = [], None
         for handler in analysis.handlers:
             if any(d.binding is binding and d.method == "log_metrics" for d in handler_decorators(analysis, handler.name)):
                 continue
             events = trace(analysis, ((handler.name,), None), _classifier(analysis, binding))
-            adds = [event for event in events if event.kind == "add"]
-            flushed = any(event.kind == "flush" and not event.conditional for event in events)
-            if adds and not flushed:
+            if _metrics_pile_up(events):
+                if not leaking:
+                    note = ignored_reset_note(analysis, events, {"flush", "clear"})
                 leaking.append(handler.name)
         if not leaking:
             continue
+        flush = "flush them" if note is None else f"flush them on every invocation ({note})"
         message = (
             f"Powertools metrics '{name}' are added on the invocation path, but {handler_phrase(leaking)} "
             f"{'is' if len(leaking) == 1 else 'are'} not decorated with @{name}.log_metrics and "
-            f"{'does' if len(leaking) == 1 else 'do'} not "
-            "flush them: they pile up across invocations and are published late, in another invocation's "
-            "batch, or never"
+            f"{'does' if len(leaking) == 1 else 'do'} not {flush}: they pile up across invocations and are "
+            f"published late, in another invocation's batch, or never (@{name}.log_metrics publishes each "
+            "invocation's metrics when it ends)"
         )
-        edits = tuple(AddDecorator((handler,), f"{name}.log_metrics") for handler in leaking)
-        fix = Fix("safe", f"Decorate {handler_phrase(leaking)} with @{name}.log_metrics", edits)
+        edits = tuple(PrependStatements((handler,), (f"{name}.clear_metrics()",)) for handler in leaking)
+        applicability = "unsafe" if _added_at_module_level(analysis, binding) else "safe"
+        fix = Fix(applicability, f"Clear the metrics of '{name}' at the start of {handler_phrase(leaking)}", edits)
         yield Finding(CODE, binding.node, message, leaking[0], fix)
 
 
@@ -54,7 +78,9 @@ RULE = Rule(
         "A Powertools Metrics object collects metrics in memory and publishes them when flushed; the\n"
         "`log_metrics` decorator flushes at the end of every invocation. Without it, metrics from several\n"
         "invocations pile up and are published together in a later invocation (with its dimensions), or\n"
-        "never, when the environment is recycled first."
+        "never, when the environment is recycled first. The fix clears them at the start of every\n"
+        "invocation, which is what a cold start has; decorating the handler with `@metrics.log_metrics`\n"
+        "is the idiomatic change when the metrics are meant to be published every invocation."
     ),
     bad='''
 from aws_lambda_powertools import Metrics
@@ -72,12 +98,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 metrics = Metrics(namespace="Shop", service="orders")
 
-@metrics.log_metrics
 def lambda_handler(event, context):
+    metrics.clear_metrics()
     metrics.add_metric(name="OrderPlaced", unit=MetricUnit.Count, value=1)
     return event["id"]
 ''',
-    fix="decorate each handler that adds metrics with `@metrics.log_metrics`",
-    safety="safe: each invocation publishes its own metrics when it ends",
+    fix="insert `metrics.clear_metrics()` as the first statement of each handler that adds metrics "
+    "(`@metrics.log_metrics` is the fuller change: it also publishes each invocation's metrics when it ends)",
+    safety="safe: an invocation starts with no metrics, as on a cold start, and publishes what it did before; "
+    "unsafe when metrics, dimensions or metadata are also added at module level (clearing drops them)",
     check=check,
 )

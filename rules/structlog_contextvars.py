@@ -1,7 +1,7 @@
 """LAM305: structlog context variables bound per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.calls import qualified_callee, trace
+from linter.calls import ignored_reset_note, qualified_callee, trace
 from linter.diagnostics import Fix
 from linter.edits import PrependStatements
 from linter.rule import Finding, Rule, handler_phrase
@@ -31,7 +31,7 @@ def _clear_spelling(analysis):
 
 
 def check(analysis):
-    leaking, first = [], None
+    leaking, first, note = [], None, None
     for handler in analysis.handlers:
         events = trace(analysis, ((handler.name,), None), _classify(analysis))
         binds = [index for index, event in enumerate(events) if event.kind == "bind"]
@@ -42,13 +42,15 @@ def check(analysis):
             for index, event in enumerate(events)
         )
         if not cleared:
+            if not leaking:
+                first, note = events[binds[0]], ignored_reset_note(analysis, events, {"clear"})
             leaking.append(handler.name)
-            first = first or events[binds[0]]
     if not leaking:
         return
+    cleared = "are never cleared" if note is None else f"are not cleared on every invocation ({note})"
     message = (
         f"structlog context variables bound in {first.function.display}() "
-        f"(line {analysis.line(first.call.statement)}) are never cleared by {handler_phrase(leaking)}: "
+        f"(line {analysis.line(first.call.statement)}) {cleared} by {handler_phrase(leaking)}: "
         "the runtime calls the handler on the same thread every time, so the next invocation logs them too"
     )
     spelling = _clear_spelling(analysis)

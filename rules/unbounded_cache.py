@@ -1,7 +1,7 @@
 """LAM201: an unbounded cache filled with request-derived arguments."""
 from __future__ import annotations
 
-from linter.calls import reached_calls, trace
+from linter.calls import ignored_reset_note, reached_calls, trace
 from linter.diagnostics import Fix
 from linter.edits import PrependStatements
 from linter.rule import Finding, Rule, handler_phrase
@@ -43,15 +43,19 @@ def tainted_calls(analysis, targets):
             if key in targets and any(taint.is_tainted(info, arg.value) for arg in call.node.args):
                 yield key, info, call, handlers
 
-def _cleared_first(analysis, handler, name) -> bool:
-    """Whether ``handler`` clears the cache of ``name`` before it is used, or in a finally."""
+def _cache_events(analysis, handler, name):
+    """Uses and ``cache_clear()`` calls of the cached function ``name``, in the order ``handler`` runs them."""
     def classify(info, receiver, call):
         path = call.path
         if path.root == name and path.attrs == ("cache_clear",):
             return "clear"
         return "use" if path.root == name and not path.attrs else None
 
-    events = trace(analysis, ((handler,), None), classify)
+    return trace(analysis, ((handler,), None), classify)
+
+
+def _cleared_first(events) -> bool:
+    """Whether the cache is cleared before it is used, or in a finally."""
     uses = [index for index, event in enumerate(events) if event.kind == "use"]
     return any(
         event.kind == "clear" and not event.conditional and (event.in_finally or not uses or index < uses[0])
@@ -70,16 +74,21 @@ def check(analysis):
         return
     found = {}
     for key, info, call, handlers in tainted_calls(analysis, cached):
-        entry = found.setdefault(key, [info, call, []])
-        entry[2].extend(h for h in handlers if h not in entry[2] and not _cleared_first(analysis, h, key[0]))
-    for key, (info, call, handlers) in found.items():
+        entry = found.setdefault(key, [info, call, [], None])
+        for handler in handlers:
+            events = _cache_events(analysis, handler, key[0])
+            if handler not in entry[2] and not _cleared_first(events):
+                entry[3] = entry[3] or ignored_reset_note(analysis, events, {"clear"})
+                entry[2].append(handler)
+    for key, (info, call, handlers, note) in found.items():
         if not handlers:
             continue
         name = key[0]
+        evicted = "is never evicted" if note is None else f"is not evicted on every invocation ({note})"
         message = (
             f"unbounded cache on {name}() is filled with request-derived arguments in {info.display}() "
             f"(line {analysis.line(call.statement)}), reached from {handler_phrase(handlers)}: every distinct "
-            "request adds an entry that is never evicted; bound it (`lru_cache(maxsize=N)`) or clear it"
+            f"request adds an entry that {evicted}; bound it (`lru_cache(maxsize=N)`) or clear it"
         )
         fix = None
         if not any(model.function((h,)).is_local(name) for h in handlers):

@@ -1,7 +1,8 @@
 """LAM101: a module-level container that grows across warm invocations."""
 from __future__ import annotations
 
-from linter.leaks import find_leaks, is_memo, owner, reset_findings
+from linter.guards import filled_once
+from linter.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
 from linter.kinds import CONTAINER_KINDS, MAPPING_KINDS
 from linter.rule import Rule
 
@@ -18,20 +19,27 @@ def counts(binding, item) -> bool:
     return True
 
 
+NEVER_RESET = Consequence("never reset between invocations", "not reset on every invocation")
+
+
+def is_complete_reset(kinds) -> bool:
+    return "clear" in kinds
+
+
 def check(analysis):
     leaks = find_leaks(
         analysis,
         wants_state=lambda key, b: b.kind in CONTAINER_KINDS
         and owner(analysis, key) != "class"
         and not (b.kind in MAPPING_KINDS and is_memo(analysis, key)),
-        counts=counts,
-        is_complete_reset=lambda kinds: "clear" in kinds,
+        counts=lambda binding, item: counts(binding, item) and not filled_once(analysis, item),
+        is_complete_reset=is_complete_reset,
     )
     return reset_findings(
         analysis, CODE, leaks,
         describe=lambda state: f"module-level {state.kind} '{state.display}'",
-        consequence="never reset between invocations",
-        reset_statements=lambda name: (f"{name}.clear()",),
+        consequence=NEVER_RESET,
+        is_complete_reset=is_complete_reset,
     )
 
 
@@ -61,7 +69,9 @@ def lambda_handler(event, context):
     VALIDATED.append(event["id"])
     return {"validated": VALIDATED}
 ''',
-    fix="insert `NAME.clear()` as the first statement of each handler that reaches the mutation",
+    fix="insert a reset that restores the import-time contents as the first statement of each handler that "
+    "reaches the mutation: `NAME.clear()`, or `NAME[:] = [...]` / `NAME.clear(); NAME.update({...})` for a "
+    "container created with literal contents; no fix when the contents are computed or filled by module-level code",
     safety=(
         "safe; unsafe when the invocation path reads the container back by key, membership or size "
         "(a cache or a batch that a later invocation may rely on)"

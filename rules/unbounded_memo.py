@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from linter.kinds import MAPPING_KINDS
-from linter.leaks import find_leaks, is_memo, owner, reset_findings
+from linter.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
 from linter.rule import Rule
+from rules.unbounded_container import is_complete_reset
 
 CODE = "LAM202"
 
@@ -20,12 +21,13 @@ def check(analysis):
     def keyed_by_request(binding, item):
         return any(analysis.taint.is_tainted(item.function, key) for key in item.mutation.keys)
 
-    leaks = find_leaks(analysis, wants_state, keyed_by_request, is_complete_reset=lambda kinds: "clear" in kinds)
+    leaks = find_leaks(analysis, wants_state, keyed_by_request, is_complete_reset=is_complete_reset)
+    unbounded = "has no bound or eviction; use cachetools.LRUCache/TTLCache if it should outlive invocations"
     return reset_findings(
         analysis, CODE, leaks,
         describe=lambda state: f"module-level {state.kind} '{state.display}' used as a memo keyed by request data",
-        consequence="has no bound or eviction; use cachetools.LRUCache/TTLCache if it should outlive invocations",
-        reset_statements=lambda name: (f"{name}.clear()",),
+        consequence=Consequence(unbounded, unbounded),
+        is_complete_reset=is_complete_reset,
     )
 
 
@@ -57,8 +59,9 @@ def lambda_handler(event, context):
         _PRICES[sku] = len(sku) * 100
     return _PRICES[sku]
 ''',
-    fix="insert `NAME.clear()` as the first statement of each handler (when the memo should outlive "
-    "invocations, a `cachetools.LRUCache`/`TTLCache` is the right change instead)",
+    fix="insert a reset that restores the import-time contents (`NAME.clear()`) as the first statement of each "
+    "handler (when the memo should outlive invocations, a `cachetools.LRUCache`/`TTLCache` is the right change "
+    "instead)",
     safety="unsafe: the memo may be meant to outlive invocations",
     check=check,
 )

@@ -1,7 +1,7 @@
 """LAM102: a module-level io.StringIO/BytesIO written per invocation, never rewound."""
 from __future__ import annotations
 
-from linter.leaks import find_leaks, owner, reset_findings
+from linter.leaks import Consequence, find_leaks, owner, reset_findings
 from linter.kinds import BUFFER_KINDS
 from linter.rule import Rule
 
@@ -24,8 +24,8 @@ def check(analysis):
     return reset_findings(
         analysis, CODE, leaks,
         describe=lambda state: f"module-level {state.kind} buffer '{state.display}'",
-        consequence="never rewound between invocations",
-        reset_statements=lambda name: (f"{name}.seek(0)", f"{name}.truncate(0)"),
+        consequence=Consequence("never rewound between invocations", "not rewound on every invocation"),
+        is_complete_reset=is_complete_reset,
     )
 
 
@@ -57,7 +57,8 @@ def lambda_handler(event, context):
     OUT.write(event["line"])
     return OUT.getvalue()
 ''',
-    fix="insert `NAME.seek(0)` and `NAME.truncate(0)` at the start of each handler that reaches the write",
+    fix="insert `NAME.seek(0)` and `NAME.truncate(0)` at the start of each handler that reaches the write, then "
+    "`NAME.write(TEXT)` and `NAME.seek(0)` for a buffer created with text; no fix when that text is computed",
     safety="safe; unsafe when the invocation path reads the buffer's size or position back (`tell()`, `len(...)` in a test)",
     check=check,
 )

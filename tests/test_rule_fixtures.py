@@ -9,6 +9,7 @@ import pytest
 from conftest import RULE_FIXTURES
 from linter.engine import FileOptions, lint_text
 from linter.fixer import fix_text
+from linter.transform import apply_edits
 from rules import ALL_RULES
 
 ALL_CODES = frozenset(rule.code for rule in ALL_RULES)
@@ -72,6 +73,24 @@ def test_fix_gives_expected_output(case):
     remaining = {identity(d) for d in lint(expected_path, outcome.fixed)}
     assert remaining.isdisjoint(identity(d) for d in fixable), "a fixed finding still fires"
     assert remaining <= {identity(d) for d in diagnostics}, "the fix created a new finding"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_every_offered_fix_is_applied(case):
+    """A finding that claims a fix gets it: each fix's edits find the code
+    they edit, and after `fix --unsafe-fixes` no finding that offered a fix
+    is left."""
+    text = case.read_text()
+    result = lint_text(str(case), text, OPTIONS, ALL_RULES)
+    offered = [d for d in result.diagnostics if d.fix is not None]
+    for diagnostic in offered:
+        unapplied = []
+        assert apply_edits(result.module, diagnostic.fix.edits, unapplied).code != text
+        assert unapplied == [], f"{diagnostic.code} at line {diagnostic.line} offers a fix it cannot apply"
+    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, unsafe=True)
+    assert outcome.errors == []
+    remaining = {identity(d) for d in lint(case, outcome.fixed)}
+    assert remaining.isdisjoint(identity(d) for d in offered), "a finding that offered a fix is still there"
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)

@@ -1,0 +1,118 @@
+"""Conditions that make code run once per process rather than once per
+invocation, so that what it does to module-level state cannot pile up.
+
+Two shapes matter to the rules:
+
+- *filled once*: a container filled only while it is empty or lacks a
+  constant key (``if "keys" not in _JWKS: _JWKS.update(fetch_keys())``,
+  ``if not _CONFIG: _CONFIG.update(load())``) holds one set of entries, not
+  one per request;
+- *set up once*: code behind a look at a logger's handlers
+  (``if not logger.handlers:``) or at a module-level flag the module rebinds
+  under ``global`` (``if _configured: return``, ``if _handler is None:``).
+
+A guard counts wherever it is: around the statement, on an early ``return``
+before it, or around every call that leads to the function holding it
+(:meth:`linter.invocation.Analysis.mutation_guarded`).
+
+LibCST is imported inside the functions, so rules can import this module
+without paying for the parser.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from linter.invocation import Analysis, StateKey, StateMutation
+    from linter.scanner import Guard
+
+
+def filled_once(analysis: Analysis, item: StateMutation) -> bool:
+    """Whether a mutation only runs while its state is empty or lacks a constant key."""
+    return analysis.mutation_guarded(item, lambda guard: _runs_while_unfilled(analysis, guard, item.state))
+
+
+def _runs_while_unfilled(analysis: Analysis, guard: Guard, state: StateKey) -> bool:
+    import libcst as cst
+
+    info = analysis.model.function(guard.function)
+    if info is None:
+        return False
+    test, positive = guard.test, guard.positive
+    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        test, positive = test.expression, not positive
+
+    def is_state(node) -> bool:
+        from linter.scanner import path_of
+
+        path = path_of(node)
+        resolved = analysis.resolve_state(info, None, path) if path is not None else None
+        return resolved is not None and resolved[0] == state
+
+    true_when_unfilled = _true_when_unfilled(test, is_state)
+    return true_when_unfilled is not None and true_when_unfilled == positive
+
+
+def _true_when_unfilled(test, is_state) -> Optional[bool]:
+    """True for a test that is true while the state is empty or lacks a
+    constant key (``"k" not in X``, ``X.get("k") is None``, ``len(X) == 0``),
+    False for one that is true once it is filled (``X``, ``"k" in X``,
+    ``X.get("k")``, ``len(X)``), None for anything else."""
+    import libcst as cst
+
+    from linter.syntax import is_configuration
+
+    if is_state(test) or _reads_state(test, is_state):
+        return False
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+        return None
+    left, target = test.left, test.comparisons[0]
+    operator, right = type(target.operator), target.comparator
+    if operator in (cst.In, cst.NotIn) and is_configuration(left) and is_state(right):
+        return operator is cst.NotIn
+    if _reads_state(left, is_state):
+        if type(right) is cst.Name and right.value == "None" and operator in (cst.Is, cst.Equal, cst.IsNot, cst.NotEqual):
+            return operator in (cst.Is, cst.Equal)
+        if type(right) is cst.Integer and right.value == "0" and operator in (cst.Equal, cst.NotEqual, cst.GreaterThan):
+            return operator is cst.Equal
+    return None
+
+
+def _reads_state(node, is_state) -> bool:
+    """``X.get(<constant>)`` or ``len(X)``: a look at the state's contents."""
+    import libcst as cst
+
+    from linter.syntax import dotted_name, is_configuration
+
+    if type(node) is not cst.Call or len(node.args) != 1:
+        return False
+    func = node.func
+    if type(func) is cst.Attribute and func.attr.value == "get":
+        return is_state(func.value) and is_configuration(node.args[0].value)
+    return dotted_name(func) == "len" and is_state(node.args[0].value)
+
+
+def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
+    """Whether ``guard`` makes what it guards run once per process: it looks
+    at a logger's handlers, or at a module-level flag the module rebinds
+    under ``global`` (a once-flag, a lazily created handler)."""
+    import libcst as cst
+
+    from linter.syntax import child_nodes
+
+    info = analysis.model.function(guard.function)
+    pending = [guard.test]
+    while pending:
+        node = pending.pop()
+        if type(node) is cst.Attribute and node.attr.value in ("handlers", "hasHandlers"):
+            return True
+        if type(node) is cst.Name and info is not None and _is_once_flag(analysis, info, node.value):
+            return True
+        pending.extend(child_nodes(node))
+    return False
+
+
+def _is_once_flag(analysis: Analysis, info, name: str) -> bool:
+    if analysis.scope_of(info, name) is not None or name not in analysis.model.bindings:
+        return False
+    return any(name in function.globals for function in analysis.model.functions.values())
