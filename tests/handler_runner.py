@@ -1,13 +1,18 @@
 """Run a fixture's handler in this fresh interpreter, once per event, and print
 the last invocation's result and output as JSON.  Tests call it in a
 subprocess: warm (several events in one process) and cold (a new process for
-the last event only).
+each event).
 
 Loggers keep the stream they were given when they were created, so stdout is
-replaced before the module under test is imported.  With ``--runtime-root-handler``
-the root logger gets a handler first, as the Lambda runtime's bootstrap does.
+replaced before the module under test is imported.  The root logger gets a
+handler first, as the Lambda runtime's bootstrap does: that is what makes a
+plain ``logging.basicConfig()`` a no-op on Lambda (LAM302).
 Values that differ between any two runs (timestamps, cold-start flags) are
 dropped from JSON log lines.
+
+boto3 is in every Lambda runtime but not a test dependency, and no test may
+reach AWS: it is replaced by a stand-in whose clients can be created (as
+fixtures do at import) and refuse every call.
 """
 import argparse
 import importlib.util
@@ -20,6 +25,24 @@ import types
 
 VOLATILE_KEYS = ("timestamp", "cold_start", "xray_trace_id", "_aws", "location")
 os.environ.setdefault("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+
+
+class OfflineClient:
+    def __init__(self, service):
+        self.service = service
+
+    def __getattr__(self, operation):
+        def refuse(*args, **kwargs):
+            raise ConnectionRefusedError(f"{self.service}.{operation}: tests do not call AWS")
+
+        return refuse
+
+
+def offline_boto3():
+    module = types.ModuleType("boto3")
+    module.client = lambda service, **options: OfflineClient(service)
+    module.resource = lambda service, **options: OfflineClient(service)
+    return module
 
 
 def context():
@@ -51,13 +74,12 @@ def main():
     parser.add_argument("path")
     parser.add_argument("handler")
     parser.add_argument("events")
-    parser.add_argument("--runtime-root-handler", action="store_true")
     args = parser.parse_args()
 
     real_stdout, captured = sys.stdout, io.StringIO()
     sys.stdout = captured
-    if args.runtime_root_handler:
-        logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
+    logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
+    sys.modules["boto3"] = offline_boto3()
     spec = importlib.util.spec_from_file_location("handler_under_test", args.path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
