@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import SAMPLE_APP, installed_command
+from conftest import RULE_FIXTURES, SAMPLE_APP, installed_command
 
 LEAK = textwrap.dedent(
     """\
@@ -253,6 +253,24 @@ def test_handlers_command_explains_each_handler(run_warmstate, tmp_path):
         "app.py:22: by_powertools (decorated with @logger.inject_lambda_context)",
         "app.py:27: by_factory (decorated with @middleware (made by lambda_handler_decorator))",
         "app.py:31: handler (named handler)",
+    ]
+
+
+def test_helpers_that_look_like_handlers_are_not_entry_points(run_warmstate):
+    """A function with (event, context) that the handler calls is a helper: the
+    reset goes into the handler only, and `handlers` explains the helpers."""
+    fixture = RULE_FIXTURES / "LAM101" / "helpers_with_handler_parameters.py"
+    listed = run_warmstate("handlers", fixture.name, cwd=fixture.parent).stdout.splitlines()
+    assert listed[0] == "helpers_with_handler_parameters.py:12: lambda_handler (parameters (event, context))"
+    assert listed[1].startswith(
+        "helpers_with_handler_parameters.py:18: generate_logs is not a handler: it runs inside lambda_handler()"
+    )
+    assert listed[2].startswith("helpers_with_handler_parameters.py:24: awslogs_handler is not a handler")
+    diff = run_warmstate("fix", "--diff", fixture.name, cwd=fixture.parent).stdout
+    assert [line for line in diff.splitlines() if line.startswith("+ ")] == ['+    tags[:] = ["forwarder:python"]']
+    named = run_warmstate("handlers", "--handler", f"{fixture.name}:generate_logs", fixture.name, cwd=fixture.parent)
+    assert named.stdout.splitlines() == [
+        f"helpers_with_handler_parameters.py:18: generate_logs (--handler {fixture.name}:generate_logs)"
     ]
 
 
