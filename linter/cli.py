@@ -13,11 +13,11 @@ import sys
 from typing import List, Optional, Sequence
 
 from linter import __version__
-from linter.config import ConfigError
-from linter.diagnostics import FileError
-from linter.project import Project, Selection, open_project
-from linter.reporters import RENDERERS, render_statistics, summary_line
-from linter.source import SourceError, read_source, write_atomically
+from linter.project.config import ConfigError
+from linter.output.diagnostics import FileError
+from linter.project.settings import Project, Selection, open_project
+from linter.output.reporters import RENDERERS, render_statistics, summary_line
+from linter.parsing.source import SourceError, read_source, write_atomically
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 RECURSION_LIMIT = 20000  # deep but valid expressions; CPython's parser bounds them first
@@ -170,7 +170,7 @@ def run_fix(args, project: Project) -> int:
 
 def run_handlers(args, project: Project) -> int:
     from linter.engine import analyse, parse
-    from linter.positions import PositionIndex
+    from linter.parsing.positions import PositionIndex
 
     errors = list(project.errors)
     for path in project.files:

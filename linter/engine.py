@@ -12,13 +12,13 @@ from typing import Dict, FrozenSet, List, Optional, Sequence
 
 import libcst as cst
 
-from linter.diagnostics import Diagnostic, FileError
-from linter.handlers import Helper, find_handlers, missing_handlers, separate_helpers
-from linter.invocation import Analysis
-from linter.model import build_functions, build_module_level
-from linter.positions import PositionIndex
-from linter.suppression import ALL, file_suppression, is_suppressed
-from linter.transform import apply_edits
+from linter.output.diagnostics import Diagnostic, FileError
+from linter.analysis.handlers import Helper, find_handlers, missing_handlers, separate_helpers
+from linter.analysis.invocation import Analysis
+from linter.summary.model import build_functions, build_module_level
+from linter.parsing.positions import PositionIndex
+from linter.output.suppression import ALL, file_suppression, is_suppressed
+from linter.fixing.transform import apply_edits
 
 
 @dataclass(frozen=True)

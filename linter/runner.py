@@ -14,10 +14,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import List, Optional, Sequence
 
-from linter.diagnostics import FileError
+from linter.output.diagnostics import FileError
 from linter.engine import FileOptions, lint_text
-from linter.fixer import FixOutcome, fix_text
-from linter.source import SourceError, SourceFile, read_source
+from linter.fixing.fixer import FixOutcome, fix_text
+from linter.parsing.source import SourceError, SourceFile, read_source
 
 PARALLEL_MINIMUM = 24  # below this, starting workers costs more than it saves
 

@@ -1,15 +1,15 @@
 """LAM203: lru_cache/cache on a method of a class instantiated per invocation."""
 from __future__ import annotations
 
-from linter.calls import reached_calls
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import reached_calls
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM203"
 CACHES = frozenset({"functools.lru_cache", "functools.cache", "cachetools.func.lru_cache"})
 
 
 def _cache_decorator(model, method_node):
-    from linter.syntax import decorating_callable
+    from linter.parsing.syntax import decorating_callable
 
     for decorator in method_node.decorators:
         if model.qualify(decorating_callable(decorator)) in CACHES:

@@ -1,10 +1,10 @@
 """LAM401: the process environment changed with request data."""
 from __future__ import annotations
 
-from linter.calls import qualified_callee, reached_calls
-from linter.diagnostics import Fix
-from linter.edits import RestoreEnvironment
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import qualified_callee, reached_calls
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import RestoreEnvironment
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM401"
 ENVIRON = "os.environ"

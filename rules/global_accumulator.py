@@ -1,11 +1,11 @@
 """LAM105: a module-level name accumulated under ``global`` and never reset."""
 from __future__ import annotations
 
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements
-from linter.kinds import CONTAINER_KINDS
-from linter.leaks import find_leaks, leak_message, owner, shadowed
-from linter.rule import Finding, Rule, handler_phrase
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements
+from linter.summary.kinds import CONTAINER_KINDS
+from linter.analysis.leaks import find_leaks, leak_message, owner, shadowed
+from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules.unbounded_container import NEVER_RESET, is_complete_reset
 
 CODE = "LAM105"
@@ -19,7 +19,7 @@ def counts(binding, item) -> bool:
 
 def _fix(analysis, leak):
     """Rebind the name to its import-time value, when the source shows it."""
-    from linter.restore import initial_value_source
+    from linter.analysis.restore import initial_value_source
 
     name = leak.state.display
     initial = initial_value_source(analysis, leak.state)

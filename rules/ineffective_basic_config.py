@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from linter.calls import qualified_callee
-from linter.diagnostics import Fix
-from linter.edits import ReplaceNode
-from linter.rule import Finding, Rule
+from linter.analysis.calls import qualified_callee
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import ReplaceNode
+from linter.analysis.rule import Finding, Rule
 
 CODE = "LAM302"
 BASIC_CONFIG = "logging.basicConfig"
@@ -117,7 +117,7 @@ class _RootHandlers:
         self.removed = [(index, info) for index, receiver, info in self.removals if self.maybe_root(receiver, info)]
 
     def _walk(self) -> None:
-        from linter.syntax import child_nodes, is_main_guard
+        from linter.parsing.syntax import child_nodes, is_main_guard
 
         functions = {id(info.node): info for info in self.model.functions.values()}
         stack = [(node, None, ()) for node in reversed(self.model.module.body)]
@@ -250,7 +250,7 @@ class _RootHandlers:
     def tests_root_handlers(self, test, info) -> bool:
         """Whether an ``if`` test looks at the root logger's handlers
         (``root.handlers``, ``len(root.handlers)``, ``root.hasHandlers()``)."""
-        from linter.syntax import child_nodes
+        from linter.parsing.syntax import child_nodes
 
         pending = [test]
         while pending:

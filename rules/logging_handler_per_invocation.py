@@ -1,11 +1,11 @@
 """LAM301: a logging handler added on every invocation."""
 from __future__ import annotations
 
-from linter.calls import events_by_call, method_of
-from linter.diagnostics import Fix
-from linter.edits import WrapInIf
-from linter.guards import sets_up_once
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import events_by_call, method_of
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import WrapInIf
+from linter.analysis.guards import sets_up_once
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM301"
 

@@ -1,9 +1,9 @@
 """LAM103: a mutable class attribute mutated on the invocation path."""
 from __future__ import annotations
 
-from linter.kinds import CONTAINER_KINDS
-from linter.leaks import Consequence, find_leaks, owner, reset_findings
-from linter.rule import Rule
+from linter.summary.kinds import CONTAINER_KINDS
+from linter.analysis.leaks import Consequence, find_leaks, owner, reset_findings
+from linter.analysis.rule import Rule
 from rules.unbounded_container import counts, is_complete_reset
 
 CODE = "LAM103"

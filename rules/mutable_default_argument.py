@@ -1,10 +1,10 @@
 """LAM104: a mutable default argument mutated by a function on the invocation path."""
 from __future__ import annotations
 
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements, ReplaceDefault
-from linter.kinds import MUTABLE_KINDS
-from linter.rule import Finding, Rule, handler_phrase
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements, ReplaceDefault
+from linter.summary.kinds import MUTABLE_KINDS
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM104"
 

@@ -1,8 +1,8 @@
 """LAM308: an OpenTelemetry context attached without a detach in ``finally:``."""
 from __future__ import annotations
 
-from linter.calls import events_by_call, qualified_callee
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import events_by_call, qualified_callee
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM308"
 ATTACH = "opentelemetry.context.attach"

@@ -1,10 +1,10 @@
 """LAM303: Powertools Logger keys appended per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements, ReplaceNode
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements, ReplaceNode
+from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
 
 CODE = "LAM303"

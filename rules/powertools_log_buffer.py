@@ -1,10 +1,10 @@
 """LAM304: a Powertools Logger with log buffering whose buffer outlives the invocation."""
 from __future__ import annotations
 
-from linter.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements
+from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
 
 CODE = "LAM304"

@@ -1,10 +1,10 @@
 """LAM306: Powertools metrics added per invocation and never flushed by the handler."""
 from __future__ import annotations
 
-from linter.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements
+from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules._libraries import POWERTOOLS_METRICS
 
 CODE = "LAM306"

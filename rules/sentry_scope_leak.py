@@ -1,8 +1,8 @@
 """LAM307: Sentry scope data set per invocation without Lambda isolation."""
 from __future__ import annotations
 
-from linter.calls import events_by_call, qualified_callee
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import events_by_call, qualified_callee
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM307"
 SETTERS = frozenset(f"sentry_sdk.{name}" for name in ("set_tag", "set_tags", "set_user", "set_context", "set_extra"))

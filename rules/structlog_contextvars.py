@@ -1,10 +1,10 @@
 """LAM305: structlog context variables bound per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.calls import ignored_reset_note, qualified_callee, trace
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import ignored_reset_note, qualified_callee, trace
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM305"
 MODULE = "structlog.contextvars"

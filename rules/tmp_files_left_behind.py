@@ -1,8 +1,8 @@
 """LAM402: files created under /tmp with per-call names and never removed."""
 from __future__ import annotations
 
-from linter.calls import method_of, qualified_callee, reached_calls
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import method_of, qualified_callee, reached_calls
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM402"
 TEMP_DIR_CALLS = frozenset({"tempfile.gettempdir"})
@@ -23,7 +23,7 @@ def _values(info, node, depth=3):
 
 
 def _walk(node):
-    from linter.syntax import child_nodes
+    from linter.parsing.syntax import child_nodes
 
     pending = [node]
     while pending:

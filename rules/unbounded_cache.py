@@ -1,10 +1,10 @@
 """LAM201: an unbounded cache filled with request-derived arguments."""
 from __future__ import annotations
 
-from linter.calls import ignored_reset_note, reached_calls, trace
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import ignored_reset_note, reached_calls, trace
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM201"
 UNBOUNDED_ALWAYS = frozenset({"functools.cache"})

@@ -1,10 +1,10 @@
 """LAM101: a module-level container that grows across warm invocations."""
 from __future__ import annotations
 
-from linter.guards import filled_once
-from linter.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
-from linter.kinds import CONTAINER_KINDS, MAPPING_KINDS
-from linter.rule import Rule
+from linter.analysis.guards import filled_once
+from linter.analysis.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
+from linter.summary.kinds import CONTAINER_KINDS, MAPPING_KINDS
+from linter.analysis.rule import Rule
 
 CODE = "LAM101"
 

@@ -1,9 +1,9 @@
 """LAM202: a module-level dict used as a memo, keyed by request data, never bounded."""
 from __future__ import annotations
 
-from linter.kinds import MAPPING_KINDS
-from linter.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
-from linter.rule import Rule
+from linter.summary.kinds import MAPPING_KINDS
+from linter.analysis.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
+from linter.analysis.rule import Rule
 from rules.unbounded_container import is_complete_reset
 
 CODE = "LAM202"

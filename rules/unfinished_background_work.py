@@ -3,7 +3,7 @@
 A *work item* is a thread or timer that gets started, a job handed to an
 executor's ``submit``, or an ``asyncio`` task.  From the expression that makes
 it, the rule follows where the value goes inside the function that makes it
-(flow-insensitively, like :mod:`linter.taint`): into names it is assigned to,
+(flow-insensitively, like :mod:`linter.analysis.taint`): into names it is assigned to,
 lists and dicts it is put in (``futures.append(f)``, a comprehension,
 ``{pool.submit(...): x for x in xs}``), loop variables iterating those.  The
 work is finished when one of those values is joined, waited for or awaited;
@@ -12,8 +12,8 @@ return value, an attribute, an argument of an unknown function.
 """
 from __future__ import annotations
 
-from linter.calls import method_of, qualified_callee, reached_calls
-from linter.rule import Finding, Rule, handler_phrase
+from linter.analysis.calls import method_of, qualified_callee, reached_calls
+from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM403"
 THREADS = frozenset({"threading.Thread", "threading.Timer"})
@@ -77,7 +77,7 @@ class _Body:
 
     def __init__(self, analysis, info):
         import libcst as cst
-        from linter.syntax import child_nodes
+        from linter.parsing.syntax import child_nodes
 
         self.analysis, self.info = analysis, info
         self.parents, self.names, self.flows, self.calls = {}, {}, {}, {}
@@ -171,7 +171,7 @@ class _Body:
         """Whether the executor ``call`` submits to is left by its ``with`` or
         shut down with ``wait=True`` in this function."""
         import libcst as cst
-        from linter.syntax import dotted_name
+        from linter.parsing.syntax import dotted_name
 
         executor = dotted_name(call.node.func.value)
         for item in call.withs:

@@ -1,9 +1,9 @@
 """LAM102: a module-level io.StringIO/BytesIO written per invocation, never rewound."""
 from __future__ import annotations
 
-from linter.leaks import Consequence, find_leaks, owner, reset_findings
-from linter.kinds import BUFFER_KINDS
-from linter.rule import Rule
+from linter.analysis.leaks import Consequence, find_leaks, owner, reset_findings
+from linter.summary.kinds import BUFFER_KINDS
+from linter.analysis.rule import Rule
 
 CODE = "LAM102"
 

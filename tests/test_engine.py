@@ -5,11 +5,11 @@ import ast
 
 import libcst as cst
 
-from linter.calls import MAX_EVENTS, method_of, trace
-from linter.handlers import find_handlers
-from linter.invocation import Analysis
-from linter.model import build_functions, build_module_level
-from linter.positions import PositionIndex
+from linter.analysis.calls import MAX_EVENTS, method_of, trace
+from linter.analysis.handlers import find_handlers
+from linter.analysis.invocation import Analysis
+from linter.summary.model import build_functions, build_module_level
+from linter.parsing.positions import PositionIndex
 
 
 def analysis_of(source):

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import RULE_FIXTURES
 from linter.engine import FileOptions, lint_text
-from linter.fixer import fix_text
-from linter.transform import apply_edits
+from linter.fixing.fixer import fix_text
+from linter.fixing.transform import apply_edits
 from rules import ALL_RULES
 
 ALL_CODES = frozenset(rule.code for rule in ALL_RULES)

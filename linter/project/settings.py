@@ -8,9 +8,9 @@ from typing import Dict, List, Optional, Sequence
 
 import pathspec
 
-from linter.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
-from linter.diagnostics import FileError
-from linter.discovery import Discovery
+from linter.project.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
+from linter.output.diagnostics import FileError
+from linter.project.discovery import Discovery
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Sequence
 
 from linter import PROJECT_URL, __version__
-from linter.diagnostics import Diagnostic
+from linter.output.diagnostics import Diagnostic
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

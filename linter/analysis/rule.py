@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional, Sequence
 
-from linter.diagnostics import Fix
+from linter.output.diagnostics import Fix
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import List, Sequence
 
-from linter.diagnostics import Diagnostic, FileError
+from linter.output.diagnostics import Diagnostic, FileError
 from linter.engine import FileOptions, lint_text
-from linter.transform import apply_edits
+from linter.fixing.transform import apply_edits
 
 MAX_ROUNDS = 5
 _LINE_NUMBER = re.compile(r"\(line \d+\)")

@@ -11,8 +11,8 @@ from typing import List, Optional, Tuple
 
 import pathspec
 
-from linter.config import Config
-from linter.diagnostics import FileError
+from linter.project.config import Config
+from linter.output.diagnostics import FileError
 
 SKIPPED_DIRECTORIES = frozenset(
     {

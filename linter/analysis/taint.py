@@ -17,9 +17,9 @@ from typing import Dict, FrozenSet, Optional
 
 import libcst as cst
 
-from linter.invocation import Analysis
-from linter.scanner import FunctionInfo, FunctionKey
-from linter.syntax import child_nodes
+from linter.analysis.invocation import Analysis
+from linter.summary.scanner import FunctionInfo, FunctionKey
+from linter.parsing.syntax import child_nodes
 
 
 def names_read(node: cst.CSTNode) -> FrozenSet[str]:

@@ -17,13 +17,13 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.handlers import Handler
-from linter.kinds import MUTABLE_KINDS
-from linter.model import Binding, ModuleModel
-from linter.positions import Position, PositionIndex
-from linter.scanner import CallRef, FunctionInfo, FunctionKey, Guard, Mutation, RefPath, Reset, path_of
-from linter.syntax import decorating_callable, dotted_name
-from linter.transform import call_with_keyword
+from linter.analysis.handlers import Handler
+from linter.summary.kinds import MUTABLE_KINDS
+from linter.summary.model import Binding, ModuleModel
+from linter.parsing.positions import Position, PositionIndex
+from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard, Mutation, RefPath, Reset, path_of
+from linter.parsing.syntax import decorating_callable, dotted_name
+from linter.fixing.transform import call_with_keyword
 
 StateKey = Tuple[str, ...]
 Context = Tuple[FunctionKey, Optional[str]]  # function, module-level receiver
@@ -410,8 +410,8 @@ class Analysis:
 
     @cached_property
     def taint(self):
-        """Request-derived values (:mod:`linter.taint`), computed on first use."""
-        from linter.taint import Taint
+        """Request-derived values (:mod:`linter.analysis.taint`), computed on first use."""
+        from linter.analysis.taint import Taint
 
         return Taint(self)
 

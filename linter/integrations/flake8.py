@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import Iterator, Optional, Tuple
 
 from linter import __version__
-from linter.config import ConfigError
-from linter.project import Selection, Settings, load_settings
+from linter.project.config import ConfigError
+from linter.project.settings import Selection, Settings, load_settings
 
 
 def _known_codes():

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Optional, Tuple
 
 import libcst as cst
 
-from linter.kinds import BUFFER_TYPES, CONTAINER_TYPES
-from linter.syntax import dotted_name, is_constant, is_empty_literal
+from linter.summary.kinds import BUFFER_TYPES, CONTAINER_TYPES
+from linter.parsing.syntax import dotted_name, is_constant, is_empty_literal
 
 if TYPE_CHECKING:
-    from linter.invocation import Analysis
-    from linter.model import Binding
+    from linter.analysis.invocation import Analysis
+    from linter.summary.model import Binding
 
 _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 _BUILTIN_VALUES = frozenset({"list", "dict", "set", "tuple", "frozenset", "str", "bytes", "int", "float", "bool"})

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.syntax import (
+from linter.parsing.syntax import (
     child_nodes,
     dotted_name,
     import_bindings,

@@ -13,7 +13,7 @@ Two shapes matter to the rules:
 
 A guard counts wherever it is: around the statement, on an early ``return``
 before it, or around every call that leads to the function holding it
-(:meth:`linter.invocation.Analysis.mutation_guarded`).
+(:meth:`linter.analysis.invocation.Analysis.mutation_guarded`).
 
 LibCST is imported inside the functions, so rules can import this module
 without paying for the parser.
@@ -23,8 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
-    from linter.invocation import Analysis, StateKey, StateMutation
-    from linter.scanner import Guard
+    from linter.analysis.invocation import Analysis, StateKey, StateMutation
+    from linter.summary.scanner import Guard
 
 
 def filled_once(analysis: Analysis, item: StateMutation) -> bool:
@@ -43,7 +43,7 @@ def _runs_while_unfilled(analysis: Analysis, guard: Guard, state: StateKey) -> b
         test, positive = test.expression, not positive
 
     def is_state(node) -> bool:
-        from linter.scanner import path_of
+        from linter.summary.scanner import path_of
 
         path = path_of(node)
         resolved = analysis.resolve_state(info, None, path) if path is not None else None
@@ -60,7 +60,7 @@ def _true_when_unfilled(test, is_state) -> Optional[bool]:
     ``X.get("k")``, ``len(X)``), None for anything else."""
     import libcst as cst
 
-    from linter.syntax import is_configuration
+    from linter.parsing.syntax import is_configuration
 
     if is_state(test) or _reads_state(test, is_state):
         return False
@@ -82,7 +82,7 @@ def _reads_state(node, is_state) -> bool:
     """``X.get(<constant>)`` or ``len(X)``: a look at the state's contents."""
     import libcst as cst
 
-    from linter.syntax import dotted_name, is_configuration
+    from linter.parsing.syntax import dotted_name, is_configuration
 
     if type(node) is not cst.Call or len(node.args) != 1:
         return False
@@ -98,7 +98,7 @@ def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
     under ``global`` (a once-flag, a lazily created handler)."""
     import libcst as cst
 
-    from linter.syntax import child_nodes
+    from linter.parsing.syntax import child_nodes
 
     info = analysis.model.function(guard.function)
     pending = [guard.test]

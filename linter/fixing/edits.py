@@ -1,6 +1,6 @@
 """The vocabulary of fixes: small, declarative CST edits.
 
-Rules describe *what* to change; :mod:`linter.transform` knows *how*.  Edits
+Rules describe *what* to change; :mod:`linter.fixing.transform` knows *how*.  Edits
 name functions by their path from module level (``("Store", "add")``) rather
 than by node, so they stay valid when other edits change the tree.
 """

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
-from linter.diagnostics import Fix
-from linter.edits import PrependStatements
-from linter.rule import Finding, handler_phrase
+from linter.output.diagnostics import Fix
+from linter.fixing.edits import PrependStatements
+from linter.analysis.rule import Finding, handler_phrase
 
 if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
-    from linter.invocation import Analysis, StateMutation
-    from linter.model import Binding
+    from linter.analysis.invocation import Analysis, StateMutation
+    from linter.summary.model import Binding
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def reset_findings(analysis, code: str, leaks, describe, consequence: Consequenc
     """One finding per leak, fixed by prepending the statements that restore
     the state's import-time contents to each leaking handler;
     ``describe(state)`` names the state."""
-    from linter.restore import restore_in_place  # LibCST: only once there is something to report
+    from linter.analysis.restore import restore_in_place  # LibCST: only once there is something to report
 
     for leak in leaks:
         message = leak_message(analysis, leak, describe(leak.state), consequence, is_complete_reset)

@@ -3,7 +3,7 @@
 What it records is deliberately raw: references are kept as ``RefPath``s
 relative to the function they occur in (a local alias, ``self.items``, a
 module-level name).  Turning them into module-level state, and deciding which
-functions a handler reaches, is :mod:`linter.invocation`'s job.
+functions a handler reaches, is :mod:`linter.analysis.invocation`'s job.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.kinds import BUFFER_TYPES, CONTAINER_TYPES
-from linter.scanner import MODULE_KEY, FunctionInfo, FunctionKey, FunctionScanner, suite_statements
-from linter.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal, is_main_guard
+from linter.summary.kinds import BUFFER_TYPES, CONTAINER_TYPES
+from linter.summary.scanner import MODULE_KEY, FunctionInfo, FunctionKey, FunctionScanner, suite_statements
+from linter.parsing.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal, is_main_guard
 
 @dataclass
 class Binding:

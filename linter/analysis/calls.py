@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 if TYPE_CHECKING:  # LibCST-free at import time, so `warmstate rule` stays fast
     import libcst as cst
 
-    from linter.invocation import Analysis, Context
-    from linter.model import Binding
-    from linter.scanner import CallRef, FunctionInfo, Guard
+    from linter.analysis.invocation import Analysis, Context
+    from linter.summary.model import Binding
+    from linter.summary.scanner import CallRef, FunctionInfo, Guard
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ Classifier = Callable[["FunctionInfo", Optional[str], "CallRef"], Optional[str]]
 def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[str], call: CallRef):
     """The module-level binding a method is called on (``logger`` in
     ``logger.append_keys()``), through aliases; None for anything else."""
-    from linter.scanner import RefPath
+    from linter.summary.scanner import RefPath
 
     path = call.path
     if not path.attrs or path.element:
@@ -176,8 +176,8 @@ def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tup
 
 
 def handler_decorators(analysis: Analysis, handler: str) -> List[DecoratorUse]:
-    from linter.scanner import path_of
-    from linter.syntax import decorating_callable
+    from linter.summary.scanner import path_of
+    from linter.parsing.syntax import decorating_callable
 
     uses = []
     for decorator in analysis.model.top_level_functions[handler].decorators:

@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 class Fix:
     """A fix a rule offers: declarative CST edits plus how safe they are.
 
-    ``edits`` are objects from :mod:`linter.edits`; ``text_edits`` is filled by
+    ``edits`` are objects from :mod:`linter.fixing.edits`; ``text_edits`` is filled by
     the engine (only when a reporter needs it) with the equivalent text
     replacements, for JSON and SARIF consumers.
     """

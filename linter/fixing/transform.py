@@ -1,4 +1,4 @@
-"""Apply :mod:`linter.edits` to a LibCST module.
+"""Apply :mod:`linter.fixing.edits` to a LibCST module.
 
 Only the functions an edit names are rebuilt; every other node is reused, so
 the generated code is byte-identical outside the edited functions.
@@ -9,8 +9,8 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.edits import AddDecorator, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment, WrapInIf
-from linter.syntax import docstring_count
+from linter.fixing.edits import AddDecorator, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment, WrapInIf
+from linter.parsing.syntax import docstring_count
 
 FunctionKey = Tuple[str, ...]
 

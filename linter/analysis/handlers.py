@@ -15,8 +15,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from linter.model import ModuleModel
-from linter.syntax import decorating_callable, dotted_name
+from linter.summary.model import ModuleModel
+from linter.parsing.syntax import decorating_callable, dotted_name
 
 EVENT_NAMES = frozenset({"event", "evt", "e", "_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "lambda_context"})

@@ -1,0 +1,1 @@
+"""Models + handlers -> the invocation path and the queries rules use."""

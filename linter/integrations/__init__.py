@@ -1,0 +1,1 @@
+"""Where warmstate runs besides its own command: flake8."""

@@ -1,0 +1,1 @@
+"""Diagnostics, suppression and reporters."""

@@ -1,0 +1,1 @@
+"""Source bytes, encodings, positions and small syntax helpers."""

@@ -1,0 +1,1 @@
+"""Where the code is: configuration, discovery, the settings each file is checked with."""

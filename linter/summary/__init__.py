@@ -1,0 +1,1 @@
+"""One module -> its model: module-level state and what each function does."""
