@@ -91,16 +91,32 @@ def _report_errors(errors: Sequence[FileError]) -> None:
         print(error.render(), file=sys.stderr)
 
 
-def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
-    from linter.engine import FileOptions
-    from linter.runner import Task, run_tasks
+def _read_text(path: str) -> str:
+    try:
+        return read_source(path).text
+    except SourceError:
+        return ""  # reported when the file is checked
 
-    tasks = [
-        Task(path, FileOptions(project.settings.codes_for(path), project.settings.handlers_for(path), text_edits),
-             fix, getattr(args, "unsafe_fixes", False))
-        for path in project.files
+
+def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False):
+    from linter.engine import FileOptions
+    from linter.runner import Task
+
+    settings, requested = project.settings, frozenset(project.files)
+    return [
+        Task(
+            tuple((path, FileOptions(settings.codes_for(path), settings.handlers_for(path), text_edits)) for path in unit),
+            requested & frozenset(unit), project.layout, fix, getattr(args, "unsafe_fixes", False),
+        )
+        for unit in project.units(_read_text)
+        if requested.intersection(unit)
     ]
-    return run_tasks(tasks, args.jobs)
+
+
+def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
+    from linter.runner import run_tasks
+
+    return run_tasks(_tasks(args, project, fix, text_edits), args.jobs)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -111,11 +127,12 @@ def run_check(args, project: Project) -> int:
     rules = _rules()
     errors = list(project.errors)
     diagnostics = []
-    for result in _results(args, project, text_edits=args.output_format in ("json", "sarif")):
-        diagnostics.extend(result.diagnostics)
-        errors.extend(result.errors)
+    for unit in _results(args, project, text_edits=args.output_format in ("json", "sarif")):
+        for result in unit.files:
+            diagnostics.extend(result.diagnostics)
+            errors.extend(result.errors)
     diagnostics.sort(key=lambda d: d.sort_key())
-    _report_errors(errors)
+    _report_errors(sorted(errors, key=lambda e: (e.path, e.line)))
     if args.statistics:
         lines = render_statistics(diagnostics, {rule.code: rule.summary for rule in rules})
     else:
@@ -133,28 +150,29 @@ def run_fix(args, project: Project) -> int:
     errors = list(project.errors)
     remaining = []
     fixed = changed_files = 0
-    for result in _results(args, project, fix=True):
-        errors.extend(result.errors)
-        remaining.extend(result.diagnostics)
-        outcome = result.outcome
-        if outcome is None or not outcome.changed:
-            continue
-        changed_files += 1
-        fixed += outcome.fixed_count
-        if args.diff:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    outcome.original.splitlines(keepends=True),
-                    outcome.fixed.splitlines(keepends=True),
-                    fromfile=result.path,
-                    tofile=result.path,
+    for unit in _results(args, project, fix=True):
+        fixed += unit.fixed
+        for result in unit.files:
+            errors.extend(result.errors)
+            remaining.extend(result.diagnostics)
+            outcome = result.outcome
+            if outcome is None or not outcome.changed:
+                continue
+            changed_files += 1
+            if args.diff:
+                sys.stdout.writelines(
+                    difflib.unified_diff(
+                        outcome.original.splitlines(keepends=True),
+                        outcome.fixed.splitlines(keepends=True),
+                        fromfile=result.path,
+                        tofile=result.path,
+                    )
                 )
-            )
-        else:
-            try:
-                write_atomically(result.source, outcome.fixed)
-            except OSError as error:
-                errors.append(FileError(result.path, f"cannot write: {error.strerror or error}"))
+            else:
+                try:
+                    write_atomically(result.source, outcome.fixed)
+                except OSError as error:
+                    errors.append(FileError(result.path, f"cannot write: {error.strerror or error}"))
     _report_errors(errors)
     if args.diff:
         print(f"Would fix {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}.", file=sys.stderr)
@@ -169,29 +187,28 @@ def run_fix(args, project: Project) -> int:
 
 
 def run_handlers(args, project: Project) -> int:
-    from linter.engine import analyse, parse
-    from linter.parsing.positions import PositionIndex
+    from linter.engine import SourceText, analyse
 
     errors = list(project.errors)
-    for path in project.files:
-        try:
-            source = read_source(path)
-        except SourceError as error:
-            errors.append(FileError(path, str(error)))
-            continue
-        parsed = parse(path, source.text)
-        if isinstance(parsed, FileError):
-            errors.append(parsed)
-            continue
-        module, tree = parsed
-        positions = PositionIndex(module, tree, source.text)
-        analysed = analyse(module, positions, project.settings.handlers_for(path))
-        lines = [(handler.node, f"{handler.name} ({handler.reason})")
-                 for handler in (analysed.analysis.handlers if analysed.analysis else ())]
-        lines += [(helper.node, helper.explanation) for helper in analysed.helpers]
-        for line, text in sorted((positions.position(node)[0], text) for node, text in lines):
-            print(f"{path}:{line}: {text}")
-        errors.extend(FileError(path, message) for message in analysed.errors)
+    listed = []
+    for task in _tasks(args, project):
+        sources = []
+        for path, options in task.files:
+            try:
+                sources.append(SourceText(path, read_source(path).text, options))
+            except SourceError as error:
+                if path in task.requested:
+                    errors.append(FileError(path, str(error)))
+        unit = analyse(sources, task.layout)
+        errors.extend(error for error in unit.errors if error.path in task.requested)
+        handlers = unit.analysis.handlers if unit.analysis else []
+        entries = [(h.module, h.node, f"{h.name} ({h.reason})") for h in handlers]
+        entries += [(h.function.module, h.function.node, h.explanation) for h in unit.helpers]
+        for module, node, text in entries:
+            if module in task.requested:
+                listed.append((module, unit.analysis.line(node, module), text))
+    for path, line, text in sorted(listed):
+        print(f"{path}:{line}: {text}")
     _report_errors(errors)
     return EXIT_ERROR if errors else EXIT_CLEAN
 

@@ -1,24 +1,32 @@
-"""Lint one file's text: parse once, build the model, run the rules.
+"""Lint a unit of work: the files of a project analysed together.
+
+Each file is parsed once; the modules that parse become one project model
+(imports between them are followed), the handlers of every module are found,
+and the rules run once over the whole.  Findings are reported in the file
+where the state or call they are about is written, filtered by that file's
+settings and ``# noqa`` comments.
 
 Importing this module imports LibCST, so the CLI imports it only when a file
 must actually be parsed.
 """
 from __future__ import annotations
 
-import ast
 import difflib
 from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence
 
 import libcst as cst
 
-from linter.output.diagnostics import Diagnostic, FileError
-from linter.analysis.handlers import Helper, find_handlers, missing_handlers, separate_helpers
-from linter.analysis.invocation import Analysis
-from linter.summary.model import build_functions, build_module_level
-from linter.parsing.positions import PositionIndex
-from linter.output.suppression import ALL, file_suppression, is_suppressed
+from linter.analysis.api import Analysis
+from linter.analysis.handlers import Handler, Helper, find_handlers, missing_handlers, separate_helpers
+from linter.analysis.project import ProjectModel
 from linter.fixing.transform import apply_edits
+from linter.output.diagnostics import Diagnostic, FileError
+from linter.output.suppression import ALL, file_suppression, is_suppressed
+from linter.parsing.parse import parse
+from linter.parsing.positions import PositionIndex
+from linter.project.layout import Layout
+from linter.summary.model import build_functions, build_module_level
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,15 @@ class FileOptions:
     inline_noqa: bool = True  # False under flake8, which applies ``# noqa`` itself
 
 
+@dataclass(frozen=True)
+class SourceText:
+    """One file of a unit: its name as the run shows it, its text, its settings."""
+
+    path: str
+    text: str
+    options: FileOptions
+
+
 @dataclass
 class LintResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)
@@ -36,108 +53,124 @@ class LintResult:
     module: Optional[cst.Module] = None
 
 
-def parse(path: str, text: str):
-    """(LibCST module, CPython AST), or a FileError.
+@dataclass
+class UnitAnalysis:
+    """The unit's modules, its handlers (and the helpers that only looked
+    like handlers), and the Analysis rules query (None without handlers)."""
 
-    CPython's own parser runs first: it is several times faster, rejects
-    nesting it could not run anyway with a clean error, and so keeps
-    pathological input away from LibCST's native parser, which can crash the
-    process on it.
-    """
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as error:
-        return FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
-    except (RecursionError, MemoryError):
-        return FileError(path, "cannot parse: nested too deeply")
-    try:
-        return cst.parse_module(text), tree
-    except cst.ParserSyntaxError as error:
-        return FileError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+    modules: Dict[str, cst.Module]
+    analysis: Optional[Analysis]
+    helpers: List[Helper]
+    errors: List[FileError]
+
+
+def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None) -> UnitAnalysis:
+    models, builders, positions, errors = {}, {}, {}, []
+    for source in sources:
+        parsed = parse(source.path, source.text)
+        if isinstance(parsed, FileError):
+            errors.append(parsed)
+            continue
+        module, tree = parsed
+        models[source.path], builders[source.path] = build_module_level(module, source.path)
+        positions[source.path] = PositionIndex(module, tree, source.text)
+    candidates: List[Handler] = []
+    for source in sources:
+        if source.path in models:
+            model = models[source.path]
+            candidates.extend(find_handlers(model, source.options.handlers))
+            errors.extend(FileError(source.path, message) for message in missing_handlers(model, source.options.handlers))
+    modules = {path: model.module for path, model in models.items()}
+    if not candidates:
+        return UnitAnalysis(modules, None, [], errors)
+    for builder in builders.values():
+        build_functions(builder)
+    project = ProjectModel(models, layout)
+    analysis = Analysis(project, candidates, positions)
+    explicit = {source.path for source in sources if source.options.handlers is not None}
+    heuristic = [candidate for candidate in candidates if candidate.module not in explicit]
+    handlers, helpers = separate_helpers(heuristic, lambda c: analysis.path.reached_by.get((c.key, None), []))
+    if helpers:
+        kept = set(handlers)
+        analysis = Analysis(project, [c for c in candidates if c in kept or c.module in explicit], positions)
+    return UnitAnalysis(modules, analysis, helpers, errors)
+
+
+def lint_sources(sources: Sequence[SourceText], rules: Sequence, layout: Optional[Layout] = None) -> Dict[str, LintResult]:
+    """Lint the files of a unit together; one result per file."""
+    results = {source.path: LintResult() for source in sources}
+    unit = analyse(sources, layout)
+    for error in unit.errors:
+        results[error.path].errors.append(error)
+    for path, module in unit.modules.items():
+        results[path].module = module
+    if unit.analysis is not None:
+        try:
+            _report(unit.analysis, {source.path: source for source in sources}, rules, results)
+        except RecursionError:
+            _fail(results, unit.modules, "cannot analyse: nested too deeply")
+        except Exception as error:  # a bug in a rule must not cost the other files
+            _fail(results, unit.modules, f"internal error, please report: {type(error).__name__}: {error}")
+    for result in results.values():
+        result.diagnostics.sort(key=Diagnostic.sort_key)
+    return results
 
 
 def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> LintResult:
-    file_codes = file_suppression(text)
-    if file_codes is ALL:
-        return LintResult()
-    parsed = parse(path, text)
-    if isinstance(parsed, FileError):
-        return LintResult(errors=[parsed])
-    module, tree = parsed
-    result = LintResult(module=module)
-    try:
-        findings = _findings(path, module, PositionIndex(module, tree, text), options, rules, result)
-    except RecursionError:
-        result.errors.append(FileError(path, "cannot analyse: nested too deeply"))
-        return result
-    except Exception as error:  # a bug in a rule must not cost the other files
-        result.errors.append(FileError(path, f"internal error, please report: {type(error).__name__}: {error}"))
-        return result
-    lines = text.split("\n")  # as CPython counts lines
-    for finding, position in findings:
-        line, column, end_line, end_column = position
-        if is_suppressed(lines if options.inline_noqa else [], line, finding.code, file_codes):
+    """Lint one file on its own."""
+    return lint_sources([SourceText(path, text, options)], rules)[path]
+
+
+def _fail(results, modules, message: str) -> None:
+    for path in modules:
+        results[path].diagnostics.clear()
+        results[path].errors.append(FileError(path, message))
+
+
+def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence, results) -> None:
+    enabled = frozenset(code for source in sources.values() for code in source.options.codes)
+    suppressions = {path: file_suppression(source.text) for path, source in sources.items()}
+    lines = {path: source.text.split("\n") for path, source in sources.items()}  # as CPython counts lines
+    for rule in rules:
+        if rule.code not in enabled:
             continue
-        fix = finding.fix
-        if fix is not None and options.text_edits:
-            fix = replace(fix, text_edits=text_edits(module, fix.edits))
-        result.diagnostics.append(
-            Diagnostic(finding.code, finding.message, path, line, column, end_line, end_column, finding.handler, fix)
-        )
-    result.diagnostics.sort(key=Diagnostic.sort_key)
-    return result
+        for finding in rule.check(analysis):
+            path = finding.module or analysis.module_of_node(finding.node)
+            options = sources[path].options
+            if rule.code not in options.codes:
+                continue
+            line, column, end_line, end_column = analysis.position(finding.node, path)
+            file_codes = suppressions[path]
+            if is_suppressed(lines[path] if options.inline_noqa else [], line, finding.code, file_codes):
+                continue
+            fix = _only_unambiguous_fix(finding.fix, analysis)
+            if fix is not None and options.text_edits:
+                fix = replace(fix, text_edits=text_edits(analysis, path, fix.edits))
+            results[path].diagnostics.append(Diagnostic(
+                finding.code, finding.message, path, line, column, end_line, end_column,
+                finding.handler, fix,
+            ))
 
 
-@dataclass
-class ModuleAnalysis:
-    """A module's handlers, the helpers that only looked like handlers, and
-    the Analysis rules query (None when the module has no handler)."""
-
-    analysis: Optional[Analysis]
-    helpers: List[Helper]
-    errors: List[str]
-
-
-def analyse(module: cst.Module, positions: PositionIndex, explicit: Optional[Dict[str, str]]) -> ModuleAnalysis:
-    model, builder = build_module_level(module)
-    candidates = find_handlers(model, explicit)
-    errors = missing_handlers(model, explicit)
-    if not candidates:
-        return ModuleAnalysis(None, [], errors)
-    build_functions(builder)
-    analysis = Analysis(model, candidates, positions)
-    helpers: List[Helper] = []
-    if explicit is None and len(candidates) > 1:
-        handlers, helpers = separate_helpers(candidates, lambda name: analysis.reached_by.get(((name,), None), []))
-        if helpers:
-            analysis = Analysis(model, handlers, positions)
-    return ModuleAnalysis(analysis, helpers, errors)
+def _only_unambiguous_fix(fix, analysis: Analysis):
+    """No fix when it edits a function a module defines more than once
+    (``if …: def handler`` / ``else: def handler``): editing one definition
+    would leave the other leaking, so nothing is offered."""
+    if fix is None:
+        return None
+    for edit in fix.edits:
+        key = getattr(edit, "function", None)
+        if key is not None and key[1] in analysis.module(key[0]).redefined:
+            return None
+    return fix
 
 
-def _findings(path, module, positions, options, rules, result):
-    analysed = analyse(module, positions, options.handlers)
-    result.errors.extend(FileError(path, message) for message in analysed.errors)
-    analysis = analysed.analysis
-    if analysis is None:
-        return []
-    findings = [f for rule in rules if rule.code in options.codes for f in rule.check(analysis)]
-    return [(_only_unambiguous_fix(finding, analysis.model), analysis.position(finding.node)) for finding in findings]
-
-
-def _only_unambiguous_fix(finding, model):
-    """No fix for a finding whose fix edits a function the module defines more
-    than once (``if …: def handler`` / ``else: def handler``): editing one
-    definition would leave the other leaking, so nothing is offered."""
-    fix = finding.fix
-    if fix is None or not any(getattr(edit, "function", ("",))[0] in model.redefined for edit in fix.edits):
-        return finding
-    return replace(finding, fix=None)
-
-
-def text_edits(module: cst.Module, edits) -> tuple:
-    """The fix as text replacements (1-based rows and columns, ruff's shape)."""
+def text_edits(analysis: Analysis, path: str, edits) -> tuple:
+    """The fix's changes to ``path`` as text replacements (1-based rows and
+    columns, ruff's shape); changes to other files of the unit are not shown."""
+    module = analysis.module(path).module
     before = module.code.splitlines(keepends=True)
-    after = apply_edits(module, edits).code.splitlines(keepends=True)
+    after = apply_edits(module, [edit for edit in edits if edit.module == path]).code.splitlines(keepends=True)
     changes = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():

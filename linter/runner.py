@@ -1,9 +1,10 @@
-"""Run the per-file work of ``check`` and ``fix``, in worker processes when
-there are enough files to pay for starting them.
+"""Run the work of ``check`` and ``fix`` unit by unit, in worker processes
+when there is enough of it to pay for starting them.
 
-Files are independent, so results come back in the order given; a worker
-that dies (a crash in a native extension) costs a serial re-run, not the
-results.
+A unit is a group of files that import each other (:mod:`linter.project.units`):
+files in different units cannot reach each other, so units are independent
+and results come back in the order given.  A worker that dies (a crash in a
+native extension) costs a serial re-run, not the results.
 """
 from __future__ import annotations
 
@@ -12,20 +13,24 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
+from linter.engine import FileOptions, SourceText, lint_sources
+from linter.fixing.fixer import FixOutcome, fix_sources, fixed_count
 from linter.output.diagnostics import FileError
-from linter.engine import FileOptions, lint_text
-from linter.fixing.fixer import FixOutcome, fix_text
 from linter.parsing.source import SourceError, SourceFile, read_source
+from linter.project.layout import Layout
 
-PARALLEL_MINIMUM = 24  # below this, starting workers costs more than it saves
+PARALLEL_MINIMUM = 24  # files; below this, starting workers costs more than it saves
 
 
 @dataclass(frozen=True)
 class Task:
-    path: str
-    options: FileOptions
+    """One unit: its files (each with its options), those the user asked about."""
+
+    files: Tuple[Tuple[str, FileOptions], ...]
+    requested: FrozenSet[str]
+    layout: Optional[Layout] = None
     fix: bool = False
     unsafe: bool = False
 
@@ -39,6 +44,12 @@ class TaskResult:
     outcome: Optional[FixOutcome] = None
 
 
+@dataclass
+class UnitResult:
+    files: List[TaskResult]  # the requested files, and any other file a fix changed
+    fixed: int = 0  # findings fixing removed
+
+
 def _rules():
     from rules import ALL_RULES
 
@@ -50,17 +61,30 @@ def _without_edits(diagnostics) -> list:
     return [replace(d, fix=replace(d.fix, edits=())) if d.fix is not None else d for d in diagnostics]
 
 
-def run_task(task: Task) -> TaskResult:
-    try:
-        source = read_source(task.path)
-    except SourceError as error:
-        return TaskResult(task.path, errors=[FileError(task.path, str(error))])
+def run_task(task: Task) -> UnitResult:
+    sources: Dict[str, SourceFile] = {}
+    unreadable: List[FileError] = []
+    texts = []
+    for path, options in task.files:
+        try:
+            sources[path] = read_source(path)
+        except SourceError as error:
+            unreadable.append(FileError(path, str(error)))
+            continue
+        texts.append(SourceText(path, sources[path].text, options))
+    results = [TaskResult(error.path, errors=[error]) for error in unreadable if error.path in task.requested]
     if task.fix:
-        outcome = fix_text(task.path, source.text, task.options, _rules(), task.unsafe)
-        outcome.remaining = _without_edits(outcome.remaining)
-        return TaskResult(task.path, source, outcome.remaining, outcome.errors, outcome)
-    result = lint_text(task.path, source.text, task.options, _rules())
-    return TaskResult(task.path, source, _without_edits(result.diagnostics), result.errors)
+        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout)
+        for path, outcome in outcomes.items():
+            if path in task.requested or outcome.changed:
+                outcome.remaining = _without_edits(outcome.remaining) if path in task.requested else []
+                errors = outcome.errors if path in task.requested else []
+                results.append(TaskResult(path, sources[path], outcome.remaining, errors, outcome))
+        return UnitResult(results, fixed_count(outcomes))
+    for path, result in lint_sources(texts, _rules(), task.layout).items():
+        if path in task.requested:
+            results.append(TaskResult(path, sources[path], _without_edits(result.diagnostics), result.errors))
+    return UnitResult(results)
 
 
 def default_jobs() -> int:
@@ -70,13 +94,15 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_tasks(tasks: Sequence[Task], jobs: int) -> List[TaskResult]:
-    if jobs <= 1 or len(tasks) < PARALLEL_MINIMUM:
+def run_tasks(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
+    if jobs <= 1 or len(tasks) < 2 or sum(len(task.files) for task in tasks) < PARALLEL_MINIMUM:
         return [run_task(task) for task in tasks]
-    chunk = max(1, len(tasks) // (jobs * 4))
+    ordered = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].files))  # largest first balances best
     try:
+        chunk = max(1, len(tasks) // (jobs * 4))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(run_task, tasks, chunksize=chunk))
+            done = dict(zip(ordered, pool.map(run_task, [tasks[i] for i in ordered], chunksize=chunk)))
     except BrokenProcessPool:
         print("warmstate: a worker process crashed; running again in one process", file=sys.stderr)
         return [run_task(task) for task in tasks]
+    return [done[i] for i in range(len(tasks))]

@@ -8,43 +8,48 @@ CODE = "LAM203"
 CACHES = frozenset({"functools.lru_cache", "functools.cache", "cachetools.func.lru_cache"})
 
 
-def _cache_decorator(model, method_node):
+def _cache_decorator(analysis, method):
     from linter.parsing.syntax import decorating_callable
 
-    for decorator in method_node.decorators:
-        if model.qualify(decorating_callable(decorator)) in CACHES:
+    for decorator in method.node.decorators:
+        if analysis.qualify(method.module, decorating_callable(decorator)) in CACHES:
             return decorator.decorator
     return None
 
 
-def _instantiations(analysis, class_name):
-    """(function, handlers) where ``class_name(...)`` is called on the invocation path."""
+def _instantiations(analysis, ref):
+    """(function, handlers) where the class ``ref`` is instantiated on the
+    invocation path, in its module or, imported, in another."""
     for info, _, handlers, call in reached_calls(analysis):
-        if not call.path.attrs and call.path.root == class_name and analysis.scope_of(info, class_name) is None:
-            yield info, handlers
+        root = call.path.root
+        if not call.path.attrs and analysis.scope_of(info, root) is None:
+            if analysis.project.class_ref(info.module, root) == ref:
+                yield info, handlers
+
 
 def check(analysis):
-    model = analysis.model
-    for class_name, class_info in model.classes.items():
-        cached = []
-        for method, key in class_info.methods.items():
-            decorator = _cache_decorator(model, model.function(key).node)
-            if decorator is not None:
-                cached.append((method, decorator))
-        if not cached:
-            continue
-        made = list(_instantiations(analysis, class_name))
-        if not made:
-            continue
-        info, handlers = made[0]
-        for method, decorator in cached:
-            message = (
-                f"cache on method {class_name}.{method}() keeps every {class_name} instance alive, and "
-                f"{class_name} is created per invocation in {info.display}() (reached from "
-                f"{handler_phrase(handlers)}): the cache (keyed by `self`) grows with every invocation and "
-                "never frees them; cache a module-level function instead, or keep the cache on the instance"
-            )
-            yield Finding(CODE, decorator, message, handlers[0], None)
+    for module in analysis.project.modules.values():
+        for class_name, class_info in module.classes.items():
+            cached = []
+            for method, key in class_info.methods.items():
+                decorator = _cache_decorator(analysis, analysis.function(key))
+                if decorator is not None:
+                    cached.append((method, decorator))
+            if not cached:
+                continue
+            made = list(_instantiations(analysis, (module.name, class_name)))
+            if not made:
+                continue
+            info, handlers = made[0]
+            for method, decorator in cached:
+                message = (
+                    f"cache on method {class_name}.{method}() keeps every {class_name} instance alive, and "
+                    f"{class_name} is created per invocation in {info.display}() (reached from "
+                    f"{handler_phrase(handlers, module.name)}): the cache (keyed by `self`) grows with every "
+                    "invocation and never frees them; cache a module-level function instead, or keep the cache "
+                    "on the instance"
+                )
+                yield Finding(CODE, decorator, message, handlers[0].name, None, module.name)
 
 
 RULE = Rule(

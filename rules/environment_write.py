@@ -12,9 +12,8 @@ PUTENV = "os.putenv"
 
 
 def _qualified(analysis, info, path) -> str:
-    if analysis.scope_of(info, path.root) is not None:
-        return ""
-    head = analysis.model.imports.get(path.root, "")
+    """``os.environ`` for ``environ`` / ``os.environ`` however imported; "" for anything else."""
+    head = analysis.import_of(info, path.root)
     return ".".join([head, *path.attrs]) if head else ""
 
 
@@ -48,7 +47,7 @@ def _top_level(info, statement) -> bool:
 def _fix(analysis, info, statement, mutation, handlers):
     """Restore the variable in ``finally:`` when the handler itself sets one
     constant key with ``os.environ[KEY] = value`` as a top-level statement."""
-    if mutation is None or info.key != (handlers[0],) or len(handlers) != 1 or not _top_level(info, statement):
+    if mutation is None or info.key != handlers[0].key or len(handlers) != 1 or not _top_level(info, statement):
         return None
     if type(statement).__name__ != "Assign" or len(mutation.keys) != 1:
         return None
@@ -67,9 +66,10 @@ def check(analysis):
             continue
         message = (
             f"the process environment is changed with request data in {info.display}() "
-            f"(reached from {handler_phrase(handlers)}): the next invocation sees this caller's value"
+            f"(reached from {handler_phrase(handlers, info.module)}): the next invocation sees this caller's value"
         )
-        yield Finding(CODE, statement, message, handlers[0], _fix(analysis, info, statement, mutation, handlers))
+        fix = _fix(analysis, info, statement, mutation, handlers)
+        yield Finding(CODE, statement, message, handlers[0].name, fix, info.module)
 
 
 RULE = Rule(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import PrependStatements
 from linter.summary.kinds import CONTAINER_KINDS
-from linter.analysis.leaks import find_leaks, leak_message, owner, shadowed
+from linter.analysis.leaks import find_leaks, leak_message, owner
 from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules.unbounded_container import NEVER_RESET, is_complete_reset
 
@@ -18,33 +18,36 @@ def counts(binding, item) -> bool:
 
 
 def _fix(analysis, leak):
-    """Rebind the name to its import-time value, when the source shows it."""
+    """Rebind the name to its import-time value, when the source shows it.
+    Only a handler of the state's own module can rebind it under ``global``;
+    a name of another module gets no fix."""
     from linter.analysis.restore import initial_value_source
 
     name = leak.state.display
     initial = initial_value_source(analysis, leak.state)
-    if initial is None or shadowed(analysis, leak):
+    handlers = leak.handlers
+    if initial is None or any(h.module != leak.state.module or analysis.function(h.key).is_local(name) for h in handlers):
         return None
     edits = []
-    for handler in leak.handlers:
-        declared = name in analysis.model.function((handler,)).globals
+    for handler in handlers:
+        declared = name in analysis.function(handler.key).globals
         statements = (f"{name} = {initial}",) if declared else (f"global {name}", f"{name} = {initial}")
-        edits.append(PrependStatements((handler,), statements))
+        edits.append(PrependStatements(handler.key, statements))
     applicability = "unsafe" if analysis.looked_up(leak.state.key) else "safe"
-    message = f"Reset `{name} = {initial}` at the start of {handler_phrase(leak.handlers)}"
+    message = f"Reset `{name} = {initial}` at the start of {handler_phrase(handlers)}"
     return Fix(applicability, message, tuple(edits))
 
 
 def check(analysis):
     leaks = find_leaks(
         analysis,
-        wants_state=lambda key, b: owner(analysis, key) == "module" and b.kind not in ("instance",),
+        wants_state=lambda key, b: owner(analysis, key) == "module" and not analysis.states.is_object(key),
         counts=counts,
         is_complete_reset=is_complete_reset,
     )
     for leak in leaks:
         message = leak_message(analysis, leak, f"module-level name '{leak.state.display}'", NEVER_RESET, is_complete_reset)
-        yield Finding(CODE, leak.state.node, message, leak.handlers[0], _fix(analysis, leak))
+        yield Finding(CODE, leak.state.node, message, leak.handlers[0].name, _fix(analysis, leak), leak.state.module)
 
 
 RULE = Rule(

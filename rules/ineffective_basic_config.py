@@ -364,21 +364,51 @@ def _fix(analysis, info, call):
             f"{message} (unsafe: `{source}` is only known at run time; a level above WARNING would stop "
             "WARNING lines that print today, and a string that is not a level name makes setLevel raise "
             "where basicConfig ignored it)",
-            (ReplaceNode(call, replacement),),
+            (ReplaceNode(analysis.model.name, call, replacement),),
         )
     if level > RUNTIME_LEVEL:
         return Fix(
             "unsafe",
             f"{message} (unsafe: `{source}` is above WARNING, the level the root logger has on Lambda, "
             "so WARNING lines that print today would stop)",
-            (ReplaceNode(call, replacement),),
+            (ReplaceNode(analysis.model.name, call, replacement),),
         )
-    return Fix("safe", message, (ReplaceNode(call, replacement),))
+    return Fix("safe", message, (ReplaceNode(analysis.model.name, call, replacement),))
+
+
+class _InModule:
+    """The analysis seen from one module: module-level code (``info`` None)
+    is resolved in that module."""
+
+    def __init__(self, analysis, module: str):
+        self.analysis = analysis
+        self.model = analysis.module(module)
+        self.handlers = analysis.handlers
+
+    def qualify(self, info, node):
+        return self.analysis.qualify(info if info is not None else self.model.name, node)
+
+    def imported_name(self, info, name):
+        return self.analysis.imported_name(info if info is not None else self.model.name, name)
+
+    def scope_of(self, info, name):
+        return self.analysis.scope_of(info, name)
+
+    def callees(self, context):
+        return self.analysis.path.callees(context)
+
+    def source(self, node):
+        return self.analysis.source(node)
 
 
 def check(analysis):
-    if not analysis.handlers:
-        return
+    """Every basicConfig call of Lambda code: the handlers' modules and the
+    project modules they import."""
+    for module in analysis.lambda_modules():
+        yield from _check_module(_InModule(analysis, module))
+
+
+def _check_module(analysis):
     calls = [found for found in _calls(analysis) if not _may_force(analysis, found[0])]
     if not calls:
         return
@@ -391,7 +421,8 @@ def check(analysis):
             f"logging.basicConfig() {where} does nothing on Lambda: the runtime has already given the root "
             "logger a handler, so the level and format asked for never apply"
         )
-        yield Finding(CODE, statement, message, analysis.handlers[0].name, _fix(analysis, info, call))
+        fix = _fix(analysis, info, call)
+        yield Finding(CODE, statement, message, analysis.handlers[0].name, fix, analysis.model.name)
 
 
 RULE = Rule(

@@ -5,7 +5,7 @@ from linter.analysis.calls import events_by_call, method_of
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import WrapInIf
 from linter.analysis.guards import sets_up_once
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM301"
 
@@ -33,11 +33,12 @@ def check(analysis):
     )
     for event, handlers in found:
         call = event.call
+        module = event.function.module
         where = f"{event.function.display}()"
         message = (
             f"logging handler added to '{analysis.source(call.node.func.value)}' in {where} on every invocation, "
-            f"reached from {handler_phrase(handlers)}: each warm invocation adds another, so every line "
-            "is printed once more per invocation"
+            f"reached from {reached_from(analysis, handlers, event.function, module)}: each warm invocation adds "
+            "another, so every line is printed once more per invocation"
         )
         guard = _guard(analysis, call)
         fix = None
@@ -46,8 +47,8 @@ def check(analysis):
             if event.conditional:  # the handler one invocation adds stays for the next, which would not add it
                 applicability, note = "unsafe", " (unsafe: the call runs only on some invocations)"
             fix = Fix(applicability, f"Add the handler only when the logger does not have one of its type yet{note}",
-                      (WrapInIf(call.statement, guard),))
-        yield Finding(CODE, call.statement, message, handlers[0], fix)
+                      (WrapInIf(module, call.statement, guard),))
+        yield Finding(CODE, call.statement, message, handlers[0].name, fix, module)
 
 
 RULE = Rule(

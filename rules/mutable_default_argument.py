@@ -26,7 +26,7 @@ def check(analysis):
         for param, default in info.defaults:
             if (info.key, param) in seen or param in info.locals:
                 continue  # rebound in the body: the default is replaced, not kept
-            kind, _ = analysis.model.value_kind(default)
+            kind, _ = analysis.module(info.module).value_kind(default)
             mutation = _mutation_of(info, param) if kind in MUTABLE_KINDS else None
             if mutation is None:
                 continue
@@ -34,7 +34,8 @@ def check(analysis):
             function = f"{info.display}()"
             message = (
                 f"mutable default argument '{param}' of {function} (a {kind}) is {mutation.verb} in "
-                f"{function} (line {analysis.line(mutation.statement)}), reached from {handler_phrase(handlers)}, "
+                f"{function} (line {analysis.line(mutation.statement, info)}), reached from "
+                f"{handler_phrase(handlers, info.module)}, "
                 "and keeps its contents between invocations"
             )
             source = analysis.source(default)
@@ -46,7 +47,7 @@ def check(analysis):
                     PrependStatements(info.key, (f"if {param} is None:\n    {param} = {source}",)),
                 ),
             )
-            yield Finding(CODE, default, message, handlers[0], fix)
+            yield Finding(CODE, default, message, handlers[0].name, fix, info.module)
 
 
 RULE = Rule(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from linter.analysis.calls import events_by_call, qualified_callee
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM308"
 ATTACH = "opentelemetry.context.attach"
@@ -20,13 +20,14 @@ def check(analysis):
         lambda event, events: event.kind == "attach" and not _detached_in_finally(events),
     )
     for event, handlers in found:
+        module = event.function.module
         message = (
             f"OpenTelemetry context attached in {event.function.display}() (reached from "
-            f"{handler_phrase(handlers)}) is not detached in a `finally:`: it stays current on the runtime's "
-            "thread, so the next invocation's spans and baggage inherit it; keep the token and call "
-            "`context.detach(token)` in a `finally:`"
+            f"{reached_from(analysis, handlers, event.function, module)}) is not detached in a `finally:`: it "
+            "stays current on the runtime's thread, so the next invocation's spans and baggage inherit it; keep "
+            "the token and call `context.detach(token)` in a `finally:`"
         )
-        yield Finding(CODE, event.call.statement, message, handlers[0], None)
+        yield Finding(CODE, event.call.statement, message, handlers[0].name, None, module)
 
 
 RULE = Rule(

@@ -1,10 +1,19 @@
 """LAM303: Powertools Logger keys appended per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.analysis.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.analysis.calls import (
+    called_at_import,
+    handler_decorators,
+    handler_trace,
+    ignored_reset_note,
+    method_of,
+    module_bindings_made_by,
+    receiver_binding,
+)
+from linter.analysis.fixes import insert_in_handlers
+from linter.fixing.edits import ReplaceNode
 from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements, ReplaceNode
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.analysis.rule import Finding, Rule, reached_from
 from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
 
 CODE = "LAM303"
@@ -54,49 +63,53 @@ def _why_it_leaks(events, log_event: bool):
     return None
 
 
-def _module_level_appends(analysis, name) -> bool:
-    return any(
-        analysis.model.qualify(call.func) is None and analysis.source(call.func) == f"{name}.append_keys"
-        for call, _ in analysis.model.module_calls
-    )
+def _fix(analysis, binding, leaks):
+    """``clear_state=True`` on the handler's ``inject_lambda_context``, or
+    ``logger.clear_state()`` first (spelled, and imported, as the handler's
+    module needs); unsafe when keys are also appended at import."""
+    edits = []
+    for handler, injects, *_ in leaks:
+        if injects:
+            expression = injects[0].decorator.decorator
+            replacement = analysis.call_with_keyword(expression, "clear_state", "True")
+            edits.append(ReplaceNode(handler.module, expression, replacement))
+        else:
+            inserted = insert_in_handlers(analysis, [handler], binding.key, lambda name: (f"{name}.clear_state()",))
+            if inserted is None:
+                return None
+            edits.extend(inserted.edits)
+    applicability = "unsafe" if called_at_import(analysis, binding, {"append_keys"}) else "safe"
+    return Fix(applicability, f"Clear the keys of '{binding.display}' at the start of every invocation", tuple(edits))
 
 
 def check(analysis):
-    for name, binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
+    for binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
         leaks = []
         for handler in analysis.handlers:
             injects = [
-                d for d in handler_decorators(analysis, handler.name)
+                d for d in handler_decorators(analysis, handler)
                 if d.binding is binding and d.method == "inject_lambda_context"
             ]
             if any(is_true(d.keyword("clear_state")) for d in injects):
                 continue
-            events = trace(analysis, ((handler.name,), None), _classifier(analysis, binding))
+            events = handler_trace(analysis, handler, _classifier(analysis, binding))
             reason = _why_it_leaks(events, any(is_true(d.keyword("log_event")) for d in injects))
             if reason is not None:
                 first = next(e for e in events if e.kind == "append")
-                leaks.append((handler.name, injects, first, reason, ignored_reset_note(analysis, events, {"clear"})))
+                leaks.append((handler, injects, first, reason, ignored_reset_note(analysis, events, {"clear"})))
         if not leaks:
             continue
         handlers = [handler for handler, *_ in leaks]
         _, _, first, reason, note = leaks[0]
+        module = first.function.module
         clear = "clear them" if note is None else f"clear them on every invocation ({note})"
         message = (
-            f"Powertools logger '{name}' keeps keys appended in {first.function.display}() "
-            f"(line {analysis.line(first.call.statement)}) between invocations: {reason}, and "
-            f"{handler_phrase(handlers)} {'does' if len(handlers) == 1 else 'do'} not {clear}, so a later "
-            "caller's lines can carry an earlier caller's keys"
+            f"Powertools logger '{binding.display}' keeps keys appended in {first.function.display}() "
+            f"(line {analysis.line(first.call.statement, first.function)}) between invocations: {reason}, and "
+            f"{reached_from(analysis, handlers, first.function, module)} {'does' if len(handlers) == 1 else 'do'} "
+            f"not {clear}, so a later caller's lines can carry an earlier caller's keys"
         )
-        edits = []
-        for handler, injects, *_ in leaks:
-            if injects:
-                expression = injects[0].decorator.decorator
-                edits.append(ReplaceNode(expression, analysis.call_with_keyword(expression, "clear_state", "True")))
-            else:
-                edits.append(PrependStatements((handler,), (f"{name}.clear_state()",)))
-        applicability = "unsafe" if _module_level_appends(analysis, name) else "safe"
-        fix = Fix(applicability, f"Clear the keys of '{name}' at the start of every invocation", tuple(edits))
-        yield Finding(CODE, first.call.statement, message, handlers[0], fix)
+        yield Finding(CODE, first.call.statement, message, handlers[0].name, _fix(analysis, binding, leaks), module)
 
 
 RULE = Rule(

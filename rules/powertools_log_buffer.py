@@ -1,9 +1,9 @@
 """LAM304: a Powertools Logger with log buffering whose buffer outlives the invocation."""
 from __future__ import annotations
 
-from linter.analysis.calls import handler_decorators, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.analysis.calls import handler_decorators, handler_trace, method_of, module_bindings_made_by, receiver_binding
+from linter.analysis.fixes import insert_in_handlers
 from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements
 from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
 
@@ -34,29 +34,32 @@ def _buffer_outlives_invocation(events) -> bool:
 
 
 def check(analysis):
-    for name, binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
+    for binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
         if not _buffered(binding):
             continue
-        leaking, edits = [], []
+        name, leaking = binding.display, []
         for handler in analysis.handlers:
-            injects = [d for d in handler_decorators(analysis, handler.name) if d.method == "inject_lambda_context"]
+            injects = [d for d in handler_decorators(analysis, handler) if d.method == "inject_lambda_context"]
             if any(d.binding is binding for d in injects):
                 continue
-            if not _buffer_outlives_invocation(trace(analysis, ((handler.name,), None), _classifier(analysis, binding))):
-                continue
-            leaking.append(handler.name)
-            edits.append(PrependStatements((handler.name,), (f"{name}.clear_buffer()",)))
+            if _buffer_outlives_invocation(handler_trace(analysis, handler, _classifier(analysis, binding))):
+                leaking.append(handler)
         if not leaking:
             continue
         message = (
-            f"Powertools logger '{name}' buffers log records, but {handler_phrase(leaking)} neither "
+            f"Powertools logger '{name}' buffers log records, but {handler_phrase(leaking, binding.module)} neither "
             f"{'uses' if len(leaking) == 1 else 'use'} @{name}.inject_lambda_context nor flush or clear the "
             "buffer on every path: records of a failed invocation are never flushed and stay in memory for "
             "the next one (decorating the handler with "
             f"@{name}.inject_lambda_context(flush_buffer_on_uncaught_error=True) also flushes them on an error)"
         )
-        fix = Fix("safe", f"Clear the buffer of '{name}' at the start of {handler_phrase(leaking)}", tuple(edits))
-        yield Finding(CODE, binding.node, message, leaking[0], fix)
+        inserted = insert_in_handlers(analysis, leaking, binding.key, lambda spelled: (f"{spelled}.clear_buffer()",))
+        fix = None
+        if inserted is not None:
+            applicability = "unsafe" if inserted.cyclic else "safe"
+            where = handler_phrase(leaking, binding.module)
+            fix = Fix(applicability, f"Clear the buffer of '{name}' at the start of {where}", inserted.edits)
+        yield Finding(CODE, binding.node, message, leaking[0].name, fix, binding.module)
 
 
 RULE = Rule(

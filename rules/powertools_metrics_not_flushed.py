@@ -1,9 +1,17 @@
 """LAM306: Powertools metrics added per invocation and never flushed by the handler."""
 from __future__ import annotations
 
-from linter.analysis.calls import handler_decorators, ignored_reset_note, method_of, module_bindings_made_by, receiver_binding, trace
+from linter.analysis.calls import (
+    called_at_import,
+    handler_decorators,
+    handler_trace,
+    ignored_reset_note,
+    method_of,
+    module_bindings_made_by,
+    receiver_binding,
+)
+from linter.analysis.fixes import insert_in_handlers
 from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements
 from linter.analysis.rule import Finding, Rule, handler_phrase
 from rules._libraries import POWERTOOLS_METRICS
 
@@ -21,16 +29,6 @@ def _classifier(analysis, binding):
     return classify
 
 
-def _added_at_module_level(analysis, binding) -> bool:
-    """Metrics, dimensions or metadata added at import: clearing would drop them too."""
-    model = analysis.model
-    return any(
-        type(call.func).__name__ == "Attribute" and call.func.attr.value in ADD_METHODS
-        and model.bindings.get(getattr(call.func.value, "value", None)) is binding
-        for call, _ in model.module_calls
-    )
-
-
 def _metrics_pile_up(events) -> bool:
     """Metrics are added, and neither flushed on every invocation nor cleared
     before the first is added (or in a ``finally:``)."""
@@ -44,30 +42,35 @@ def _metrics_pile_up(events) -> bool:
 
 
 def check(analysis):
-    for name, binding in module_bindings_made_by(analysis, POWERTOOLS_METRICS):
-        leaking, note = [], None
+    for binding in module_bindings_made_by(analysis, POWERTOOLS_METRICS):
+        name, leaking, note = binding.display, [], None
         for handler in analysis.handlers:
-            if any(d.binding is binding and d.method == "log_metrics" for d in handler_decorators(analysis, handler.name)):
+            if any(d.binding is binding and d.method == "log_metrics" for d in handler_decorators(analysis, handler)):
                 continue
-            events = trace(analysis, ((handler.name,), None), _classifier(analysis, binding))
+            events = handler_trace(analysis, handler, _classifier(analysis, binding))
             if _metrics_pile_up(events):
                 if not leaking:
                     note = ignored_reset_note(analysis, events, {"flush", "clear"})
-                leaking.append(handler.name)
+                leaking.append(handler)
         if not leaking:
             continue
         flush = "flush them" if note is None else f"flush them on every invocation ({note})"
         message = (
-            f"Powertools metrics '{name}' are added on the invocation path, but {handler_phrase(leaking)} "
+            f"Powertools metrics '{name}' are added on the invocation path, but "
+            f"{handler_phrase(leaking, binding.module)} "
             f"{'is' if len(leaking) == 1 else 'are'} not decorated with @{name}.log_metrics and "
             f"{'does' if len(leaking) == 1 else 'do'} not {flush}: they pile up across invocations and are "
             f"published late, in another invocation's batch, or never (@{name}.log_metrics publishes each "
             "invocation's metrics when it ends)"
         )
-        edits = tuple(PrependStatements((handler,), (f"{name}.clear_metrics()",)) for handler in leaking)
-        applicability = "unsafe" if _added_at_module_level(analysis, binding) else "safe"
-        fix = Fix(applicability, f"Clear the metrics of '{name}' at the start of {handler_phrase(leaking)}", edits)
-        yield Finding(CODE, binding.node, message, leaking[0], fix)
+        inserted = insert_in_handlers(analysis, leaking, binding.key, lambda spelled: (f"{spelled}.clear_metrics()",))
+        fix = None
+        if inserted is not None:
+            unsafe = inserted.cyclic or called_at_import(analysis, binding, ADD_METHODS)
+            where = handler_phrase(leaking, binding.module)
+            fix = Fix("unsafe" if unsafe else "safe", f"Clear the metrics of '{name}' at the start of {where}",
+                      inserted.edits)
+        yield Finding(CODE, binding.node, message, leaking[0].name, fix, binding.module)
 
 
 RULE = Rule(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from linter.analysis.calls import events_by_call, qualified_callee
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM307"
 SETTERS = frozenset(f"sentry_sdk.{name}" for name in ("set_tag", "set_tags", "set_user", "set_context", "set_extra"))
@@ -10,35 +10,41 @@ SCOPES = frozenset(f"sentry_sdk.{name}" for name in ("isolation_scope", "new_sco
 INTEGRATION = "sentry_sdk.integrations.aws_lambda.AwsLambdaIntegration"
 
 
-def _isolated_by_integration(model) -> bool:
-    for call, _ in model.module_calls:
-        if model.qualify(call.func) == INTEGRATION:
-            return True
+def _isolated_by_integration(analysis) -> bool:
+    """``AwsLambdaIntegration()`` made at module level of any Lambda module."""
+    for name in analysis.lambda_modules():
+        for call, _ in analysis.module(name).module_calls:
+            if analysis.qualify(name, call.func) == INTEGRATION:
+                return True
     return False
 
 
-def _inside_scope(model, event) -> bool:
-    return any(type(w).__name__ == "Call" and model.qualify(w.func) in SCOPES for w in event.withs)
+def _inside_scope(analysis, event) -> bool:
+    return any(
+        type(w).__name__ == "Call" and analysis.qualify(analysis.function(key), w.func) in SCOPES
+        for key, w in event.withs
+    )
 
 
 def check(analysis):
-    model = analysis.model
-    if _isolated_by_integration(model):
+    if _isolated_by_integration(analysis):
         return
     found = events_by_call(
         analysis,
         lambda info, receiver, call: "set" if qualified_callee(analysis, info, call, SETTERS) in SETTERS else None,
-        lambda event, events: not _inside_scope(model, event),
+        lambda event, events: not _inside_scope(analysis, event),
     )
     for event, handlers in found:
         setter = analysis.source(event.call.node.func)
+        module = event.function.module
         message = (
             f"{setter}() in {event.function.display}() sets Sentry scope data that outlives the invocation "
-            f"(reached from {handler_phrase(handlers)}): without AwsLambdaIntegration in sentry_sdk.init() or "
-            "`with sentry_sdk.isolation_scope():`, the next caller's errors carry it; add "
-            "`integrations=[AwsLambdaIntegration()]` or wrap the work in an isolation scope"
+            f"(reached from {reached_from(analysis, handlers, event.function, module)}): without "
+            "AwsLambdaIntegration in sentry_sdk.init() or `with sentry_sdk.isolation_scope():`, the next "
+            "caller's errors carry it; add `integrations=[AwsLambdaIntegration()]` or wrap the work in an "
+            "isolation scope"
         )
-        yield Finding(CODE, event.call.statement, message, handlers[0], None)
+        yield Finding(CODE, event.call.statement, message, handlers[0].name, None, module)
 
 
 RULE = Rule(

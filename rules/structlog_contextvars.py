@@ -1,10 +1,10 @@
 """LAM305: structlog context variables bound per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.analysis.calls import ignored_reset_note, qualified_callee, trace
+from linter.analysis.calls import handler_trace, ignored_reset_note, qualified_callee
 from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.fixing.edits import AddImport, PrependStatements
+from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from
 
 CODE = "LAM305"
 MODULE = "structlog.contextvars"
@@ -20,20 +20,26 @@ def _classify(analysis):
     return classify
 
 
-def _clear_spelling(analysis):
-    """``clear_contextvars()`` spelled with the module's own imports, or None."""
+def _clear_edits(analysis, handler):
+    """Insert ``clear_contextvars()`` at the start of the handler, spelled with
+    its module's imports (``structlog.contextvars.clear_contextvars()``,
+    ``sc.clear_contextvars()``), importing it when the module has none."""
+    module = analysis.module(handler.module)
     spellings = {CLEAR: "{}()", MODULE: "{}.clear_contextvars()", "structlog": "{}.contextvars.clear_contextvars()"}
     for target, template in spellings.items():
-        for local, imported in analysis.model.imports.items():
+        for local, imported in module.imports.items():
             if imported == target:
-                return template.format(local)
-    return None
+                return (PrependStatements(handler.key, (template.format(local),)),)
+    if "clear_contextvars" in module.bindings or "clear_contextvars" in module.top_level_functions:
+        return None
+    return (AddImport(handler.module, f"from {MODULE} import clear_contextvars"),
+            PrependStatements(handler.key, ("clear_contextvars()",)))
 
 
 def check(analysis):
     leaking, first, note = [], None, None
     for handler in analysis.handlers:
-        events = trace(analysis, ((handler.name,), None), _classify(analysis))
+        events = handler_trace(analysis, handler, _classify(analysis))
         binds = [index for index, event in enumerate(events) if event.kind == "bind"]
         if not binds:
             continue
@@ -44,21 +50,24 @@ def check(analysis):
         if not cleared:
             if not leaking:
                 first, note = events[binds[0]], ignored_reset_note(analysis, events, {"clear"})
-            leaking.append(handler.name)
+            leaking.append(handler)
     if not leaking:
         return
+    module = first.function.module
     cleared = "are never cleared" if note is None else f"are not cleared on every invocation ({note})"
     message = (
         f"structlog context variables bound in {first.function.display}() "
-        f"(line {analysis.line(first.call.statement)}) {cleared} by {handler_phrase(leaking)}: "
+        f"(line {analysis.line(first.call.statement, first.function)}) {cleared} by "
+        f"{reached_from(analysis, leaking, first.function, module)}: "
         "the runtime calls the handler on the same thread every time, so the next invocation logs them too"
     )
-    spelling = _clear_spelling(analysis)
+    edits = [_clear_edits(analysis, handler) for handler in leaking]
     fix = None
-    if spelling is not None:
-        edits = tuple(PrependStatements((handler,), (spelling,)) for handler in leaking)
-        fix = Fix("safe", f"Insert `{spelling}` at the start of {handler_phrase(leaking)}", edits)
-    yield Finding(CODE, first.call.statement, message, leaking[0], fix)
+    if all(edit is not None for edit in edits):
+        shown = next(e for e in edits[0] if isinstance(e, PrependStatements)).statements[0]
+        fix = Fix("safe", f"Insert `{shown}` at the start of {handler_phrase(leaking, module)}",
+                  tuple(e for group in edits for e in group))
+    yield Finding(CODE, first.call.statement, message, leaking[0].name, fix, module)
 
 
 RULE = Rule(

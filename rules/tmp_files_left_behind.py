@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from linter.analysis.calls import method_of, qualified_callee, reached_calls
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM402"
 TEMP_DIR_CALLS = frozenset({"tempfile.gettempdir"})
@@ -34,7 +34,6 @@ def _walk(node):
 
 def _describes_tmp_path(analysis, info, node) -> bool:
     """Under /tmp (a literal, or tempfile.gettempdir()), with a name that changes per call."""
-    model = analysis.model
     under_tmp = changing = False
     for part in _walk(node):
         kind = type(part).__name__
@@ -43,7 +42,7 @@ def _describes_tmp_path(analysis, info, node) -> bool:
         elif kind == "FormattedStringText" and part.value.startswith("/tmp"):
             under_tmp = True
         elif kind == "Call":
-            name = model.qualify(part.func)
+            name = analysis.qualify(info, part.func)
             under_tmp = under_tmp or name in TEMP_DIR_CALLS
             changing = changing or name not in PATH_BUILDERS
         elif kind == "Name" and analysis.scope_of(info, part.value) is not None:
@@ -81,19 +80,18 @@ def _removes_in_finally(analysis, info) -> bool:
 
 
 def check(analysis):
-    handler_names = {handler.name for handler in analysis.handlers}
     for info, _, handlers, call in reached_calls(analysis):
         if not _creates_tmp_file(analysis, info, call):
             continue
-        removers = [info] + [analysis.model.function((h,)) for h in handlers if h in handler_names]
+        removers = [info] + [analysis.function(h.key) for h in handlers]
         if any(_removes_in_finally(analysis, function) for function in removers):
             continue
         message = (
             f"a file with a per-call name is created under /tmp in {info.display}() (reached from "
-            f"{handler_phrase(handlers)}) and not removed in a `finally:`: /tmp outlives the "
-            "invocation and fills up (512 MB by default); use `with tempfile.TemporaryDirectory()`"
+            f"{reached_from(analysis, handlers, info, info.module)}) and not removed in a `finally:`: /tmp "
+            "outlives the invocation and fills up (512 MB by default); use `with tempfile.TemporaryDirectory()`"
         )
-        yield Finding(CODE, call.statement, message, handlers[0], None)
+        yield Finding(CODE, call.statement, message, handlers[0].name, None, info.module)
 
 RULE = Rule(
     code=CODE,

@@ -1,10 +1,10 @@
 """LAM201: an unbounded cache filled with request-derived arguments."""
 from __future__ import annotations
 
-from linter.analysis.calls import ignored_reset_note, reached_calls, trace
+from linter.analysis.calls import handler_trace, ignored_reset_note, reached_calls
+from linter.analysis.fixes import insert_in_handlers
+from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from
 from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements
-from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM201"
 UNBOUNDED_ALWAYS = frozenset({"functools.cache"})
@@ -13,8 +13,8 @@ CACHED = frozenset({"cachetools.cached"})
 
 
 def unbounded_decorator(model, decorator) -> bool:
-    """``@cache``, ``@lru_cache(maxsize=None)``, ``@cached(cache={})``; a bare
-    ``@lru_cache`` keeps 128 entries and is bounded."""
+    """``@cache``, ``@lru_cache(maxsize=None)``, ``@cached(cache={})`` (in the
+    module ``model``); a bare ``@lru_cache`` keeps 128 entries and is bounded."""
     expression = decorator.decorator
     is_call = type(expression).__name__ == "Call"
     name = model.qualify(expression.func if is_call else expression)
@@ -43,15 +43,21 @@ def tainted_calls(analysis, targets):
             if key in targets and any(taint.is_tainted(info, arg.value) for arg in call.node.args):
                 yield key, info, call, handlers
 
-def _cache_events(analysis, handler, name):
-    """Uses and ``cache_clear()`` calls of the cached function ``name``, in the order ``handler`` runs them."""
+def _cache_events(analysis, handler, key):
+    """Uses and ``cache_clear()`` calls of the cached function ``key``, in the
+    order ``handler`` runs them, however the function is imported."""
+    from linter.summary.scanner import RefPath
+
+    def calls(info, receiver, path) -> bool:
+        return any(callee == key for callee, _ in analysis.resolve_callee(info, receiver, path))
+
     def classify(info, receiver, call):
         path = call.path
-        if path.root == name and path.attrs == ("cache_clear",):
-            return "clear"
-        return "use" if path.root == name and not path.attrs else None
+        if path.attrs[-1:] == ("cache_clear",):
+            return "clear" if calls(info, receiver, RefPath(path.root, path.attrs[:-1])) else None
+        return "use" if calls(info, receiver, path) else None
 
-    return trace(analysis, ((handler,), None), classify)
+    return handler_trace(analysis, handler, classify)
 
 
 def _cleared_first(events) -> bool:
@@ -64,37 +70,40 @@ def _cleared_first(events) -> bool:
 
 
 def check(analysis):
-    model = analysis.model
     cached = {}
-    for name, node in model.top_level_functions.items():
-        for decorator in node.decorators:
-            if unbounded_decorator(model, decorator):
-                cached[(name,)] = decorator.decorator
+    for module in analysis.project.modules.values():
+        for name, node in module.top_level_functions.items():
+            for decorator in node.decorators:
+                if unbounded_decorator(module, decorator):
+                    cached[(module.name, name)] = decorator.decorator
     if not cached:
         return
     found = {}
     for key, info, call, handlers in tainted_calls(analysis, cached):
         entry = found.setdefault(key, [info, call, [], None])
         for handler in handlers:
-            events = _cache_events(analysis, handler, key[0])
+            events = _cache_events(analysis, handler, key)
             if handler not in entry[2] and not _cleared_first(events):
                 entry[3] = entry[3] or ignored_reset_note(analysis, events, {"clear"})
                 entry[2].append(handler)
     for key, (info, call, handlers, note) in found.items():
         if not handlers:
             continue
-        name = key[0]
+        module, name = key
         evicted = "is never evicted" if note is None else f"is not evicted on every invocation ({note})"
+        line = analysis.line(call.statement, info)
+        place = f"line {line}" if info.module == module else f"{info.module}, line {line}"
         message = (
             f"unbounded cache on {name}() is filled with request-derived arguments in {info.display}() "
-            f"(line {analysis.line(call.statement)}), reached from {handler_phrase(handlers)}: every distinct "
+            f"({place}), reached from {reached_from(analysis, handlers, info, module)}: every distinct "
             f"request adds an entry that {evicted}; bound it (`lru_cache(maxsize=N)`) or clear it"
         )
+        inserted = insert_in_handlers(analysis, handlers, key, lambda spelled: (f"{spelled}.cache_clear()",))
         fix = None
-        if not any(model.function((h,)).is_local(name) for h in handlers):
-            edits = tuple(PrependStatements((h,), (f"{name}.cache_clear()",)) for h in handlers)
-            fix = Fix("unsafe", f"Clear the cache of {name}() at the start of {handler_phrase(handlers)}", edits)
-        yield Finding(CODE, cached[key], message, handlers[0], fix)
+        if inserted is not None:
+            where = handler_phrase(handlers, module)
+            fix = Fix("unsafe", f"Clear the cache of {name}() at the start of {where}", inserted.edits)
+        yield Finding(CODE, cached[key], message, handlers[0].name, fix, module)
 
 
 RULE = Rule(

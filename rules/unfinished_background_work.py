@@ -13,7 +13,7 @@ return value, an attribute, an argument of an unknown function.
 from __future__ import annotations
 
 from linter.analysis.calls import method_of, qualified_callee, reached_calls
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM403"
 THREADS = frozenset({"threading.Thread", "threading.Timer"})
@@ -90,7 +90,7 @@ class _Body:
                 for call in step.calls:
                     if call.node is not None:
                         self.calls.setdefault(id(call.node), call)
-            infos.extend(filter(None, map(analysis.model.function, current.nested.values())))
+            infos.extend(filter(None, map(analysis.function, current.nested.values())))
         pending = [info.node.body]
         while pending:
             node = pending.pop()
@@ -230,11 +230,11 @@ def check(analysis):
         reason, statement = found
         reported.add(id(statement))
         message = (
-            f"{reason} in {info.display}() (reached from {handler_phrase(handlers)}): Lambda freezes "
-            "the environment when the handler returns, so the work resumes during a later caller's "
-            "invocation, or never; join, wait for or await it before returning"
+            f"{reason} in {info.display}() (reached from {reached_from(analysis, handlers, info, info.module)}): "
+            "Lambda freezes the environment when the handler returns, so the work resumes during a later "
+            "caller's invocation, or never; join, wait for or await it before returning"
         )
-        yield Finding(CODE, statement, message, handlers[0], None)
+        yield Finding(CODE, statement, message, handlers[0].name, None, info.module)
 
 RULE = Rule(
     code=CODE,

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 if TYPE_CHECKING:  # LibCST-free at import time, so `warmstate rule` stays fast
     import libcst as cst
 
-    from linter.analysis.invocation import Analysis, Context
+    from linter.analysis.api import Analysis, Context, StateKey
+    from linter.analysis.handlers import Handler
     from linter.summary.model import Binding
-    from linter.summary.scanner import CallRef, FunctionInfo, Guard
+    from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Event:
     function: FunctionInfo
     conditional: bool  # may not run on every invocation (a branch, a loop, after an early return)
     in_finally: bool  # runs in a top-level ``finally:`` of a function on the way
-    withs: Tuple[cst.BaseExpression, ...] = ()  # context managers around it, callers' included
+    withs: Tuple[Tuple[FunctionKey, cst.BaseExpression], ...] = ()  # context managers around it (and where), callers' included
     guards: Tuple[Guard, ...] = ()  # conditions it runs under, callers' included
 
 
@@ -49,10 +50,10 @@ class DecoratorUse:
         return None
 
 
-Classifier = Callable[["FunctionInfo", Optional[str], "CallRef"], Optional[str]]
+Classifier = Callable[["FunctionInfo", Optional["StateKey"], "CallRef"], Optional[str]]
 
 
-def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[str], call: CallRef):
+def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[StateKey], call: CallRef):
     """The module-level binding a method is called on (``logger`` in
     ``logger.append_keys()``), through aliases; None for anything else."""
     from linter.summary.scanner import RefPath
@@ -61,7 +62,7 @@ def receiver_binding(analysis: Analysis, info: FunctionInfo, receiver: Optional[
     if not path.attrs or path.element:
         return None
     resolved = analysis.resolve_state(info, receiver, RefPath(path.root, path.attrs[:-1]))
-    if resolved is None or len(resolved[0]) != 1:
+    if resolved is None or len(resolved[0]) != 2:  # a module-level name, not an attribute
         return None
     return analysis.states[resolved[0]]
 
@@ -106,7 +107,7 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
     if context in memo:
         return memo[context]
     key, receiver = context
-    info = analysis.model.function(key)
+    info = analysis.function(key)
     if info is None or context in active:
         return []
     active = active | {context}
@@ -119,20 +120,24 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
                 maybe = not call.always
                 kind = classify(info, receiver, call)
                 if kind is not None:
-                    events.append(Event(kind, call, info, maybe, in_finally, call.withs, call.guards))
+                    events.append(Event(kind, call, info, maybe, in_finally, _withs(info, call), call.guards))
                 for callee in analysis.resolve_callee(info, receiver, call.path):
                     events.extend(
                         replace(
                             event,
                             conditional=event.conditional or maybe,
                             in_finally=event.in_finally or in_finally,
-                            withs=call.withs + event.withs,
+                            withs=_withs(info, call) + event.withs,
                             guards=call.guards + event.guards,
                         )
                         for event in _events(analysis, callee, classify, memo, active)
                     )
     memo[context] = events
     return events
+
+
+def _withs(info: FunctionInfo, call: CallRef) -> tuple:
+    return tuple((info.key, expression) for expression in call.withs)
 
 
 _SHOWN_LENGTH = 50  # longer calls are not quoted in messages
@@ -148,7 +153,7 @@ def ignored_reset_note(analysis: Analysis, events: List[Event], kinds) -> Option
         return None
     shown = analysis.source(event.call.node).strip()
     what = f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the call"
-    where = f"{what} in {event.function.display}() (line {analysis.line(event.call.statement)})"
+    where = f"{what} in {event.function.display}() (line {analysis.line(event.call.statement, event.function)})"
     if event.conditional:
         return f"{where} runs only on some invocations (behind an `if`, in a loop or an `except`, or after an early `return`)"
     return f"{where} runs after the first use and outside a `finally:`, so an exception in between skips it"
@@ -159,42 +164,66 @@ def reached_calls(analysis: Analysis):
     for info, receiver, handlers in analysis.reached_functions:
         for step in info.all_steps():
             for call in step.calls:
-                if call.called and call.node is not None and type(call.node).__name__ == "Call":
+                if call.called and call.is_call:
                     yield info, receiver, handlers, call
 
 
-def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tuple[Event, List[str]]]:
+def handler_trace(analysis: Analysis, handler: Handler, classify: Classifier) -> List[Event]:
+    """``trace`` from a handler."""
+    return trace(analysis, (handler.key, None), classify)
+
+
+def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tuple[Event, List[Handler]]]:
     """Events ``wanted(event, all_events_of_its_handler)`` keeps, one per call
     site, each with the handlers that reach it (in handler order)."""
     found = {}
     for handler in analysis.handlers:
-        events = trace(analysis, ((handler.name,), None), classify)
+        events = handler_trace(analysis, handler, classify)
         for event in events:
             if wanted(event, events):
-                found.setdefault(id(event.call.node), (event, []))[1].append(handler.name)
+                found.setdefault(id(event.call.node), (event, []))[1].append(handler)
     return list(found.values())
 
 
-def handler_decorators(analysis: Analysis, handler: str) -> List[DecoratorUse]:
-    from linter.summary.scanner import path_of
+def handler_decorators(analysis: Analysis, handler: Handler) -> List[DecoratorUse]:
+    """``@obj.method(...)`` decorators of a handler, ``obj`` resolved to the
+    module-level binding it names (in the handler's module or imported)."""
     from linter.parsing.syntax import decorating_callable
+    from linter.summary.scanner import RefPath, path_of
 
     uses = []
-    for decorator in analysis.model.top_level_functions[handler].decorators:
+    for decorator in handler.node.decorators:
         expression = decorator.decorator
         call = expression if type(expression).__name__ == "Call" else None
         path = path_of(decorating_callable(decorator))
         if path is None or len(path.attrs) != 1:
             continue
-        binding = analysis.model.bindings.get(path.root)
+        resolved = analysis.names.module_state(handler.module, RefPath(path.root))
+        binding = analysis.states.get(resolved[0]) if resolved is not None else None
         uses.append(DecoratorUse(binding, path.attrs[0], call, decorator))
     return uses
 
 
-def module_bindings_made_by(analysis: Analysis, constructors) -> List[Tuple[str, Binding]]:
-    """Module-level objects created by one of ``constructors`` (qualified names)."""
+def called_at_import(analysis: Analysis, binding: Binding, methods) -> bool:
+    """Whether module-level code of a Lambda module calls one of ``methods``
+    on ``binding`` (``logger.append_keys(...)`` at import)."""
+    from linter.summary.scanner import RefPath, path_of
+
+    for module in analysis.lambda_modules():
+        for call, _ in analysis.module(module).module_calls:
+            path = path_of(call.func)
+            if path is None or len(path.attrs) != 1 or path.attrs[0] not in methods:
+                continue
+            resolved = analysis.names.module_state(module, RefPath(path.root))
+            if resolved is not None and analysis.states.get(resolved[0]) is binding:
+                return True
+    return False
+
+
+def module_bindings_made_by(analysis: Analysis, constructors) -> List[Binding]:
+    """Module-level objects created by one of ``constructors`` (qualified
+    names), in every module."""
     return [
-        (name, binding)
-        for name, binding in analysis.model.bindings.items()
-        if analysis.model.constructor(binding) in constructors
+        binding for binding in analysis.module_bindings()
+        if analysis.module(binding.module).constructor(binding) in constructors
     ]

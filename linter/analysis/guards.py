@@ -13,7 +13,7 @@ Two shapes matter to the rules:
 
 A guard counts wherever it is: around the statement, on an early ``return``
 before it, or around every call that leads to the function holding it
-(:meth:`linter.analysis.invocation.Analysis.mutation_guarded`).
+(:meth:`linter.analysis.api.Analysis.mutation_guarded`).
 
 LibCST is imported inside the functions, so rules can import this module
 without paying for the parser.
@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
-    from linter.analysis.invocation import Analysis, StateKey, StateMutation
+    from linter.analysis.api import Analysis, StateKey, StateMutation
     from linter.summary.scanner import Guard
 
 
@@ -35,7 +35,7 @@ def filled_once(analysis: Analysis, item: StateMutation) -> bool:
 def _runs_while_unfilled(analysis: Analysis, guard: Guard, state: StateKey) -> bool:
     import libcst as cst
 
-    info = analysis.model.function(guard.function)
+    info = analysis.function(guard.function)
     if info is None:
         return False
     test, positive = guard.test, guard.positive
@@ -100,7 +100,7 @@ def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
 
     from linter.parsing.syntax import child_nodes
 
-    info = analysis.model.function(guard.function)
+    info = analysis.function(guard.function)
     pending = [guard.test]
     while pending:
         node = pending.pop()
@@ -113,6 +113,7 @@ def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
 
 
 def _is_once_flag(analysis: Analysis, info, name: str) -> bool:
-    if analysis.scope_of(info, name) is not None or name not in analysis.model.bindings:
+    module = analysis.module(info.module)
+    if analysis.scope_of(info, name) is not None or name not in module.bindings:
         return False
-    return any(name in function.globals for function in analysis.model.functions.values())
+    return any(name in function.globals for function in module.functions.values())

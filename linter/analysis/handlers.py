@@ -10,7 +10,7 @@ pick that another picked function reaches is a helper, not an entry point:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -29,23 +29,33 @@ DECORATOR_FACTORY = "lambda_handler_decorator"
 
 @dataclass(frozen=True)
 class Handler:
-    name: str
+    key: Tuple[str, ...]  # (module, function name)
     reason: str
-    node: cst.FunctionDef
+    node: cst.FunctionDef = field(compare=False, hash=False)
+
+    @property
+    def name(self) -> str:
+        return self.key[-1]
+
+    @property
+    def module(self) -> str:
+        return self.key[0]
 
 
 @dataclass(frozen=True)
 class Helper:
     """A function that looks like a handler, but that a handler reaches."""
 
-    name: str
-    node: cst.FunctionDef
-    caller: str
+    function: Handler
+    caller: Handler
 
     @property
     def explanation(self) -> str:
+        caller = f"{self.caller.name}()"
+        if self.caller.module != self.function.module:
+            caller += f" ({self.caller.module})"
         return (
-            f"{self.name} is not a handler: it runs inside {self.caller}() "
+            f"{self.function.name} is not a handler: it runs inside {caller} "
             "(name it with --handler or `handlers` in the configuration if Lambda also invokes it directly)"
         )
 
@@ -103,22 +113,21 @@ def missing_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> 
 
 
 def separate_helpers(
-    candidates: Sequence[Handler], reached_from: Callable[[str], Sequence[str]]
+    candidates: Sequence[Handler], reached_from: Callable[[Handler], Sequence[Handler]]
 ) -> Tuple[List[Handler], List[Helper]]:
     """Split heuristic handlers into entry points and helpers: a candidate
-    that another candidate reaches (``reached_from(name)``: the candidates
-    whose invocation path includes it) is a helper, unless the two reach each
-    other."""
-    names = {candidate.name for candidate in candidates}
+    that another candidate reaches (``reached_from(candidate)``: the
+    candidates whose invocation path includes it) is a helper, unless the
+    two reach each other."""
     handlers: List[Handler] = []
     helpers: List[Helper] = []
     for candidate in candidates:
         callers = [
-            other for other in reached_from(candidate.name)
-            if other != candidate.name and other in names and candidate.name not in reached_from(other)
+            other for other in reached_from(candidate)
+            if other != candidate and other in candidates and candidate not in reached_from(other)
         ]
         if callers:
-            helpers.append(Helper(candidate.name, candidate.node, callers[0]))
+            helpers.append(Helper(candidate, callers[0]))
         else:
             handlers.append(candidate)
     return handlers, helpers
@@ -128,7 +137,9 @@ def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> Lis
     """Handlers of the module; ``explicit`` maps function names to the reason."""
     functions = model.top_level_functions
     if explicit is not None:
-        return [Handler(name, reason, functions[name]) for name, reason in explicit.items() if name in functions]
+        return [
+            Handler((model.name, name), reason, functions[name]) for name, reason in explicit.items() if name in functions
+        ]
     factory_made = frozenset(
         name
         for name, node in functions.items()
@@ -140,5 +151,5 @@ def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> Lis
             continue
         reason = heuristic_reason(node, factory_made)
         if reason is not None:
-            found.append(Handler(name, reason, node))
+            found.append(Handler((model.name, name), reason, node))
     return found

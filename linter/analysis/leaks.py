@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
+from linter.analysis.rule import Finding, handler_phrase, reached_from
 from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements
-from linter.analysis.rule import Finding, handler_phrase
 
 if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
-    from linter.analysis.invocation import Analysis, StateMutation
+    from linter.analysis.api import Analysis, StateMutation
+    from linter.analysis.handlers import Handler
     from linter.summary.model import Binding
 
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
 class Leak:
     state: Binding
     mutations: Tuple[StateMutation, ...]  # in source order
-    handlers: Tuple[str, ...]  # handlers that reach a mutation and do not reset
+    handlers: Tuple[Handler, ...]  # handlers that reach a mutation and do not reset
 
     @property
     def first(self) -> StateMutation:
@@ -41,40 +41,35 @@ def find_leaks(
         if wants_state(item.state, binding) and counts(binding, item):
             by_state.setdefault(item.state, []).append(item)
     for key, items in by_state.items():
-        reaching: List[str] = []
+        reaching: List[Handler] = []
         for item in items:
             reaching.extend(h for h in item.handlers if h not in reaching)
         leaking = tuple(h for h in reaching if not is_complete_reset(analysis.reset_kinds(h, key)))
         if leaking:
-            ordered = tuple(sorted(items, key=lambda i: analysis.position(i.mutation.statement)))
+            ordered = tuple(sorted(items, key=lambda i: (i.function.module, analysis.line(i.mutation.statement, i.function))))
             yield Leak(analysis.states[key], ordered, leaking)
 
 
 def owner(analysis: Analysis, key: Tuple[str, ...]) -> str:
     """"module" (a module-level name), "instance" (an attribute of a
     module-level object) or "class" (a class attribute)."""
-    if len(key) == 1:
-        return "module"
-    return "class" if key[0] in analysis.model.classes else "instance"
+    return analysis.owner(key)
 
 
-def shadowed(analysis, leak) -> bool:
-    """Whether a leaking handler has a local of the state's name, so a reset
-    inserted there would not reach the module-level object."""
-    root = leak.state.key[0]
-    return any(analysis.model.function((h,)).is_local(root) for h in leak.handlers)
+def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Optional[Tuple[str, ...]]]) -> Optional[Fix]:
+    """Prepend the reset to every leaking handler, spelled as the handler's
+    module names the state (importing it when it must); unsafe for caches
+    and batches, and when the import would close an import cycle.  No fix
+    when no statement restores the state's import-time contents, or a
+    handler shadows it."""
+    from linter.analysis.fixes import insert_in_handlers
 
-
-def reset_fix(analysis, leak, statements) -> Optional[Fix]:
-    """Prepend ``statements`` to every leaking handler; unsafe for caches and
-    batches.  No fix when there is no statement that restores the state's
-    import-time contents, or a handler shadows it."""
-    if statements is None or shadowed(analysis, leak):
+    inserted = insert_in_handlers(analysis, leak.handlers, leak.state.key, statements)
+    if inserted is None:
         return None
-    applicability = "unsafe" if analysis.looked_up(leak.state.key) else "safe"
-    edits = tuple(PrependStatements((handler,), statements) for handler in leak.handlers)
-    shown = "; ".join(statements)
-    return Fix(applicability, f"Insert `{shown}` at the start of {handler_phrase(leak.handlers)}", edits)
+    applicability = "unsafe" if analysis.looked_up(leak.state.key) or inserted.cyclic else "safe"
+    where = handler_phrase(leak.handlers, leak.state.module)
+    return Fix(applicability, f"Insert `{'; '.join(inserted.shown)}` at the start of {where}", inserted.edits)
 
 
 @dataclass(frozen=True)
@@ -88,13 +83,20 @@ class Consequence:
 
 def leak_message(analysis, leak, what: str, consequence: Consequence, is_complete_reset) -> str:
     first = leak.first
-    line = analysis.line(first.mutation.statement)
     note = reset_note(analysis, leak, is_complete_reset)
     ending = consequence.never if note is None else f"{consequence.partly}: {note}"
     return (
-        f"{what} is {first.mutation.verb} in {first.function.display}() (line {line}), "
-        f"reached from {handler_phrase(leak.handlers)}, and {ending}"
+        f"{what} is {first.mutation.verb} in {where_changed(analysis, first, leak.state.module)}, "
+        f"reached from {reached_from(analysis, leak.handlers, first.function, leak.state.module, first.receiver)}, "
+        f"and {ending}"
     )
+
+
+def where_changed(analysis, item: StateMutation, module: str) -> str:
+    """``record() (line 12)``, or ``record() (lib/audit.py, line 12)`` in another module."""
+    line = analysis.line(item.mutation.statement, item.function)
+    place = f"line {line}" if item.function.module == module else f"{item.function.module}, line {line}"
+    return f"{item.function.display}() ({place})"
 
 
 _SHOWN_LENGTH = 40  # longer resets are called "the reset" in messages
@@ -117,18 +119,20 @@ def reset_note(analysis, leak, is_complete_reset) -> Optional[str]:
     statement = site.reset.statement
     shown = analysis.source(statement).strip()
     what = f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the reset"
-    where = f"{what} in {site.function.display}() (line {analysis.line(statement)})"
+    line = analysis.line(statement, site.function)
+    place = f"line {line}" if site.function.module == leak.state.module else f"{site.function.module}, line {line}"
+    where = f"{what} in {site.function.display}() ({place})"
     if handler not in site.handlers:
-        return f"{where} does not run when {handler}() is invoked"
+        return f"{where} does not run when {handler.name}() is invoked"
     if not is_complete_reset({site.reset.kind}):
         return f"{where} {_INCOMPLETE.get(site.reset.kind, 'does not empty it')}"
     if not site.reset.unconditional:
         return f"{where} runs only on some invocations (inside an `if`, a loop or an `except`)"
     if (site.function.key, site.receiver) not in analysis.always_run(handler):
-        return f"{where} is not reached on every invocation of {handler}() (a condition or an early return skips it)"
+        return f"{where} is not reached on every invocation of {handler.name}() (a condition or an early return skips it)"
     return (
-        f"{where} runs after the change (line {analysis.line(leak.first.mutation.statement)}) and outside a "
-        "`finally:`, so an exception in between skips it"
+        f"{where} runs after the change (line {analysis.line(leak.first.mutation.statement, leak.first.function)}) "
+        "and outside a `finally:`, so an exception in between skips it"
     )
 
 
@@ -140,8 +144,8 @@ def reset_findings(analysis, code: str, leaks, describe, consequence: Consequenc
 
     for leak in leaks:
         message = leak_message(analysis, leak, describe(leak.state), consequence, is_complete_reset)
-        fix = reset_fix(analysis, leak, restore_in_place(analysis, leak.state))
-        yield Finding(code, leak.state.node, message, leak.handlers[0], fix)
+        fix = reset_fix(analysis, leak, lambda name, state=leak.state: restore_in_place(analysis, state, name))
+        yield Finding(code, leak.state.node, message, leak.handlers[0].name, fix, leak.state.module)
 
 
 def is_memo(analysis, key) -> bool:

@@ -12,7 +12,7 @@ None.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import libcst as cst
 
@@ -20,7 +20,7 @@ from linter.summary.kinds import BUFFER_TYPES, CONTAINER_TYPES
 from linter.parsing.syntax import dotted_name, is_constant, is_empty_literal
 
 if TYPE_CHECKING:
-    from linter.analysis.invocation import Analysis
+    from linter.analysis.api import Analysis
     from linter.summary.model import Binding
 
 _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
@@ -30,7 +30,7 @@ _REFILLED_BY_EXTEND = frozenset({"deque"})
 _BUFFER_INITIAL = frozenset({"initial_value", "initial_bytes"})
 
 
-def rebuildable(analysis: Analysis, node: Optional[cst.CSTNode]) -> bool:
+def rebuildable(analysis: Analysis, module: str, node: Optional[cst.CSTNode]) -> bool:
     """Whether evaluating ``node`` again gives what it gave at import: a
     literal of constants, or a known constructor of such literals."""
     if node is None:
@@ -38,65 +38,75 @@ def rebuildable(analysis: Analysis, node: Optional[cst.CSTNode]) -> bool:
     if is_constant(node) or is_empty_literal(node):
         return True
     if type(node) in _LITERALS:
-        return all(_element_rebuildable(analysis, element) for element in node.elements)
+        return all(_element_rebuildable(analysis, module, element) for element in node.elements)
     if type(node) is cst.Call:
-        return _constructor_rebuildable(analysis, node)
+        return _constructor(analysis, module, node) is not None and all(
+            rebuildable(analysis, module, arg.value) for arg in _contents(analysis, module, node)
+        )
     return False
 
 
-def _element_rebuildable(analysis: Analysis, element) -> bool:
+def _element_rebuildable(analysis: Analysis, module: str, element) -> bool:
     if type(element) is cst.DictElement:
-        return rebuildable(analysis, element.key) and rebuildable(analysis, element.value)
-    return rebuildable(analysis, element.value)  # Element, StarredElement, StarredDictElement
+        return rebuildable(analysis, module, element.key) and rebuildable(analysis, module, element.value)
+    return rebuildable(analysis, module, element.value)  # Element, StarredElement, StarredDictElement
 
 
-def _constructor_rebuildable(analysis: Analysis, call: cst.Call) -> bool:
-    name = analysis.model.qualify(call.func)
-    if name not in CONTAINER_TYPES and name not in BUFFER_TYPES and name not in _BUILTIN_VALUES:
-        return False
-    for index, arg in enumerate(call.args):
-        factory = index == 0 and arg.keyword is None and CONTAINER_TYPES.get(name) == "defaultdict"
-        if factory and dotted_name(arg.value) is not None:
-            continue  # ``defaultdict(list)``: the factory is a name, and it is kept
-        if not rebuildable(analysis, arg.value):
-            return False
-    return True
+def _constructor(analysis: Analysis, module: str, call: cst.Call) -> Optional[str]:
+    name = analysis.qualify(module, call.func)
+    return name if name in CONTAINER_TYPES or name in BUFFER_TYPES or name in _BUILTIN_VALUES else None
+
+
+def _contents(analysis: Analysis, module: str, call: cst.Call) -> List[cst.Arg]:
+    """The arguments of a constructor call that give the contents:
+    ``defaultdict(list, {...})``'s factory is kept by the object, not refilled."""
+    if CONTAINER_TYPES.get(_constructor(analysis, module, call) or "") == "defaultdict" and call.args:
+        first = call.args[0]
+        if first.keyword is None and dotted_name(first.value) is not None:
+            return list(call.args[1:])
+    return list(call.args)
 
 
 def _initial_contents(analysis: Analysis, binding: Binding) -> Optional[cst.BaseExpression]:
     """The expression the state was created from, if nothing at import time
     changes it afterwards and evaluating it again rebuilds it."""
-    if analysis.changed_at_import(binding.key) or not rebuildable(analysis, binding.value):
+    if analysis.changed_at_import(binding.key) or not rebuildable(analysis, binding.module, binding.value):
         return None
     return binding.value
 
 
-def _is_empty(analysis: Analysis, value: cst.BaseExpression) -> bool:
+def _refill(analysis: Analysis, binding: Binding, value: cst.BaseExpression) -> Optional[str]:
+    """Source of what to refill the state with, free of any name (so it reads
+    the same in any module): the literal, or the constructor's arguments;
+    None when the state starts empty."""
     if is_empty_literal(value):
-        return True
+        return None
     if type(value) is not cst.Call:
-        return False
-    kind = CONTAINER_TYPES.get(analysis.model.qualify(value.func) or "")
-    content = value.args[1:] if kind == "defaultdict" else value.args
-    return not content
+        return analysis.source(value)
+    args = _contents(analysis, binding.module, value)
+    if not args:
+        return None
+    return ", ".join(analysis.source(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for arg in args)
 
 
-def restore_in_place(analysis: Analysis, binding: Binding) -> Optional[Tuple[str, ...]]:
+def restore_in_place(analysis: Analysis, binding: Binding, name: Optional[str] = None) -> Optional[Tuple[str, ...]]:
     """Statements that give a container or buffer back its import-time
-    contents without replacing the object, or None."""
+    contents without replacing the object, or None.  ``name`` is how the
+    module the statements go into spells the state (its own name by default)."""
     value = _initial_contents(analysis, binding)
     if value is None:
         return None
-    name, source = binding.display, analysis.source(value)
+    name = name or binding.display
     if binding.kind in BUFFER_TYPES.values():
         return _restore_buffer(analysis, name, value)
-    if _is_empty(analysis, value):
+    refill = _refill(analysis, binding, value)
+    if refill is None:
         return (f"{name}.clear()",)
     if binding.kind in _REFILLED_BY_SLICE:
-        return (f"{name}[:] = {source}",)
+        return (f"{name}[:] = {refill}",)
     if binding.kind in _REFILLED_BY_EXTEND:
-        return (f"{name}.clear()", f"{name}.extend({source})")
-    return (f"{name}.clear()", f"{name}.update({source})")
+        return (f"{name}.clear()", f"{name}.extend({refill})")
+    return (f"{name}.clear()", f"{name}.update({refill})")
 
 
 def _restore_buffer(analysis: Analysis, name: str, value: cst.BaseExpression) -> Tuple[str, ...]:
@@ -118,6 +128,8 @@ def _is_empty_text(node: cst.CSTNode) -> bool:
 
 
 def initial_value_source(analysis: Analysis, binding: Binding) -> Optional[str]:
-    """Source to rebind a name to its import-time value (``total = 0``), or None."""
+    """Source to rebind a name to its import-time value (``total = 0``), or
+    None; a value built by a constructor is only offered in its own module,
+    where the constructor's name means the same."""
     value = _initial_contents(analysis, binding)
     return None if value is None else analysis.source(value)

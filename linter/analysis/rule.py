@@ -18,6 +18,7 @@ class Finding:
     message: str
     handler: Optional[str] = None
     fix: Optional[Fix] = None
+    module: Optional[str] = None  # the file it is reported in (found from the node when not given)
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,26 @@ def _indent(code: str) -> str:
     return "".join("    " + line + "\n" if line.strip() else "\n" for line in code.strip("\n").splitlines())
 
 
-def handler_phrase(handlers: Sequence[str]) -> str:
-    """``handler main()`` / ``handlers a() and b()`` for messages."""
-    named = [f"{name}()" for name in handlers]
+def handler_phrase(handlers: Sequence, module: Optional[str] = None) -> str:
+    """``handler main()`` / ``handlers a() and b()`` for messages; a handler
+    of another module than ``module`` is named with its module:
+    ``handler main() in orders/app.py``."""
+    named = [
+        f"{handler.name}()" if module is None or handler.module == module else f"{handler.name}() in {handler.module}"
+        for handler in handlers
+    ]
     if len(named) == 1:
         return f"handler {named[0]}"
     return "handlers " + ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def reached_from(analysis, handlers: Sequence, function, module: str, receiver=None) -> str:
+    """``handler lambda_handler()``; for a handler in another module than
+    ``module`` (where the finding is reported), with its module and the call
+    chain: ``handler lambda_handler() in app.py (lambda_handler() → record())``."""
+    phrase = handler_phrase(handlers, module)
+    first = handlers[0]
+    if first.module == module or first.key == function.key:
+        return phrase
+    return f"{phrase} ({analysis.call_chain(first, function, receiver)})"
+

@@ -17,7 +17,7 @@ from typing import Dict, FrozenSet, Optional
 
 import libcst as cst
 
-from linter.analysis.invocation import Analysis
+from linter.analysis.api import Analysis
 from linter.summary.scanner import FunctionInfo, FunctionKey
 from linter.parsing.syntax import child_nodes
 
@@ -62,11 +62,11 @@ class Taint:
     def _propagate(self) -> None:
         pending = []
         for handler in self.analysis.handlers:
-            info = self.analysis.model.function((handler.name,))
+            info = self.analysis.function(handler.key)
             pending.append((info.key, frozenset(info.params[:2])))
         while pending:
             key, seeds = pending.pop()
-            info = self.analysis.model.function(key)
+            info = self.analysis.function(key)
             if info is None:
                 continue
             known = self._tainted.get(key, frozenset())
@@ -79,7 +79,7 @@ class Taint:
                     if not call.called or type(call.node) is not cst.Call:
                         continue
                     for callee_key, _ in self.analysis.resolve_callee(info, None, call.path):
-                        callee = self.analysis.model.function(callee_key)
+                        callee = self.analysis.function(callee_key)
                         params = self._tainted_params(callee, call.node, tainted) if callee else frozenset()
                         if params:
                             pending.append((callee_key, params))

@@ -1,8 +1,9 @@
 """The vocabulary of fixes: small, declarative CST edits.
 
 Rules describe *what* to change; :mod:`linter.fixing.transform` knows *how*.  Edits
-name functions by their path from module level (``("Store", "add")``) rather
-than by node, so they stay valid when other edits change the tree.
+name functions by their module-qualified key (``("app.py", "Store", "add")``)
+rather than by node, so they stay valid when other edits change the tree;
+every edit knows the module (file) it changes.
 """
 from __future__ import annotations
 
@@ -10,8 +11,18 @@ from dataclasses import dataclass
 from typing import Tuple
 
 
+class _InFunction:
+    """An edit of one function: its module is the key's first part."""
+
+    function: Tuple[str, ...]
+
+    @property
+    def module(self) -> str:
+        return self.function[0]
+
+
 @dataclass(frozen=True)
-class PrependStatements:
+class PrependStatements(_InFunction):
     """Insert statements at the start of a function body.
 
     They go after the docstring and any leading ``global`` declarations;
@@ -24,7 +35,16 @@ class PrependStatements:
 
 
 @dataclass(frozen=True)
-class ReplaceDefault:
+class AddImport:
+    """Add an import statement to a module, after its other top-level imports
+    (once, however many edits ask for it)."""
+
+    module: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class ReplaceDefault(_InFunction):
     """Replace the default value of one parameter of a function."""
 
     function: Tuple[str, ...]
@@ -33,7 +53,7 @@ class ReplaceDefault:
 
 
 @dataclass(frozen=True)
-class AddDecorator:
+class AddDecorator(_InFunction):
     """Add a decorator (outermost) to a function."""
 
     function: Tuple[str, ...]
@@ -48,6 +68,7 @@ class ReplaceNode:
     they were computed on, within one round of the fixer.
     """
 
+    module: str
     node: object
     expression: str
 
@@ -56,12 +77,13 @@ class ReplaceNode:
 class WrapInIf:
     """Put the line holding ``statement`` under ``if condition:``."""
 
+    module: str
     statement: object
     condition: str
 
 
 @dataclass(frozen=True, eq=False)
-class RestoreEnvironment:
+class RestoreEnvironment(_InFunction):
     """Run the rest of a function's body in ``try:`` and restore one
     environment variable in ``finally:``; ``statement`` (a top-level statement
     of the function) is where the variable is first set."""

@@ -1,20 +1,23 @@
-"""Apply fixes to one file's text until nothing changes.
+"""Apply fixes to the files of a unit until nothing changes.
 
-Each round applies every applicable fix as CST edits, checks that the result
-still compiles (``compile`` also catches what a parser cannot, such as a name
-used before its ``global`` declaration) and lints it again.  The caller
-writes the result; nothing here touches the file system.
+Each round applies every applicable fix as CST edits (a fix may edit another
+file than the one its finding is in: a reset goes into each handler that
+reaches the state), checks that every changed file still compiles
+(``compile`` also catches what a parser cannot, such as a name used before
+its ``global`` declaration) and lints the unit again.  The caller writes the
+results; nothing here touches the file system.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import List, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Dict, List, Optional, Sequence
 
-from linter.output.diagnostics import Diagnostic, FileError
-from linter.engine import FileOptions, lint_text
+from linter.engine import LintResult, SourceText, lint_sources
 from linter.fixing.transform import apply_edits
+from linter.output.diagnostics import Diagnostic, FileError
+from linter.project.layout import Layout
 
 MAX_ROUNDS = 5
 _LINE_NUMBER = re.compile(r"\(line \d+\)")
@@ -25,17 +28,13 @@ class FixOutcome:
     path: str
     original: str
     fixed: str
-    found: int = 0  # findings before fixing
+    found: int = 0  # findings in this file before fixing
     remaining: List[Diagnostic] = field(default_factory=list)
     errors: List[FileError] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
-
-    @property
-    def fixed_count(self) -> int:
-        return max(self.found - len(self.remaining), 0) if self.changed else 0
 
 
 def _applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
@@ -53,42 +52,93 @@ def _compile_error(path: str, text: str):
 
 def _identity(diagnostic: Diagnostic) -> tuple:
     """A finding's identity across rounds: inserted lines shift line numbers."""
-    return diagnostic.code, _LINE_NUMBER.sub("", diagnostic.message)
+    return diagnostic.path, diagnostic.code, _LINE_NUMBER.sub("", diagnostic.message)
 
 
-def fix_text(path: str, text: str, options: FileOptions, rules: Sequence, unsafe: bool) -> FixOutcome:
-    result = lint_text(path, text, options, rules)
-    initial = Counter(d.code for d in result.diagnostics)
-    outcome = FixOutcome(path, text, text, found=len(result.diagnostics), errors=list(result.errors))
+def _codes(diagnostics) -> str:
+    return ", ".join(sorted({d.code for d in diagnostics}))
+
+
+class _Round:
+    """One round: the fixable findings' edits applied to their files."""
+
+    def __init__(self, results: Dict[str, LintResult], fixable: List[Diagnostic]):
+        self.texts: Dict[str, str] = {}
+        self.unapplied: List[Diagnostic] = []
+        by_module: Dict[str, List[object]] = {}
+        for diagnostic in fixable:
+            for edit in diagnostic.fix.edits:
+                by_module.setdefault(edit.module, []).append(edit)
+        for path, edits in by_module.items():
+            module = results[path].module if path in results else None
+            unapplied: List[object] = []
+            if module is not None:
+                self.texts[path] = apply_edits(module, edits, unapplied).code
+            else:
+                unapplied.extend(edits)
+            self.unapplied += [d for d in fixable if any(e in unapplied for e in d.fix.edits)]
+
+
+def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
+                layout: Optional[Layout] = None) -> Dict[str, FixOutcome]:
+    """Fix the files of a unit together; one outcome per file."""
+    results = lint_sources(sources, rules, layout)
+    initial = Counter(d.code for result in results.values() for d in result.diagnostics)
+    outcomes = {
+        s.path: FixOutcome(s.path, s.text, s.text, len(results[s.path].diagnostics), list(results[s.path].errors))
+        for s in sources
+    }
+
+    def fail(path: str, message: str) -> None:
+        outcomes[path].errors.append(FileError(path, message))
+
+    current = list(sources)
     for _ in range(MAX_ROUNDS):
-        fixable = [d for d in result.diagnostics if _applicable(d, unsafe)]
-        if not fixable or result.module is None:
+        fixable = [d for result in results.values() for d in result.diagnostics if _applicable(d, unsafe)]
+        if not fixable:
             break
-        unapplied: List[object] = []
-        candidate = apply_edits(result.module, [edit for d in fixable for edit in d.fix.edits], unapplied).code
-        if unapplied:
-            codes = ", ".join(sorted({d.code for d in fixable if any(e in unapplied for e in d.fix.edits)}))
-            outcome.errors.append(FileError(path, f"fix for {codes} dropped: the code it edits could not be found"))
+        round_ = _Round(results, fixable)
+        if round_.unapplied:
+            fail(round_.unapplied[0].path, f"fix for {_codes(round_.unapplied)} dropped: the code it edits could not be found")
             break
-        if candidate == outcome.fixed:
+        changed = {path: text for path, text in round_.texts.items() if text != outcomes[path].fixed}
+        if not changed:
             break
-        problem = _compile_error(path, candidate)
-        if problem is not None:
-            codes = ", ".join(sorted({d.code for d in fixable}))
-            outcome.errors.append(FileError(path, f"fix for {codes} dropped: the result would not compile ({problem})"))
+        broken = {path: _compile_error(path, text) for path, text in changed.items()}
+        broken = {path: problem for path, problem in broken.items() if problem is not None}
+        if broken:
+            path, problem = next(iter(broken.items()))
+            fail(path, f"fix for {_codes(fixable)} dropped: the result would not compile ({problem})")
             break
-        next_result = lint_text(path, candidate, options, rules)
-        stuck = {_identity(d) for d in fixable} & {_identity(d) for d in next_result.diagnostics}
+        candidate = [replace(s, text=changed.get(s.path, outcomes[s.path].fixed)) for s in current]
+        next_results = lint_sources(candidate, rules, layout)
+        remaining = {_identity(d) for result in next_results.values() for d in result.diagnostics}
+        stuck = [d for d in fixable if _identity(d) in remaining]
         if stuck:
-            codes = ", ".join(sorted({code for code, _ in stuck}))
-            outcome.errors.append(FileError(path, f"fix for {codes} dropped: it did not resolve the finding"))
+            fail(stuck[0].path, f"fix for {_codes(stuck)} dropped: it did not resolve the finding")
             break
-        outcome.fixed = candidate
-        result = next_result
-    after = Counter(d.code for d in result.diagnostics)
+        for path, text in changed.items():
+            outcomes[path].fixed = text
+        current, results = candidate, next_results
+    after = Counter(d.code for result in results.values() for d in result.diagnostics)
     if any(after[code] > initial[code] for code in after):
-        outcome.errors.append(FileError(path, "fixes dropped: they would create new findings"))
-        outcome.fixed = text
-        result = lint_text(path, text, options, rules)
-    outcome.remaining = result.diagnostics
-    return outcome
+        for outcome in outcomes.values():
+            if outcome.changed:
+                fail(outcome.path, "fixes dropped: they would create new findings")
+            outcome.fixed = outcome.original
+        results = lint_sources(sources, rules, layout)
+    for path, outcome in outcomes.items():
+        outcome.remaining = results[path].diagnostics
+    return outcomes
+
+
+def fixed_count(outcomes: Dict[str, FixOutcome]) -> int:
+    """Findings that fixing removed, over the whole unit."""
+    if not any(outcome.changed for outcome in outcomes.values()):
+        return 0
+    return max(sum(o.found for o in outcomes.values()) - sum(len(o.remaining) for o in outcomes.values()), 0)
+
+
+def fix_text(path: str, text: str, options, rules: Sequence, unsafe: bool) -> FixOutcome:
+    """Fix one file on its own."""
+    return fix_sources([SourceText(path, text, options)], rules, unsafe)[path]

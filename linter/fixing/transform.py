@@ -9,13 +9,18 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.fixing.edits import AddDecorator, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment, WrapInIf
+from linter.fixing.edits import AddDecorator, AddImport, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment, WrapInIf
 from linter.parsing.syntax import docstring_count
 
 FunctionKey = Tuple[str, ...]
 
 
-def _find_function(body, path: FunctionKey) -> Optional[cst.FunctionDef]:
+def find_function(module: cst.Module, key: FunctionKey) -> Optional[cst.FunctionDef]:
+    """The definition a module-qualified function key names in ``module``."""
+    return _find_function(module.body, key[1:])
+
+
+def _find_function(body, path: Tuple[str, ...]) -> Optional[cst.FunctionDef]:
     """The last definition of ``path`` (the one Python keeps, and the one the
     model analysed) in ``body``, looking inside ``if``/``try``/``with`` blocks
     as the model does: a handler defined under ``if`` is fixed too."""
@@ -171,6 +176,29 @@ def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, mo
     return function.with_changes(body=function.body.with_changes(body=new_body))
 
 
+def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:
+    """Insert the import statements after the module's last top-level import
+    of its leading block (or after its docstring), each once."""
+    body = list(module.body)
+    present = {module.code_for_node(line).strip() for line in body if _is_import(line)}
+    new = [_statements(s, module) for s in dict.fromkeys(statements) if s not in present]
+    if not new:
+        return module
+    position = docstring_count(body)
+    for index, line in enumerate(body):
+        if _is_import(line):
+            position = index + 1
+        elif index >= position and not _is_import(line):
+            break
+    return module.with_changes(body=body[:position] + new + body[position:])
+
+
+def _is_import(line: cst.CSTNode) -> bool:
+    return isinstance(line, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in line.body
+    )
+
+
 def apply_edits(module: cst.Module, edits: Iterable[object], unapplied: Optional[List[object]] = None) -> cst.Module:
     """A new module with ``edits`` applied.  An edit whose target is not
     there (a function or node that cannot be found) is skipped and added to
@@ -178,14 +206,18 @@ def apply_edits(module: cst.Module, edits: Iterable[object], unapplied: Optional
     unapplied = [] if unapplied is None else unapplied
     by_function: Dict[FunctionKey, List[object]] = {}
     node_edits: List[object] = []
+    imports: List[str] = []
     for edit in edits:
         if isinstance(edit, (ReplaceNode, WrapInIf)):
             node_edits.append(edit)
+        elif isinstance(edit, AddImport):
+            imports.append(edit.statement)
         else:
             by_function.setdefault(edit.function, []).append(edit)
     module = _apply_node_edits(module, node_edits, unapplied)
+    module = _add_imports(module, imports)
     for key, function_edits in by_function.items():
-        original = _find_function(module.body, key)
+        original = find_function(module, key)
         if original is None:
             unapplied.extend(function_edits)
             continue

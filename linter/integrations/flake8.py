@@ -16,7 +16,8 @@ from typing import Iterator, Optional, Tuple
 
 from linter import __version__
 from linter.project.config import ConfigError
-from linter.project.settings import Selection, Settings, load_settings
+from linter.project.discovery import Discovery, display_path
+from linter.project.settings import Project, Selection, Settings, load_settings, project_root
 
 
 def _known_codes():
@@ -58,7 +59,7 @@ class WarmstateChecker:
         cls.handlers = tuple(options.warmstate_handlers)
 
     def run(self) -> Iterator[tuple]:
-        from linter.engine import FileOptions, lint_text
+        from linter.engine import FileOptions, SourceText, lint_sources
         from rules import ALL_RULES
 
         settings = _settings(os.path.dirname(os.path.abspath(self.filename)), self.handlers)
@@ -67,9 +68,45 @@ class WarmstateChecker:
         text = "".join(self.lines)
         if text.startswith("\ufeff"):
             text = text[1:]
-        options = FileOptions(
-            settings.codes_for(self.filename), settings.handlers_for(self.filename), inline_noqa=False
-        )
+        project = _project(settings)
+        name = display_path(self.filename)
+
+        def options(path: str) -> FileOptions:
+            return FileOptions(settings.codes_for(path), settings.handlers_for(path), inline_noqa=False)
+
+        unit = [path for path in _unit_of(project, name) if path != name]
+        sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
+        sources.append(SourceText(name, text, options(name)))
         # A file LibCST cannot parse gives no findings: flake8 reports E999 itself.
-        for diagnostic in lint_text(self.filename, text, options, ALL_RULES).diagnostics:
+        for diagnostic in lint_sources(sources, ALL_RULES, project.layout)[name].diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+
+
+def _read_text(path: str) -> str:
+    from linter.parsing.source import SourceError, read_source
+
+    try:
+        return read_source(path).text
+    except SourceError:
+        return ""
+
+
+_PROJECTS = {}  # id(settings) -> (Project, ImportGraph): found once per configuration in this process
+
+
+def _project(settings: Settings) -> Project:
+    """The project a file belongs to: its root and every Python file under it."""
+    if id(settings) not in _PROJECTS:
+        from linter.project.units import ImportGraph
+
+        root = project_root(settings.config.root, settings.config)
+        files, _ = Discovery(settings.config).files([root])
+        project = Project(settings, [], [], root, files)
+        _PROJECTS[id(settings)] = project, ImportGraph(project.layout, files, _read_text)
+    return _PROJECTS[id(settings)][0]
+
+
+def _unit_of(project: Project, name: str):
+    """The files analysed with ``name``: those that import it (a handler there
+    may reach it) and those they import."""
+    return sorted(_PROJECTS[id(project.settings)][1].needed([name]))

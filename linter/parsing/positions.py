@@ -42,11 +42,18 @@ class PositionIndex:
         self._lines: Optional[List[str]] = None
         self._pairs: Optional[Dict[int, ast.AST]] = None
 
-    def position(self, node: cst.CSTNode) -> Position:
+    def _paired(self) -> Dict[int, ast.AST]:
         if self._pairs is None:
             self._pairs = {}
             self._pair_block(self._module.body, self._tree.body)
-        twin = self._pairs[id(node)]
+        return self._pairs
+
+    def contains(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` is a statement (or default, or decorator) of this module."""
+        return id(node) in self._paired()
+
+    def position(self, node: cst.CSTNode) -> Position:
+        twin = self._paired()[id(node)]
         return (
             twin.lineno,
             self._column(twin.lineno, twin.col_offset),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from functools import cached_property
+from typing import Callable, Dict, List, Optional, Sequence
 
 import pathspec
 
 from linter.project.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
+from linter.project.layout import Layout
+from linter.project.units import ImportGraph
 from linter.output.diagnostics import FileError
 from linter.project.discovery import Discovery
 
@@ -56,9 +59,46 @@ def _common_start(paths: Sequence[str]) -> str:
 
 @dataclass
 class Project:
+    """What a run looks at: the files the user named (``files``), and every
+    Python file of the project they belong to (``project_files``), which
+    imports between them are resolved against."""
+
     settings: Settings
     files: List[str]
     errors: List[FileError]
+    root: str = "."
+    project_files: List[str] = field(default_factory=list)
+
+    @cached_property
+    def layout(self) -> Layout:
+        return Layout(self.root, self.project_files)
+
+    def units(self, read: Callable[[str], str]) -> List[List[str]]:
+        """The files to analyse, in groups that import each other: the named
+        files, the files that import them (a handler there may reach them)
+        and the files those import."""
+        graph = ImportGraph(self.layout, self.project_files, read)
+        return graph.units(graph.needed(self.files))
+
+
+def project_root(start: str, config: Config) -> str:
+    """The directory of the configuration file; without one, the repository's
+    root (the nearest directory above with ``.git``); else the current
+    directory when the paths are below it (a project is usually checked from
+    its root), or where the paths start."""
+    if config.source is not None:
+        return config.root
+    directory = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    current = directory
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    here = os.getcwd()
+    return here if directory == here or directory.startswith(here + os.sep) else directory
 
 
 def load_settings(start: str, selection: Selection, known_codes: Sequence[str]) -> Settings:
@@ -81,6 +121,10 @@ def load_settings(start: str, selection: Selection, known_codes: Sequence[str]) 
 
 
 def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequence[str]) -> Project:
-    settings = load_settings(_common_start(paths), selection, known_codes)
-    files, errors = Discovery(settings.config, selection.force_exclude).files(list(paths))
-    return Project(settings, files, errors)
+    start = _common_start(paths)
+    settings = load_settings(start, selection, known_codes)
+    discovery = Discovery(settings.config, selection.force_exclude)
+    files, errors = discovery.files(list(paths))
+    root = project_root(start, settings.config)
+    everything, _ = discovery.files([root])
+    return Project(settings, files, errors, root, sorted(set(everything) | set(files)))

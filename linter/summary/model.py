@@ -2,8 +2,14 @@
 
 What it records is deliberately raw: references are kept as ``RefPath``s
 relative to the function they occur in (a local alias, ``self.items``, a
-module-level name).  Turning them into module-level state, and deciding which
-functions a handler reaches, is :mod:`linter.analysis.invocation`'s job.
+module-level name).  Turning them into module-level state, following them
+into other modules, and deciding which functions a handler reaches, is
+:mod:`linter.analysis`'s job.
+
+Keys are qualified by the module's name (its path in the project), so that
+functions and state of every module of a project live side by side:
+``("orders/app.py", "lambda_handler")``, ``("lib/audit.py", "SEEN")``,
+``("lib/audit.py", "Batch", "items")``.
 """
 from __future__ import annotations
 
@@ -14,22 +20,26 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from linter.summary.kinds import BUFFER_TYPES, CONTAINER_TYPES
-from linter.summary.scanner import MODULE_KEY, FunctionInfo, FunctionKey, FunctionScanner, suite_statements
+from linter.summary.scanner import MODULE_CODE, FunctionInfo, FunctionKey, FunctionScanner, suite_statements
 from linter.parsing.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal, is_main_guard
 
 @dataclass
 class Binding:
     """A value created at module level or in a class body."""
 
-    key: Tuple[str, ...]
+    key: Tuple[str, ...]  # (module, name), (module, class, attribute), (module, object, attribute)
     kind: str
     node: cst.CSTNode  # where the finding is reported
     value: Optional[cst.BaseExpression]
     class_name: Optional[str] = None  # for instances of classes in this module
 
     @property
+    def module(self) -> str:
+        return self.key[0]
+
+    @property
     def display(self) -> str:
-        return ".".join(self.key)
+        return ".".join(self.key[1:])
 
 
 @dataclass
@@ -46,6 +56,7 @@ class ClassInfo:
 @dataclass
 class ModuleModel:
     module: cst.Module
+    name: str  # the module's path in the project, the first part of every key
     imports: Dict[str, str] = field(default_factory=dict)
     bindings: Dict[str, Binding] = field(default_factory=dict)
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
@@ -111,7 +122,7 @@ class ModuleModel:
     def import_time(self) -> FunctionInfo:
         """Module-level code scanned as if it were a function body: what runs
         at import (assignments, loops, calls, decorators), found on first use."""
-        info = FunctionInfo(MODULE_KEY, None, None)
+        info = FunctionInfo((self.name, MODULE_CODE), None, None)
         info.globals = {*self.bindings, *self.top_level_functions, *self.classes, *self.imports}
         FunctionScanner(_ImportTimeBuilder(self), info).scan_import_time(self.module.body)
         return info
@@ -166,20 +177,21 @@ class _ImportTimeBuilder:
 
 
 class _ModelBuilder:
-    def __init__(self, module: cst.Module):
-        self.model = ModuleModel(module)
+    def __init__(self, module: cst.Module, name: str):
+        self.model = ModuleModel(module, name)
 
     def build_module_level(self) -> ModuleModel:
         self._scan_module_block(self.model.module.body)
         return self.model
 
     def build_functions(self) -> None:
+        module = self.model.name
         for name, node in self.model.top_level_functions.items():
-            self.add_function(node, (name,), parent=None, class_name=None)
+            self.add_function(node, (module, name), parent=None, class_name=None)
         for class_info in self.model.classes.values():
             for method in _class_body(class_info.node):
                 if isinstance(method, cst.FunctionDef):
-                    key = (class_info.name, method.name.value)
+                    key = (module, class_info.name, method.name.value)
                     class_info.methods[method.name.value] = key
                     self.add_function(method, key, parent=None, class_name=class_info.name)
 
@@ -217,7 +229,7 @@ class _ModelBuilder:
                 if isinstance(target, cst.Name) and target.value not in self.model.bindings:
                     kind, class_name = self.model.value_kind(node.value)
                     self.model.bindings[target.value] = Binding(
-                        (target.value,), kind, node, node.value, class_name
+                        (self.model.name, target.value), kind, node, node.value, class_name
                     )
 
     def _add_class(self, node: cst.ClassDef) -> None:
@@ -234,7 +246,7 @@ class _ModelBuilder:
                         if isinstance(target, cst.Name):
                             kind, _ = self.model.value_kind(small.value)
                             info.attributes[target.value] = Binding(
-                                (info.name, target.value), kind, small, small.value
+                                (self.model.name, info.name, target.value), kind, small, small.value
                             )
 
     # -- functions ---------------------------------------------------------
@@ -263,16 +275,17 @@ class _ModelBuilder:
         class_info.assigned_on_self.add(attr)
         if info.key[-1] == "__init__" and value is not None and attr not in class_info.instance_attributes:
             kind, _ = self.model.value_kind(value)
-            class_info.instance_attributes[attr] = Binding((class_info.name, attr), kind, statement, value)
+            key = (self.model.name, class_info.name, attr)
+            class_info.instance_attributes[attr] = Binding(key, kind, statement, value)
 
 
 def _class_body(node: cst.ClassDef):
     return suite_statements(node.body)
 
 
-def build_module_level(module: cst.Module) -> Tuple[ModuleModel, _ModelBuilder]:
+def build_module_level(module: cst.Module, name: str) -> Tuple[ModuleModel, _ModelBuilder]:
     """First, cheap stage: imports, bindings, classes and top-level functions."""
-    builder = _ModelBuilder(module)
+    builder = _ModelBuilder(module, name)
     return builder.build_module_level(), builder
 
 

@@ -24,7 +24,7 @@ from linter.parsing.syntax import (
 )
 
 FunctionKey = Tuple[str, ...]
-MODULE_KEY: FunctionKey = ("<module>",)  # module-level code, scanned as a function (ModuleModel.import_time)
+MODULE_CODE = "<module>"  # (module, MODULE_CODE): module-level code scanned as a function (ModuleModel.import_time)
 
 # Methods that grow a sequence, set or buffer, with the verb a message uses.
 _GROWTH_VERBS = {
@@ -98,6 +98,11 @@ class CallRef:
     withs: Tuple[cst.BaseExpression, ...] = ()  # context managers it runs inside
     guards: Tuple[Guard, ...] = ()
 
+    @property
+    def is_call(self) -> bool:
+        """A call with arguments a rule can read (not a function passed along)."""
+        return type(self.node) is cst.Call
+
 
 @dataclass
 class Step:
@@ -110,8 +115,8 @@ class Step:
 
 @dataclass
 class FunctionInfo:
-    key: FunctionKey
-    node: Optional[cst.FunctionDef]  # None for module-level code (MODULE_KEY)
+    key: FunctionKey  # (module, name, ...)
+    node: Optional[cst.FunctionDef]  # None for module-level code (MODULE_CODE)
     parent: Optional[FunctionKey]
     class_name: Optional[str] = None
     receiver_name: Optional[str] = None  # ``self`` or ``cls`` of a method
@@ -131,8 +136,12 @@ class FunctionInfo:
     flows: List[Tuple[cst.CSTNode, cst.CSTNode]] = field(default_factory=list)  # (target, source) pairs
 
     @property
+    def module(self) -> str:
+        return self.key[0]
+
+    @property
     def display(self) -> str:
-        return ".".join(self.key)
+        return ".".join(self.key[1:])
 
     def is_local(self, name: str) -> bool:
         return (

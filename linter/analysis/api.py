@@ -1,0 +1,174 @@
+"""The query API rules use: one object over the project's modules, their
+handlers and the invocation path, answering in module-qualified names.
+
+Rules ask questions (which state the path mutates, where it is reset, which
+calls run, what a name means) and never walk trees or read the parts below.
+The parts, each with one job:
+
+- :class:`~linter.analysis.project.ProjectModel`: the modules and how imports connect them;
+- :class:`~linter.analysis.states.States`: module-level state;
+- :class:`~linter.analysis.names.Names`: what a reference in a function means;
+- :class:`~linter.analysis.reach.InvocationPath`: what each handler runs;
+- :class:`~linter.analysis.effects.Effects`: what the path does to state;
+- :class:`~linter.analysis.import_time.ImportTime`: what import-time code does to it.
+
+Every answer is computed on first use and kept, so a rule that asks nothing
+costs nothing.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from linter.analysis.effects import Effects, ResetSite, StateMutation
+from linter.analysis.handlers import Handler
+from linter.analysis.import_time import ImportTime
+from linter.analysis.names import Context, Names, Where
+from linter.analysis.project import ProjectModel
+from linter.analysis.reach import InvocationPath
+from linter.analysis.states import StateKey, States
+from linter.fixing.transform import call_with_keyword
+from linter.parsing.positions import Position, PositionIndex
+from linter.summary.model import Binding, ModuleModel
+from linter.summary.scanner import FunctionInfo, FunctionKey, Guard, RefPath
+
+__all__ = ["Analysis", "Context", "ResetSite", "StateKey", "StateMutation"]
+
+
+class Analysis:
+    def __init__(self, project: ProjectModel, handlers: Sequence[Handler], positions: Dict[str, PositionIndex]):
+        self.project = project
+        self.handlers = list(handlers)
+        self.positions = positions
+        self.states = States(project)
+        self.names = Names(project, self.states)
+        self.path = InvocationPath(project, self.names, self.handlers)
+        self.effects = Effects(project, self.names, self.path)
+        self.import_time = ImportTime(project, self.names, self.states)
+
+    # -- the project -----------------------------------------------------------
+    def module(self, name: str) -> ModuleModel:
+        return self.project.modules[name]
+
+    def function(self, key: Optional[FunctionKey]) -> Optional[FunctionInfo]:
+        return self.project.function(key)
+
+    def module_bindings(self) -> Iterator[Binding]:
+        """Every module-level binding of every module."""
+        for module in self.project.modules.values():
+            yield from module.bindings.values()
+
+    def lambda_modules(self) -> List[str]:
+        """The modules whose code runs on Lambda: the handlers' modules and
+        the project modules they import, directly or not."""
+        found = list(dict.fromkeys(handler.module for handler in self.handlers))
+        for module in found:
+            found.extend(m for m in sorted(self.project.imported_modules(module)) if m not in found)
+        return found
+
+    def owner(self, state: StateKey) -> str:
+        return self.states.owner(state)
+
+    def imports_transitively(self, importer: str, imported: str) -> bool:
+        return self.project.imports_transitively(importer, imported)
+
+    # -- names ---------------------------------------------------------------
+    def scope_of(self, info: Optional[FunctionInfo], name: str) -> Optional[FunctionInfo]:
+        return self.names.scope_of(info, name)
+
+    def qualify(self, where: Where, node: cst.CSTNode) -> Optional[str]:
+        return self.names.qualify(where, node)
+
+    def imported_name(self, where: Where, name: str) -> str:
+        return self.names.imported_name(where, name)
+
+    def import_of(self, where: Where, name: str) -> Optional[str]:
+        return self.names.import_of(where, name)
+
+    def resolve_state(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath):
+        return self.names.resolve_state(info, receiver, path)
+
+    def resolve_callee(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath) -> List[Context]:
+        return self.names.resolve_callee(info, receiver, path)
+
+    # -- the invocation path ---------------------------------------------------
+    @property
+    def reached_functions(self) -> List[Tuple[FunctionInfo, Optional[StateKey], Tuple[Handler, ...]]]:
+        return self.path.reached_functions
+
+    def always_run(self, handler: Handler) -> Set[Context]:
+        return self.path.always_run(handler)
+
+    def mutation_guarded(self, item: StateMutation, holds: Callable[[Guard], bool]) -> bool:
+        """Whether ``item`` only happens behind a guard for which ``holds`` is true."""
+        return any(holds(guard) for guard in item.mutation.guards) or self.path.always_guarded(item.context, holds)
+
+    def call_chain(self, handler: Handler, function: FunctionInfo, receiver: Optional[StateKey] = None) -> str:
+        """``lambda_handler() → record() → _append()``, as the path first reached the function."""
+        return " → ".join(f"{'.'.join(key[1:])}()" for key in self.path.chain(handler, (function.key, receiver)))
+
+    @cached_property
+    def taint(self):
+        """Request-derived values (:mod:`linter.analysis.taint`), computed on first use."""
+        from linter.analysis.taint import Taint
+
+        return Taint(self)
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def state_mutations(self) -> List[StateMutation]:
+        return self.effects.state_mutations
+
+    def looked_up(self, state: StateKey) -> bool:
+        return self.effects.looked_up(state)
+
+    def reset_kinds(self, handler: Handler, state: StateKey) -> Set[str]:
+        return self.effects.reset_kinds(handler, state)
+
+    def reset_sites(self, state: StateKey) -> List[ResetSite]:
+        """Every reset or eviction of ``state`` on the invocation path, in source order."""
+        sites = self.effects.reset_sites(state)
+        return sorted(sites, key=lambda site: (site.function.module, self.line(site.reset.statement, site.function)))
+
+    def reset_kinds_anywhere(self, state: StateKey) -> Set[str]:
+        """Every kind of reset or eviction of ``state`` on the invocation path,
+        conditional ones included."""
+        return {site.reset.kind for site in self.effects.reset_sites(state)}
+
+    def changed_at_import(self, state: StateKey) -> bool:
+        return self.import_time.changed_at_import(state)
+
+    # -- positions and source ------------------------------------------------
+    def position(self, node: cst.CSTNode, where=None) -> Position:
+        """Where ``node`` is, in the module ``where`` names (a module name, a
+        FunctionInfo, a Binding) or, without it, in whichever module has it."""
+        module = _module_of(where)
+        if module is not None:
+            return self.positions[module].position(node)
+        for index in self.positions.values():
+            if index.contains(node):
+                return index.position(node)
+        raise KeyError("node not found in any module of the analysis")
+
+    def module_of_node(self, node: cst.CSTNode) -> str:
+        for name, index in self.positions.items():
+            if index.contains(node):
+                return name
+        raise KeyError("node not found in any module of the analysis")
+
+    def line(self, node: cst.CSTNode, where=None) -> int:
+        return self.position(node, where)[0]
+
+    def source(self, node: cst.CSTNode) -> str:
+        return next(iter(self.project.modules.values())).module.code_for_node(node)
+
+    def call_with_keyword(self, expression: cst.CSTNode, keyword: str, value: str) -> str:
+        return call_with_keyword(next(iter(self.project.modules.values())).module, expression, keyword, value)
+
+
+def _module_of(where) -> Optional[str]:
+    if where is None or isinstance(where, str):
+        return where
+    return where.module

@@ -1,0 +1,188 @@
+"""What the invocation path does to module-level state: where it mutates it,
+where it reads it back, and whether a handler resets it on every invocation
+(unconditionally before the first change, directly or in a function it
+always calls, or in a ``finally:`` that always runs).
+
+Every answer is computed on first use and kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from linter.analysis.handlers import Handler
+from linter.analysis.names import Context, Names
+from linter.analysis.project import ProjectModel
+from linter.analysis.reach import InvocationPath
+from linter.analysis.states import StateKey
+from linter.summary.scanner import FunctionInfo, Mutation, RefPath, Reset
+
+ResetKinds = Dict[StateKey, Set[str]]
+
+
+@dataclass(frozen=True)
+class StateMutation:
+    """A mutation of module-level state somewhere on the invocation path."""
+
+    state: StateKey
+    mutation: Mutation
+    function: FunctionInfo
+    path: RefPath  # the reference after alias resolution
+    handlers: Tuple[Handler, ...]
+    receiver: Optional[StateKey] = None  # the module-level object a method runs on
+
+    @property
+    def context(self) -> Context:
+        return (self.function.key, self.receiver)
+
+
+@dataclass(frozen=True)
+class ResetSite:
+    """A reset of module-level state somewhere on the invocation path,
+    whether or not it counts as a per-invocation reset."""
+
+    state: StateKey
+    reset: Reset
+    function: FunctionInfo
+    receiver: Optional[StateKey]
+    handlers: Tuple[Handler, ...]
+
+
+class Effects:
+    def __init__(self, project: ProjectModel, names: Names, path: InvocationPath):
+        self.project = project
+        self.names = names
+        self.path = path
+        self._mutated: Dict[Context, Set[StateKey]] = {}
+        self._resets_first: Dict[Context, ResetKinds] = {}
+        self._finally_resets: Dict[Context, ResetKinds] = {}
+
+    @cached_property
+    def state_mutations(self) -> List[StateMutation]:
+        found = []
+        for info, receiver, handlers in self.path.reached_functions:
+            for step in info.all_steps():
+                for mutation in step.mutations:
+                    resolved = self.names.resolve_state(info, receiver, mutation.path)
+                    if resolved is not None:
+                        state, path = resolved
+                        found.append(StateMutation(state, mutation, info, path, handlers, receiver))
+        return found
+
+    @cached_property
+    def _looked_up_states(self) -> Set[StateKey]:
+        found: Set[StateKey] = set()
+        for info, receiver, _ in self.path.reached_functions:
+            for path in info.lookups:
+                resolved = self.names.resolve_state(info, receiver, path)
+                if resolved is not None:
+                    found.add(resolved[0])
+        return found
+
+    def looked_up(self, state: StateKey) -> bool:
+        """Whether the invocation path reads ``state`` back by key, membership
+        or size (a cache or a batch rather than a per-request scratch list)."""
+        return state in self._looked_up_states
+
+    def reset_sites(self, state: StateKey) -> List[ResetSite]:
+        """Every reset or eviction of ``state`` on the invocation path, in the
+        order the path found them, whether or not it runs on every invocation."""
+        return [
+            ResetSite(state, reset, info, receiver, handlers)
+            for info, receiver, handlers in self.path.reached_functions
+            for resolved, reset in self._direct_states((info.key, receiver), info.all_steps(), "resets")
+            if resolved == state
+        ]
+
+    def _direct_states(self, context: Context, steps, attribute: str, unconditional_only=False) -> Iterator:
+        key, receiver = context
+        info = self.project.function(key)
+        for step in steps:
+            for item in getattr(step, attribute):
+                if unconditional_only and not item.unconditional:
+                    continue
+                resolved = self.names.resolve_state(info, receiver, item.path)
+                if resolved is not None and not resolved[1].element:
+                    yield resolved[0], item
+
+    def mutated(self, context: Context) -> Set[StateKey]:
+        """State ``context`` mutates, itself or in what it calls."""
+        if context in self._mutated:
+            return self._mutated[context]
+        self._mutated[context] = result = set()
+        info = self.project.function(context[0])
+        if info is not None:
+            result.update(self._step_mutated(context, info.all_steps()))
+        return result
+
+    def _step_mutated(self, context: Context, steps) -> Set[StateKey]:
+        key, receiver = context
+        info = self.project.function(key)
+        found = {
+            state
+            for step in steps
+            for call in step.calls
+            for callee in self.names.resolve_callee(info, receiver, call.path)
+            for state in self.mutated(callee)
+        }
+        found.update(state for state, _ in self._direct_states(context, steps, "mutations"))
+        return found
+
+    def _always_called(self, context: Context, step) -> List[Context]:
+        """Functions one step of ``context`` calls unconditionally."""
+        key, receiver = context
+        info = self.project.function(key)
+        return [
+            callee
+            for call in step.calls
+            if call.called and call.unconditional
+            for callee in self.names.resolve_callee(info, receiver, call.path)
+        ]
+
+    def _step_resets(self, context: Context, step, include_finally: bool) -> ResetKinds:
+        kinds: ResetKinds = {}
+        for state, reset in self._direct_states(context, [step], "resets", unconditional_only=True):
+            kinds.setdefault(state, set()).add(reset.kind)
+        for callee in self._always_called(context, step):
+            _merge(kinds, self.resets_first(callee))
+            if include_finally:
+                _merge(kinds, self.finally_resets(callee))
+        return kinds
+
+    def resets_first(self, context: Context) -> ResetKinds:
+        """State ``context`` resets unconditionally before it mutates it."""
+        if context in self._resets_first:
+            return self._resets_first[context]
+        self._resets_first[context] = result = {}
+        info = self.project.function(context[0])
+        if info is None:
+            return result
+        mutated_so_far: Set[StateKey] = set()
+        for step in info.steps:
+            for state, kinds in self._step_resets(context, step, include_finally=False).items():
+                if state not in mutated_so_far:
+                    result.setdefault(state, set()).update(kinds)
+            mutated_so_far |= self._step_mutated(context, [step])
+        return result
+
+    def finally_resets(self, context: Context) -> ResetKinds:
+        """State a top-level ``finally:`` of ``context`` always resets."""
+        if context in self._finally_resets:
+            return self._finally_resets[context]
+        self._finally_resets[context] = result = {}
+        info = self.project.function(context[0])
+        if info is not None:
+            for step in info.finally_steps:
+                _merge(result, self._step_resets(context, step, include_finally=True))
+        return result
+
+    def reset_kinds(self, handler: Handler, state: StateKey) -> Set[str]:
+        """How ``handler`` resets ``state`` on every invocation (empty: it doesn't)."""
+        context = (handler.key, None)
+        return self.resets_first(context).get(state, set()) | self.finally_resets(context).get(state, set())
+
+
+def _merge(into: ResetKinds, other: ResetKinds) -> None:
+    for state, kinds in other.items():
+        into.setdefault(state, set()).update(kinds)

@@ -1,0 +1,92 @@
+"""What code run at import does to module-level state.
+
+A reset must give state back what a cold start has; that is what its
+assignment says only if nothing run at import changes it afterwards: a loop
+filling it, a decorator registering routes, a second assignment, a function
+called at module level, in this module or another one of the project.  Only
+what really runs at import is followed: module-level code, the functions it
+calls, decorators, and what a decorator factory returns (``@route("/x")``
+calls ``route`` and then the ``register`` it returns), not a wrapper a
+decorator merely returns.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from linter.analysis.names import Context, Names
+from linter.analysis.project import ProjectModel
+from linter.analysis.states import StateKey, States
+from linter.parsing.syntax import decorating_callable
+from linter.summary.scanner import FunctionInfo, path_of
+
+
+class ImportTime:
+    def __init__(self, project: ProjectModel, names: Names, states: States):
+        self.project = project
+        self.names = names
+        self.states = states
+        self._by_module: Dict[str, Dict[StateKey, cst.CSTNode]] = {}
+
+    def changed_at_import(self, state: StateKey) -> bool:
+        """Whether code run at import changes ``state`` after creating it:
+        the code of its own module, or of a module that imports it."""
+        module = state[0]
+        return any(state in self._changes(name) for name in [module, *self._importers.get(module, ())])
+
+    @cached_property
+    def _importers(self) -> Dict[str, Set[str]]:
+        """Modules of the project that import each module."""
+        found: Dict[str, Set[str]] = {}
+        for name, module in self.project.modules.items():
+            for imported in module.imports.values():
+                resolved = self.project.resolve(name, imported)
+                if resolved is not None and resolved[0] != name:
+                    found.setdefault(resolved[0], set()).add(name)
+        return found
+
+    def _changes(self, module_name: str) -> Dict[StateKey, cst.CSTNode]:
+        """State a module's import-time code changes, with the statement that
+        first does; computed once per module, on first use."""
+        if module_name in self._by_module:
+            return self._by_module[module_name]
+        module = self.project.modules[module_name]
+        found: Dict[StateKey, cst.CSTNode] = {}
+        pending: List[Tuple[FunctionInfo, Optional[StateKey]]] = [(module.import_time, None)]
+        seen: Set[Context] = set()
+
+        def run(contexts) -> None:
+            for context in contexts:
+                info = self.project.function(context[0])
+                if context not in seen and info is not None:
+                    seen.add(context)
+                    pending.append((info, context[1]))
+
+        run(self._decorators_run_at_import(module))
+        while pending:
+            info, receiver = pending.pop()
+            for step in info.all_steps():
+                for item in [*step.mutations, *step.resets]:
+                    resolved = self.names.resolve_state(info, receiver, item.path)
+                    if resolved is not None and item.statement is not self.states[resolved[0]].node:
+                        found.setdefault(resolved[0], item.statement)
+                run(callee for call in step.calls if call.called
+                    for callee in self.names.resolve_callee(info, receiver, call.path))
+        self._by_module[module_name] = found
+        return found
+
+    def _decorators_run_at_import(self, module) -> List[Context]:
+        """Decorators of module-level functions and classes, and the functions
+        a decorator factory defines (one of them is what it returns)."""
+        found: List[Context] = []
+        for node in [*module.top_level_functions.values(), *(c.node for c in module.classes.values())]:
+            for decorator in node.decorators:
+                path = path_of(decorating_callable(decorator))
+                for context in self.names.module_callee(module.name, path) if path is not None else ():
+                    found.append(context)
+                    factory = self.project.function(context[0])
+                    if isinstance(decorator.decorator, cst.Call) and factory is not None:
+                        found.extend((nested, None) for nested in factory.nested.values())
+        return found

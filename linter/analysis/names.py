@@ -1,0 +1,205 @@
+"""What a name in a function refers to: a local, module-level state (of this
+module or, through imports, of another module of the project), a function,
+a method, or a library object.
+
+References arrive as ``RefPath``s in the terms of the function they are
+written in; local aliases (``cache = _CACHE``), ``self``, nested functions,
+instances created in the function, module-level objects and imports are
+followed until the reference is state (a ``StateKey``) or code (a
+``Context``: a function, and the module-level object a method runs on).
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from linter.analysis.project import ClassRef, ProjectModel
+from linter.analysis.states import StateKey, States
+from linter.parsing.syntax import decorating_callable, dotted_name
+from linter.summary.scanner import FunctionInfo, FunctionKey, RefPath, path_of
+
+Context = Tuple[FunctionKey, Optional[StateKey]]  # function, module-level object it runs on
+Where = object  # a FunctionInfo, or a module's name for module-level code
+MAX_ALIAS_HOPS = 8
+ROUTER_DISPATCH = "resolve"  # app.resolve(event, context) runs the routes registered on app
+
+
+class Names:
+    def __init__(self, project: ProjectModel, states: States):
+        self.project = project
+        self.states = states
+
+    # -- scopes ----------------------------------------------------------------
+    def scope_of(self, info: Optional[FunctionInfo], name: str) -> Optional[FunctionInfo]:
+        """The function whose local ``name`` is, or None for a module-level name."""
+        current = info
+        while current is not None:
+            if name in current.globals:
+                return None
+            if current.is_local(name) or (name == current.receiver_name and name not in current.nonlocals):
+                return current
+            current = self.project.function(current.parent)
+        return None
+
+    def qualify(self, where: Where, node: cst.CSTNode) -> Optional[str]:
+        """Dotted name of ``node`` through the imports visible where it occurs
+        (the function's own, its enclosing functions', then the module's);
+        None for a name that is local or defined in this module."""
+        name = dotted_name(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        info = where if isinstance(where, FunctionInfo) else None
+        scope = self.scope_of(info, head) if info is not None else None
+        if scope is None:
+            module = info.module if info is not None else where
+            return self.project.modules[module].qualify(node)
+        full = scope.imports.get(head)
+        if full is None:
+            return None
+        return f"{full}.{rest}" if rest else full
+
+    def imported_name(self, where: Where, name: str) -> str:
+        """What a bare name stands for after imports (``bind`` -> ``…bind_contextvars``), cheaply."""
+        return self.import_of(where, name) or name
+
+    def import_of(self, where: Where, name: str) -> Optional[str]:
+        """The dotted name an import binds ``name`` to where it is used (in the
+        function, an enclosing one, or the module), or None."""
+        scope = where if isinstance(where, FunctionInfo) else None
+        while scope is not None:
+            if name in scope.imports:
+                return scope.imports[name]
+            if scope.is_local(name):
+                return None
+            scope = self.project.function(scope.parent)
+        module = where.module if isinstance(where, FunctionInfo) else where
+        return self.project.modules[module].imports.get(name)
+
+    # -- state ---------------------------------------------------------------
+    def resolve_state(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath):
+        """(state key, resolved path) for a reference inside ``info``, or None."""
+        for _ in range(MAX_ALIAS_HOPS):
+            scope = self.scope_of(info, path.root)
+            if scope is None:
+                return self.module_state(info.module, path)
+            if path.root == scope.receiver_name:
+                return self._receiver_state(scope, receiver, path)
+            alias = scope.aliases.get(path.root)
+            if alias is None or (alias.element and path.attrs):
+                return None
+            path = RefPath(
+                alias.root,
+                alias.attrs + path.attrs,
+                alias.element or path.element,
+                alias.const_keys and path.const_keys,
+            )
+            info = scope
+        return None
+
+    def module_state(self, module: str, path: RefPath):
+        """(state key, path) for a module-level reference in ``module``,
+        following imports into other modules of the project."""
+        model = self.project.modules[module]
+        root, attrs = path.root, path.attrs
+        if root in model.classes:
+            if len(attrs) != 1:
+                return None
+            key = self.states.class_attribute((module, root), attrs[0], via_instance=False)
+            return (key, path) if key else None
+        binding = model.bindings.get(root)
+        if binding is None:
+            followed = self.project.follow_import(module, root, attrs)
+            if followed is None:
+                return None
+            target, name, rest = followed
+            return self.module_state(target, RefPath(name, rest, path.element, path.const_keys))
+        if self.states.is_object(binding.key):
+            if len(attrs) != 1:
+                return None
+            key = self.states.class_attribute(self.states.instance_of[binding.key], attrs[0], via_instance=True)
+            if key is None and binding.key + attrs in self.states:
+                key = binding.key + attrs
+            return (key, path) if key else None
+        return (binding.key, path) if not attrs else None
+
+    def _receiver_state(self, scope: FunctionInfo, receiver: Optional[StateKey], path: RefPath):
+        if len(path.attrs) != 1:
+            return None
+        attr = path.attrs[0]
+        key = self.states.class_attribute(self.class_of(scope), attr, via_instance=True)
+        if key is None and receiver is not None and receiver + (attr,) in self.states:
+            key = receiver + (attr,)
+        return (key, path) if key else None
+
+    @staticmethod
+    def class_of(info: FunctionInfo) -> Optional[ClassRef]:
+        return (info.module, info.class_name) if info.class_name else None
+
+    # -- code ----------------------------------------------------------------
+    def resolve_callee(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath) -> List[Context]:
+        for _ in range(MAX_ALIAS_HOPS):
+            if path.element:
+                return []
+            scope = self.scope_of(info, path.root)
+            if scope is None:
+                return self.module_callee(info.module, path)
+            root, attrs = path.root, path.attrs
+            if root == scope.receiver_name:
+                key = self.project.method(self.class_of(scope), attrs[0]) if len(attrs) == 1 else None
+                return [(key, receiver)] if key else []
+            if not attrs and root in scope.nested:
+                return [(scope.nested[root], receiver)]
+            if len(attrs) == 1 and root in scope.local_instances:
+                ref = self.project.class_ref(scope.module, scope.local_instances[root])
+                key = self.project.method(ref, attrs[0])
+                return [(key, None)] if key else []
+            alias = scope.aliases.get(root)
+            if alias is None:
+                return []
+            path = RefPath(alias.root, alias.attrs + attrs, alias.element)
+            info = scope
+        return []
+
+    def module_callee(self, module: str, path: RefPath) -> List[Context]:
+        """The code a module-level name (and attribute) in ``module`` calls:
+        a function, a class's ``__init__``, a method of a module-level object
+        (or its ``__call__``), the routes of a router, in this module or,
+        through imports, in another module of the project."""
+        model = self.project.modules[module]
+        root, attrs = path.root, path.attrs
+        if root in model.top_level_functions:
+            return [((module, root), None)] if not attrs else []
+        if root in model.classes:
+            ref = (module, root)
+            key = self.project.method(ref, attrs[0] if attrs else "__init__") if len(attrs) <= 1 else None
+            return [(key, None)] if key else []
+        binding = model.bindings.get(root)
+        if binding is None:
+            followed = self.project.follow_import(module, root, attrs)
+            if followed is None:
+                return []
+            target, name, rest = followed
+            return self.module_callee(target, RefPath(name, rest))
+        if len(attrs) > 1:
+            return []
+        if self.states.is_object(binding.key):
+            key = self.project.method(self.states.instance_of[binding.key], attrs[0] if attrs else "__call__")
+            return [(key, binding.key)] if key else []
+        if attrs and attrs[0] == ROUTER_DISPATCH:
+            return [((module, name), None) for name in self.routes_of(module, root)]
+        return []
+
+    def routes_of(self, module: str, router: str) -> List[str]:
+        """Functions registered on a module-level router (``@app.get("/x")``):
+        ``app.resolve(event, context)`` dispatches to them, as Powertools'
+        event handlers (and routers like them) do."""
+        routes = []
+        for name, node in self.project.modules[module].top_level_functions.items():
+            for decorator in node.decorators:
+                path = path_of(decorating_callable(decorator))
+                if path is not None and path.root == router and len(path.attrs) == 1:
+                    routes.append(name)
+                    break
+        return routes

@@ -1,0 +1,162 @@
+"""The invocation path: every function a handler can run, across modules.
+
+A function is on the path when a handler calls it, passes it along (a
+callback, a thread target), awaits it, runs it through a decorator's wrapper,
+a method of an object, a router's dispatch, or any of these in another module
+of the project.  For each function the path knows which handlers reach it
+and through which caller, so messages can name the call chain, and which
+calls lead to it, so a guard around every way in can be recognised.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from linter.analysis.handlers import Handler
+from linter.analysis.names import Context, Names
+from linter.analysis.project import ProjectModel
+from linter.analysis.states import StateKey
+from linter.parsing.syntax import decorating_callable
+from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard, path_of
+
+Edge = Tuple[Context, Optional[CallRef]]  # callee, and the call that reaches it (None: a decorator's wrapper)
+
+
+class InvocationPath:
+    def __init__(self, project: ProjectModel, names: Names, handlers: Sequence[Handler]):
+        self.project = project
+        self.names = names
+        self.handlers = list(handlers)
+        self.reached_by: Dict[Context, List[Handler]] = {}
+        self._caller: Dict[Tuple[Context, FunctionKey], Context] = {}  # first way in, per handler
+        self._wrappers: Dict[FunctionKey, List[FunctionKey]] = {}
+        for handler in self.handlers:
+            self._walk(handler)
+
+    def _walk(self, handler: Handler) -> None:
+        pending: List[Tuple[Context, Optional[Context]]] = [((handler.key, None), None)]
+        while pending:
+            context, caller = pending.pop()
+            reached = self.reached_by.setdefault(context, [])
+            if handler in reached:
+                continue
+            reached.append(handler)
+            if caller is not None:
+                self._caller[(context, handler.key)] = caller
+            pending.extend((callee, context) for callee in self.callees(context))
+
+    def callees(self, context: Context) -> List[Context]:
+        """Functions ``context`` may run: called, passed along, or its decorators' wrappers."""
+        return [callee for callee, _ in self.edges(context)]
+
+    def edges(self, context: Context) -> List[Edge]:
+        key, receiver = context
+        info = self.project.function(key)
+        if info is None:
+            return []
+        found: List[Edge] = [
+            (callee, call)
+            for step in info.all_steps()
+            for call in step.calls
+            for callee in self.names.resolve_callee(info, receiver, call.path)
+        ]
+        found.extend(((wrapper, receiver), None) for wrapper in self._decorator_wrappers(info))
+        return found
+
+    def _decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
+        """Inner functions of the project's decorators that run on every call."""
+        wrappers: List[FunctionKey] = []
+        for decorator in info.node.decorators:
+            path = path_of(decorating_callable(decorator))
+            if path is None:
+                continue
+            for key, _ in self.names.module_callee(info.module, path):
+                if self.project.function(key) is not None and self.project.function(key).class_name is None:
+                    wrappers.extend(self._wrappers_of(key))
+        return wrappers
+
+    def _wrappers_of(self, decorator: FunctionKey) -> List[FunctionKey]:
+        if decorator not in self._wrappers:
+            functions = self.project.modules[decorator[0]].functions
+            found = []
+            for key, info in functions.items():
+                if len(key) <= len(decorator) or key[: len(decorator)] != decorator:
+                    continue
+                enclosing_params: Set[str] = set()
+                for depth in range(len(decorator), len(key)):
+                    enclosing = functions.get(key[:depth])
+                    if enclosing is not None:
+                        enclosing_params.update(enclosing.params)
+                if info.called_names & enclosing_params:
+                    found.append(key)
+            self._wrappers[decorator] = found
+        return self._wrappers[decorator]
+
+    @cached_property
+    def reached_functions(self) -> List[Tuple[FunctionInfo, Optional[StateKey], Tuple[Handler, ...]]]:
+        found = []
+        for (key, receiver), handlers in self.reached_by.items():
+            info = self.project.function(key)
+            if info is not None:
+                found.append((info, receiver, tuple(handlers)))
+        return found
+
+    def chain(self, handler: Handler, context: Context) -> List[FunctionKey]:
+        """The functions from ``handler`` to ``context``, as the path first found them."""
+        keys = [context[0]]
+        seen = {context}
+        while (context, handler.key) in self._caller:
+            context = self._caller[(context, handler.key)]
+            if context in seen:
+                break
+            seen.add(context)
+            keys.append(context[0])
+        return list(reversed(keys))
+
+    # -- guards and always-run calls ------------------------------------------
+    @cached_property
+    def _callers(self) -> Dict[Context, List[Edge]]:
+        found: Dict[Context, List[Edge]] = {}
+        for context in self.reached_by:
+            for callee, call in self.edges(context):
+                found.setdefault(callee, []).append((context, call))
+        return found
+
+    @cached_property
+    def _handler_keys(self) -> Set[FunctionKey]:
+        return {handler.key for handler in self.handlers}
+
+    def always_guarded(self, context: Context, holds: Callable[[Guard], bool], _active=frozenset()) -> bool:
+        """Whether every way from a handler to ``context`` passes a guard for
+        which ``holds`` is true (a handler itself is never guarded)."""
+        if context[1] is None and context[0] in self._handler_keys:
+            return False
+        callers = self._callers.get(context, [])
+        if not callers:
+            return False
+        for caller, call in callers:
+            if caller in _active:
+                continue  # recursion: the other ways in decide
+            if call is not None and any(holds(guard) for guard in call.guards):
+                continue
+            if not self.always_guarded(caller, holds, _active | {context}):
+                return False
+        return True
+
+    def always_run(self, handler: Handler) -> Set[Context]:
+        """Functions ``handler`` runs on every invocation: called unconditionally,
+        with no early ``return`` before the call, all the way down."""
+        found: Set[Context] = set()
+        pending: List[Context] = [(handler.key, None)]
+        while pending:
+            context = pending.pop()
+            if context in found:
+                continue
+            found.add(context)
+            info = self.project.function(context[0])
+            if info is None:
+                continue
+            for call in (call for step in info.steps for call in step.calls):
+                if call.called and call.always:
+                    pending.extend(self.names.resolve_callee(info, context[1], call.path))
+        return found

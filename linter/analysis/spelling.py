@@ -1,0 +1,47 @@
+"""How one module spells state that lives in another.
+
+A reset goes into each handler that reaches the state, and the handler may
+be in another module than the state: ``SEEN`` in ``lib/audit.py`` is
+``SEEN`` in a handler module that did ``from lib.audit import SEEN``,
+``audit.SEEN`` after ``from lib import audit``, and needs an import when the
+handler module names neither.  The import is written in the style of the
+module's other imports of the project: ``from lib.audit import SEEN``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from linter.analysis.api import Analysis
+    from linter.analysis.states import StateKey
+
+
+@dataclass(frozen=True)
+class Spelling:
+    expression: str  # how the module refers to the state
+    import_statement: Optional[str] = None  # what it must import first, if anything
+
+
+def spell_state(analysis: Analysis, state: StateKey, module: str) -> Optional[Spelling]:
+    """How code at module level of ``module`` names ``state``; None when it
+    cannot (no import path, or the name is taken by something else)."""
+    home, root, attrs = state[0], state[1], state[2:]
+    suffix = "".join(f".{attr}" for attr in attrs)
+    if home == module:
+        return Spelling(root + suffix)
+    model = analysis.module(module)
+    for name in model.imports:
+        followed = analysis.project.follow_import(module, name)
+        if followed == (home, root, ()):
+            return Spelling(name + suffix)
+    for name, imported in model.imports.items():
+        resolved = analysis.project.resolve(module, imported)
+        if resolved == (home, ()):
+            return Spelling(f"{name}.{root}{suffix}")
+    layout = analysis.project.layout
+    dotted = layout.import_name(module, home) if layout is not None else None
+    taken = root in model.bindings or root in model.imports or root in model.top_level_functions or root in model.classes
+    if dotted is None or taken:
+        return None
+    return Spelling(root + suffix, f"from {dotted} import {root}")

@@ -1,0 +1,93 @@
+"""Module-level state: what can outlive an invocation, keyed by ``StateKey``.
+
+Three kinds of state are known, in every module of the project:
+
+- a name bound at module level: ``("lib/audit.py", "SEEN")``;
+- an attribute of a module-level object, as its class's ``__init__`` creates
+  it: ``("app.py", "RECORDER", "rows")`` (the class may be imported from
+  another module of the project);
+- a mutable attribute of a class body, shared by every instance:
+  ``("app.py", "Batch", "items")``.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+from linter.analysis.project import ClassRef, ProjectModel
+from linter.summary.kinds import MUTABLE_KINDS
+from linter.summary.model import Binding
+
+StateKey = Tuple[str, ...]
+
+
+class States:
+    def __init__(self, project: ProjectModel):
+        self.project = project
+        self.bindings: Dict[StateKey, Binding] = {}
+        self.instance_of: Dict[StateKey, ClassRef] = {}  # module-level objects of project classes
+        for module in project.modules.values():
+            self._collect(module)
+
+    def __contains__(self, key: StateKey) -> bool:
+        return key in self.bindings
+
+    def __getitem__(self, key: StateKey) -> Binding:
+        return self.bindings[key]
+
+    def get(self, key: StateKey) -> Optional[Binding]:
+        return self.bindings.get(key)
+
+    def _collect(self, module) -> None:
+        for binding in module.bindings.values():
+            self.bindings[binding.key] = binding
+            ref = self.project.constructed_class(module.name, binding.value)
+            if ref is None:
+                continue
+            self.instance_of[binding.key] = ref
+            for attr, attribute in self._instance_attributes(ref).items():
+                key = binding.key + (attr,)
+                self.bindings[key] = Binding(key, attribute.kind, binding.node, attribute.value, binding.class_name)
+        for class_info in module.classes.values():
+            ref = (module.name, class_info.name)
+            if self._plain_class(ref):
+                for attribute in class_info.attributes.values():
+                    if attribute.kind in MUTABLE_KINDS:
+                        self.bindings[attribute.key] = attribute
+
+    def _plain_class(self, ref: ClassRef) -> bool:
+        """A class whose attributes Python shares between instances as written.
+
+        Base classes from outside the project (pydantic's BaseModel, ORMs,
+        msgspec) and class decorators (attrs) commonly copy mutable defaults
+        per instance, so their class attributes are not treated as shared
+        state."""
+        return all(known and not info.node.decorators for _, info, known in self.project.class_chain(ref))
+
+    def _instance_attributes(self, ref: ClassRef) -> Dict[str, Binding]:
+        found: Dict[str, Binding] = {}
+        for _, info, _ in self.project.class_chain(ref):
+            for attr, binding in info.instance_attributes.items():
+                found.setdefault(attr, binding)
+        return found
+
+    def class_attribute(self, ref: Optional[ClassRef], attr: str, via_instance: bool) -> Optional[StateKey]:
+        """The shared class attribute ``attr`` means, if it is mutable state;
+        None when reached through an instance that assigns its own."""
+        chain = list(self.project.class_chain(ref))
+        if via_instance and any(attr in info.assigned_on_self for _, info, _ in chain):
+            return None
+        for (module, name), _, _ in chain:
+            if (module, name, attr) in self.bindings:
+                return (module, name, attr)
+        return None
+
+    def is_object(self, key: StateKey) -> bool:
+        """A module-level object of a project class (its attributes are state too)."""
+        return key in self.instance_of
+
+    def owner(self, key: StateKey) -> str:
+        """"module" (a module-level name), "instance" (an attribute of a
+        module-level object) or "class" (a class attribute)."""
+        if len(key) == 2:
+            return "module"
+        return "class" if key[1] in self.project.modules[key[0]].classes else "instance"

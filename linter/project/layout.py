@@ -1,0 +1,95 @@
+"""Which file an import names.
+
+Lambda puts a function's code directory on ``sys.path`` (the directory a
+handler such as ``app.lambda_handler`` is relative to), layers add their
+``python/`` folder, and packages are imported from the project root or a
+``src/`` folder.  Without a deployment definition to say which directory is
+which, an absolute import is looked up the way it would work in any of those
+set-ups: in the importing file's own directory first, then in each directory
+above it up to the project root, then in the extra roots (``src/``, layer
+folders, code directories named by deployment definitions).  A relative
+import is looked up from the importing file's package only.
+
+Files are named by their path as the run shows it (``orders/app.py``); the
+layout maps those names to absolute paths and back.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Dict, Iterable, List, Optional, Tuple
+
+Resolved = Tuple[str, Tuple[str, ...]]  # (file name, the attribute names after the module)
+
+
+class Layout:
+    def __init__(self, root: str, files: Iterable[str], extra_roots: Iterable[str] = ()):
+        self.root = os.path.abspath(root)
+        self.names: Dict[str, str] = {}  # absolute path -> file name as the run shows it
+        for name in files:
+            self.names[os.path.abspath(name)] = name
+        roots = [os.path.join(self.root, "src"), *(os.path.abspath(r) for r in extra_roots)]
+        self.extra_roots: List[str] = list(dict.fromkeys(r for r in roots if os.path.isdir(r)))
+        self.resolve = lru_cache(maxsize=None)(self._resolve)
+
+    def __getstate__(self):  # sent to worker processes without its cache
+        return {"root": self.root, "names": self.names, "extra_roots": self.extra_roots}
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        self.resolve = lru_cache(maxsize=None)(self._resolve)
+
+    def _search_bases(self, importer: str) -> List[str]:
+        """The importing file's directory and those above it (up to the
+        project root), then the extra roots."""
+        directory = os.path.dirname(os.path.abspath(importer))
+        bases = []
+        while True:
+            bases.append(directory)
+            if directory == self.root or not directory.startswith(self.root + os.sep):
+                break
+            directory = os.path.dirname(directory)
+        return bases + [root for root in self.extra_roots if root not in bases]
+
+    def _resolve(self, importer: str, dotted: str) -> Optional[Resolved]:
+        """The file ``dotted`` (``lib.audit.record``, ``.state.SEEN``) names
+        from ``importer``, and the names after the module part; None when it
+        is not a file of the project (a library, the standard library)."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        parts = [part for part in dotted[level:].split(".") if part]
+        if level:
+            base = os.path.dirname(os.path.abspath(importer))
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            return self._find(base, parts, allow_package_itself=True)
+        for base in self._search_bases(importer):
+            found = self._find(base, parts, allow_package_itself=False)
+            if found is not None:
+                return found
+        return None
+
+    def _find(self, base: str, parts: List[str], allow_package_itself: bool) -> Optional[Resolved]:
+        for length in range(len(parts), -1 if allow_package_itself else 0, -1):
+            path = os.path.join(base, *parts[:length])
+            for candidate in (path + ".py", os.path.join(path, "__init__.py")):
+                name = self.names.get(candidate)
+                if name is not None:
+                    return name, tuple(parts[length:])
+        return None
+
+    def import_name(self, importer: str, target: str) -> Optional[str]:
+        """The dotted name ``importer`` would import the file ``target`` by
+        (``lib.audit`` for ``lib/audit.py``), found the way ``resolve`` looks
+        it up, or None when no search base contains it."""
+        absolute = os.path.abspath(target)
+        for base in self._search_bases(importer):
+            if not absolute.startswith(base + os.sep):
+                continue
+            parts = os.path.relpath(absolute, base)[: -len(".py")].split(os.sep)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            dotted = ".".join(parts)
+            if parts and all(part.isidentifier() for part in parts) and self.resolve(importer, dotted) == (target, ()):
+                return dotted
+        return None
+
