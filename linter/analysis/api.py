@@ -32,7 +32,7 @@ from linter.analysis.states import StateKey, States
 from linter.fixing.transform import call_with_keyword
 from linter.parsing.positions import Position, PositionIndex
 from linter.summary.model import Binding, ModuleModel
-from linter.summary.scanner import FunctionInfo, FunctionKey, Guard, RefPath
+from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard, RefPath
 
 __all__ = ["Analysis", "Context", "ResetSite", "StateKey", "StateMutation"]
 
@@ -139,6 +139,18 @@ class Analysis:
 
     def changed_at_import(self, state: StateKey) -> bool:
         return self.import_time.changed_at_import(state)
+
+    def runs_at_import(self, context: Context) -> bool:
+        """Whether the function of ``context`` runs while the project is imported."""
+        return self.import_time.runs_at_import(context)
+
+    def calls_at_import(self) -> List[Tuple[FunctionInfo, Optional[StateKey], "CallRef"]]:
+        """(function, receiver, call) for every call made while the project is imported."""
+        return self.import_time.calls_at_import()
+
+    def on_invocation_path(self, context: Context) -> bool:
+        """Whether a handler reaches the function of ``context``."""
+        return context in self.path.reached_by
 
     # -- positions and source ------------------------------------------------
     def position(self, node: cst.CSTNode, where=None) -> Position:

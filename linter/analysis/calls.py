@@ -205,19 +205,18 @@ def handler_decorators(analysis: Analysis, handler: Handler) -> List[DecoratorUs
 
 
 def called_at_import(analysis: Analysis, binding: Binding, methods) -> bool:
-    """Whether module-level code of a Lambda module calls one of ``methods``
-    on ``binding`` (``logger.append_keys(...)`` at import)."""
-    from linter.summary.scanner import RefPath, path_of
+    """Whether code run at import calls one of ``methods`` on ``binding``
+    (``logger.append_keys(...)`` at module level, or in a setup function
+    module-level code calls)."""
+    return any(
+        method_of(call) in methods and receiver_binding(analysis, info, receiver, call) is binding
+        for info, receiver, call in analysis.calls_at_import()
+    )
 
-    for module in analysis.lambda_modules():
-        for call, _ in analysis.module(module).module_calls:
-            path = path_of(call.func)
-            if path is None or len(path.attrs) != 1 or path.attrs[0] not in methods:
-                continue
-            resolved = analysis.names.module_state(module, RefPath(path.root))
-            if resolved is not None and analysis.states.get(resolved[0]) is binding:
-                return True
-    return False
+
+def qualified_calls_at_import(analysis: Analysis, names) -> bool:
+    """Whether code run at import calls one of the library functions ``names``."""
+    return any(qualified_callee(analysis, info, call, names) in names for info, _, call in analysis.calls_at_import())
 
 
 def module_bindings_made_by(analysis: Analysis, constructors) -> List[Binding]:

@@ -20,7 +20,7 @@ from linter.analysis.names import Context, Names
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey, States
 from linter.parsing.syntax import decorating_callable
-from linter.summary.scanner import FunctionInfo, path_of
+from linter.summary.scanner import MODULE_CODE, CallRef, FunctionInfo, RefPath, path_of
 
 
 class ImportTime:
@@ -29,6 +29,7 @@ class ImportTime:
         self.names = names
         self.states = states
         self._by_module: Dict[str, Dict[StateKey, cst.CSTNode]] = {}
+        self._runs: Dict[str, List[Tuple[FunctionInfo, Optional[StateKey]]]] = {}
 
     def changed_at_import(self, state: StateKey) -> bool:
         """Whether code run at import changes ``state`` after creating it:
@@ -47,13 +48,13 @@ class ImportTime:
                     found.setdefault(resolved[0], set()).add(name)
         return found
 
-    def _changes(self, module_name: str) -> Dict[StateKey, cst.CSTNode]:
-        """State a module's import-time code changes, with the statement that
-        first does; computed once per module, on first use."""
-        if module_name in self._by_module:
-            return self._by_module[module_name]
+    def _run(self, module_name: str) -> List[Tuple[FunctionInfo, Optional[StateKey]]]:
+        """The code a module runs when it is imported: its module-level code,
+        its decorators, and the functions these call (across modules)."""
+        if module_name in self._runs:
+            return self._runs[module_name]
         module = self.project.modules[module_name]
-        found: Dict[StateKey, cst.CSTNode] = {}
+        found: List[Tuple[FunctionInfo, Optional[StateKey]]] = []
         pending: List[Tuple[FunctionInfo, Optional[StateKey]]] = [(module.import_time, None)]
         seen: Set[Context] = set()
 
@@ -67,15 +68,53 @@ class ImportTime:
         run(self._decorators_run_at_import(module))
         while pending:
             info, receiver = pending.pop()
+            found.append((info, receiver))
+            run(callee for step in info.all_steps() for call in step.calls if call.called
+                for callee in self.names.resolve_callee(info, receiver, call.path))
+        self._runs[module_name] = found
+        return found
+
+    def _changes(self, module_name: str) -> Dict[StateKey, cst.CSTNode]:
+        """State a module's import-time code changes after creating it, with
+        the statement that first does.  Module-level code that so much as
+        names the state after creating it counts (an alias that is then
+        appended to, ``X.sort()``, ``buffer.seek(0, 2)``, a dict holding it):
+        the contents a reset should restore are then not what the assignment
+        says."""
+        if module_name in self._by_module:
+            return self._by_module[module_name]
+        found: Dict[StateKey, cst.CSTNode] = {}
+        for info, receiver in self._run(module_name):
             for step in info.all_steps():
-                for item in [*step.mutations, *step.resets]:
-                    resolved = self.names.resolve_state(info, receiver, item.path)
+                items = [*step.mutations, *step.resets]
+                if info.key[1] == MODULE_CODE:
+                    items += step.calls
+                for item in items:
+                    path = item.path
+                    if isinstance(item, CallRef) and item.called and path.attrs:
+                        path = RefPath(path.root, path.attrs[:-1])  # ``X.sort()`` names X
+                    resolved = self.names.resolve_state(info, receiver, path)
                     if resolved is not None and item.statement is not self.states[resolved[0]].node:
                         found.setdefault(resolved[0], item.statement)
-                run(callee for call in step.calls if call.called
-                    for callee in self.names.resolve_callee(info, receiver, call.path))
         self._by_module[module_name] = found
         return found
+
+    def runs_at_import(self, context: Context) -> bool:
+        """Whether the function of ``context`` runs when its project is imported."""
+        return any(
+            (info.key, receiver) == context for module in self.project.modules for info, receiver in self._run(module)
+        )
+
+    def calls_at_import(self) -> List[Tuple[FunctionInfo, Optional[StateKey], CallRef]]:
+        """Every call made while the project's modules are imported."""
+        return [
+            (info, receiver, call)
+            for module in self.project.modules
+            for info, receiver in self._run(module)
+            for step in info.all_steps()
+            for call in step.calls
+            if call.called
+        ]
 
     def _decorators_run_at_import(self, module) -> List[Context]:
         """Decorators of module-level functions and classes, and the functions
