@@ -209,6 +209,9 @@ def run_handlers(args, project: Project) -> int:
                 listed.append((module, unit.analysis.line(node, module), text))
     for path, line, text in sorted(listed):
         print(f"{path}:{line}: {text}")
+    if not listed:
+        print(f"No handler found in {_plural(len(project.files), 'file')}: name one with --handler MODULE:FUNC "
+              "or `handlers` in the configuration (see the README's 'Handlers and the invocation path').")
     _report_errors(errors)
     return EXIT_ERROR if errors else EXIT_CLEAN
 

@@ -64,7 +64,7 @@ class UnitAnalysis:
     errors: List[FileError]
 
 
-def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None) -> UnitAnalysis:
+def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requirements=None) -> UnitAnalysis:
     models, builders, positions, errors = {}, {}, {}, []
     for source in sources:
         parsed = parse(source.path, source.text)
@@ -85,7 +85,7 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None) -> U
         return UnitAnalysis(modules, None, [], errors)
     for builder in builders.values():
         build_functions(builder)
-    project = ProjectModel(models, layout)
+    project = ProjectModel(models, layout, requirements)
     analysis = Analysis(project, candidates, positions)
     explicit = {source.path for source in sources if source.options.handlers is not None}
     heuristic = [candidate for candidate in candidates if candidate.module not in explicit]
@@ -96,10 +96,14 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None) -> U
     return UnitAnalysis(modules, analysis, helpers, errors)
 
 
-def lint_sources(sources: Sequence[SourceText], rules: Sequence, layout: Optional[Layout] = None) -> Dict[str, LintResult]:
-    """Lint the files of a unit together; one result per file."""
+def lint_sources(
+    sources: Sequence[SourceText], rules: Sequence, layout: Optional[Layout] = None, requirements=None
+) -> Dict[str, LintResult]:
+    """Lint the files of a unit together; one result per file.  ``requirements``
+    are the library versions the project declares (for rules about a
+    library's own bugs)."""
     results = {source.path: LintResult() for source in sources}
-    unit = analyse(sources, layout)
+    unit = analyse(sources, layout, requirements)
     for error in unit.errors:
         results[error.path].errors.append(error)
     for path, module in unit.modules.items():
@@ -116,9 +120,9 @@ def lint_sources(sources: Sequence[SourceText], rules: Sequence, layout: Optiona
     return results
 
 
-def lint_text(path: str, text: str, options: FileOptions, rules: Sequence) -> LintResult:
+def lint_text(path: str, text: str, options: FileOptions, rules: Sequence, requirements=None) -> LintResult:
     """Lint one file on its own."""
-    return lint_sources([SourceText(path, text, options)], rules)[path]
+    return lint_sources([SourceText(path, text, options)], rules, requirements=requirements)[path]
 
 
 def _fail(results, modules, message: str) -> None:

@@ -20,6 +20,7 @@ from linter.fixing.fixer import FixOutcome, fix_sources, fixed_count
 from linter.output.diagnostics import FileError
 from linter.parsing.source import SourceError, SourceFile, read_source
 from linter.project.layout import Layout
+from linter.project.requirements import declared_requirements, requirement_directories
 
 PARALLEL_MINIMUM = 24  # files; below this, starting workers costs more than it saves
 
@@ -73,15 +74,17 @@ def run_task(task: Task) -> UnitResult:
             continue
         texts.append(SourceText(path, sources[path].text, options))
     results = [TaskResult(error.path, errors=[error]) for error in unreadable if error.path in task.requested]
+    root = task.layout.root if task.layout is not None else None
+    requirements = declared_requirements(requirement_directories(root, [path for path, _ in task.files]))
     if task.fix:
-        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout)
+        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements)
         for path, outcome in outcomes.items():
             if path in task.requested or outcome.changed:
                 outcome.remaining = _without_edits(outcome.remaining) if path in task.requested else []
                 errors = outcome.errors if path in task.requested else []
                 results.append(TaskResult(path, sources[path], outcome.remaining, errors, outcome))
         return UnitResult(results, fixed_count(outcomes))
-    for path, result in lint_sources(texts, _rules(), task.layout).items():
+    for path, result in lint_sources(texts, _rules(), task.layout, requirements).items():
         if path in task.requested:
             results.append(TaskResult(path, sources[path], _without_edits(result.diagnostics), result.errors))
     return UnitResult(results)

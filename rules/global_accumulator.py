@@ -18,16 +18,20 @@ def counts(binding, item) -> bool:
 
 
 def _fix(analysis, leak):
-    """Rebind the name to its import-time value, when the source shows it.
-    Only a handler of the state's own module can rebind it under ``global``;
-    a name of another module gets no fix."""
-    from linter.analysis.restore import initial_value_source
+    """(fix, problem): rebind the name to its import-time value, when the
+    source shows it.  Only a handler of the state's own module can rebind it
+    under ``global``; a name of another module gets no fix."""
+    from linter.analysis.restore import initial_value_source, why_not_restorable
 
     name = leak.state.display
     initial = initial_value_source(analysis, leak.state)
     handlers = leak.handlers
-    if initial is None or any(h.module != leak.state.module or analysis.function(h.key).is_local(name) for h in handlers):
-        return None
+    if initial is None:
+        return None, why_not_restorable(analysis, leak.state)
+    if any(h.module != leak.state.module for h in handlers):
+        return None, "a handler of another module cannot rebind it"
+    if any(analysis.function(h.key).is_local(name) for h in handlers):
+        return None, "a handler has a local variable of the same name"
     edits = []
     for handler in handlers:
         declared = name in analysis.function(handler.key).globals
@@ -35,7 +39,7 @@ def _fix(analysis, leak):
         edits.append(PrependStatements(handler.key, statements))
     applicability = "unsafe" if analysis.looked_up(leak.state.key) else "safe"
     message = f"Reset `{name} = {initial}` at the start of {handler_phrase(handlers)}"
-    return Fix(applicability, message, tuple(edits))
+    return Fix(applicability, message, tuple(edits)), None
 
 
 def check(analysis):
@@ -47,7 +51,10 @@ def check(analysis):
     )
     for leak in leaks:
         message = leak_message(analysis, leak, f"module-level name '{leak.state.display}'", NEVER_RESET, is_complete_reset)
-        yield Finding(CODE, leak.state.node, message, leak.handlers[0].name, _fix(analysis, leak), leak.state.module)
+        fix, problem = _fix(analysis, leak)
+        if problem is not None:
+            message += f" (no automatic fix: {problem})"
+        yield Finding(CODE, leak.state.node, message, leak.handlers[0].name, fix, leak.state.module)
 
 
 RULE = Rule(

@@ -1,54 +1,94 @@
 """LAM301: a logging handler added on every invocation."""
 from __future__ import annotations
 
-from linter.analysis.calls import events_by_call, method_of
+from linter.analysis.calls import events_by_call, method_of, reached_calls
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import WrapInIf
 from linter.analysis.guards import sets_up_once
 from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM301"
+THIRD_PARTY_HANDLERS = frozenset({"watchtower.CloudWatchLogHandler"})
 
 
-def _guard(analysis, call):
+def _receiver(analysis, call) -> str:
+    return analysis.source(call.node.func.value).strip()
+
+
+def _handler_type(analysis, info, argument):
+    """What the guard can test with ``isinstance``: the class a handler is made
+    from here (a logging handler class, or a project class), or ``type(h)``
+    of a handler made elsewhere; None when it comes from a factory function,
+    whose result's type the source does not show."""
+    from linter.parsing.syntax import dotted_name
+
+    if type(argument).__name__ != "Call":
+        return f"type({analysis.source(argument)})"
+    name = analysis.qualify(info, argument.func) or ""
+    if name.startswith("logging.") or name in THIRD_PARTY_HANDLERS:
+        return analysis.source(argument.func)
+    if analysis.project.class_ref(info.module, dotted_name(argument.func)) is not None:
+        return analysis.source(argument.func)
+    return None
+
+
+def _guard(analysis, event):
     """``if not any(isinstance(h, T) for h in logger.handlers):`` for the call,
     or None when the call is not a plain ``receiver.addHandler(argument)``."""
-    node = call.node
-    if node is None or call.statement is None or len(node.args) != 1 or node.args[0].keyword is not None:
+    call, node = event.call, event.call.node
+    if call.statement is None or len(node.args) != 1 or node.args[0].keyword is not None:
         return None
     if analysis.source(call.statement) != analysis.source(node):
         return None  # the call is part of a larger statement
-    receiver = analysis.source(node.func.value)
-    argument = node.args[0].value
-    made_here = type(argument).__name__ == "Call"
-    kind = analysis.source(argument.func) if made_here else f"type({analysis.source(argument)})"
-    return f"not any(isinstance(h, {kind}) for h in {receiver}.handlers)"
+    kind = _handler_type(analysis, event.function, node.args[0].value)
+    if kind is None:
+        return None
+    return f"not any(isinstance(h, {kind}) for h in {_receiver(analysis, call)}.handlers)"
+
+
+def _add_handler_calls(analysis):
+    """Receivers of every ``addHandler`` call of Lambda code, at import and on the invocation path."""
+    calls = [call for _, _, call in analysis.calls_at_import()]
+    calls += [call for _, _, _, call in reached_calls(analysis)]
+    return [_receiver(analysis, call) for call in calls if method_of(call) == "addHandler" and call.is_call]
+
+
+def _fix(analysis, event, receivers):
+    """The guard, safe only when the call runs on every invocation and is the
+    only handler added to that logger (a guard by type would also keep out
+    another handler of the same type, or a subclass, added elsewhere)."""
+    guard = _guard(analysis, event)
+    if guard is None:
+        return None
+    reason = None
+    if event.conditional:
+        reason = "the call runs only on some invocations, and the handler one adds stays for the next"
+    elif receivers.count(_receiver(analysis, event.call)) > 1:
+        reason = "other handlers are added to the same logger, and one of the same type would keep this one out"
+    applicability, note = ("unsafe", f" (unsafe: {reason})") if reason else ("safe", "")
+    message = f"Add the handler only when the logger does not have one of its type yet{note}"
+    return Fix(applicability, message, (WrapInIf(event.function.module, event.call.statement, guard),))
 
 
 def check(analysis):
     found = events_by_call(
         analysis,
-        lambda info, receiver, call: "add" if method_of(call) == "addHandler" else None,
-        lambda event, events: not any(sets_up_once(analysis, guard) for guard in event.guards),
+        lambda info, receiver, call: "add" if method_of(call) == "addHandler" and call.is_call else None,
+        lambda event, events: not any(
+            sets_up_once(analysis, guard, _receiver(analysis, event.call)) for guard in event.guards
+        ),
     )
+    receivers = _add_handler_calls(analysis) if found else []
     for event, handlers in found:
         call = event.call
         module = event.function.module
-        where = f"{event.function.display}()"
+        when = "on invocations that reach it" if event.conditional else "on every invocation"
         message = (
-            f"logging handler added to '{analysis.source(call.node.func.value)}' in {where} on every invocation, "
-            f"reached from {reached_from(analysis, handlers, event.function, module)}: each warm invocation adds "
-            "another, so every line is printed once more per invocation"
+            f"logging handler added to '{_receiver(analysis, call)}' in {event.function.display}() {when}, "
+            f"reached from {reached_from(analysis, handlers, event.function, module)}: every run adds another "
+            "handler, so each log line is printed once more per earlier run"
         )
-        guard = _guard(analysis, call)
-        fix = None
-        if guard is not None:
-            applicability, note = "safe", ""
-            if event.conditional:  # the handler one invocation adds stays for the next, which would not add it
-                applicability, note = "unsafe", " (unsafe: the call runs only on some invocations)"
-            fix = Fix(applicability, f"Add the handler only when the logger does not have one of its type yet{note}",
-                      (WrapInIf(module, call.statement, guard),))
-        yield Finding(CODE, call.statement, message, handlers[0].name, fix, module)
+        yield Finding(CODE, call.statement, message, handlers[0].name, _fix(analysis, event, receivers), module)
 
 
 RULE = Rule(
@@ -84,7 +124,8 @@ def lambda_handler(event, context):
     fix="wrap the call in `if not any(isinstance(h, T) for h in logger.handlers):` so it runs once per "
     "process (moving the setup to module level is the cleaner change when it needs no per-request input)",
     safety="safe: only the duplicate handlers disappear; unsafe when the call runs only on some invocations "
-    "(behind an `if`, after an early `return`): the handler one invocation adds stays for later ones that would "
-    "not have added it; a call that is part of a larger statement gets no fix",
+    "(behind an `if`, after an early `return`: the handler one invocation adds stays for later ones that would "
+    "not have added it) or other handlers are added to the same logger (one of the same type would keep this one "
+    "out); no fix when the handler comes from a factory function or the call is part of a larger statement",
     check=check,
 )

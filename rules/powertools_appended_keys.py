@@ -75,7 +75,7 @@ def _fix(analysis, binding, leaks):
             edits.append(ReplaceNode(handler.module, expression, replacement))
         else:
             inserted = insert_in_handlers(analysis, [handler], binding.key, lambda name: (f"{name}.clear_state()",))
-            if inserted is None:
+            if inserted.problem is not None:
                 return None
             edits.extend(inserted.edits)
     applicability = "unsafe" if called_at_import(analysis, binding, {"append_keys"}) else "safe"

@@ -1,4 +1,12 @@
-"""LAM304: a Powertools Logger with log buffering whose buffer outlives the invocation."""
+"""LAM304: a Powertools Logger with log buffering whose buffer outlives the invocation.
+
+Powertools 3.8, the first version with log buffering, kept the buffered
+records of earlier invocations (up to the buffer's size) unless each
+invocation flushed or cleared the buffer; 3.9 clears it whenever a new
+invocation buffers a record.  So this only fires for projects that declare a
+Powertools version before 3.9 (requirements files, pyproject.toml): on later
+versions the finding would be one a reader can refute.
+"""
 from __future__ import annotations
 
 from linter.analysis.calls import handler_decorators, handler_trace, method_of, module_bindings_made_by, receiver_binding
@@ -9,6 +17,18 @@ from rules._libraries import LOG_METHODS, POWERTOOLS_LOGGER
 
 CODE = "LAM304"
 BUFFER_RESETS = frozenset({"flush_buffer", "clear_buffer"})
+DISTRIBUTION = "aws-lambda-powertools"
+WITH_THE_BUG = ("3.8.0", "3.8.1")
+WITHOUT_IT = ("3.9.0", "3.10.0", "3.20.0", "3.40.0", "4.0.0")  # probes: any of these allowed means a fixed one may run
+
+
+def _declared_with_the_bug(analysis):
+    """The project's declaration of Powertools that only allows versions with the bug, or None."""
+    for declared in analysis.declared_versions(DISTRIBUTION):
+        allows = declared.specifier.contains
+        if any(allows(v) for v in WITH_THE_BUG) and not any(allows(v) for v in WITHOUT_IT):
+            return declared
+    return None
 
 
 def _buffered(binding) -> bool:
@@ -34,6 +54,9 @@ def _buffer_outlives_invocation(events) -> bool:
 
 
 def check(analysis):
+    declared = _declared_with_the_bug(analysis)
+    if declared is None:
+        return
     for binding in module_bindings_made_by(analysis, POWERTOOLS_LOGGER):
         if not _buffered(binding):
             continue
@@ -46,16 +69,19 @@ def check(analysis):
                 leaking.append(handler)
         if not leaking:
             continue
+        one = len(leaking) == 1
         message = (
-            f"Powertools logger '{name}' buffers log records, but {handler_phrase(leaking, binding.module)} neither "
-            f"{'uses' if len(leaking) == 1 else 'use'} @{name}.inject_lambda_context nor flush or clear the "
-            "buffer on every path: records of a failed invocation are never flushed and stay in memory for "
-            "the next one (decorating the handler with "
-            f"@{name}.inject_lambda_context(flush_buffer_on_uncaught_error=True) also flushes them on an error)"
+            f"Powertools logger '{name}' buffers log records, {declared.where} declares {declared.text} (before "
+            "3.9, whose buffer keeps earlier invocations' records until they are flushed or cleared), and "
+            f"{handler_phrase(leaking, binding.module)} neither {'uses' if one else 'use'} "
+            f"@{name}.inject_lambda_context nor {'flushes or clears' if one else 'flush or clear'} the buffer on "
+            "every path: records of an invocation that did not flush stay in memory and go out with a later one "
+            "(Powertools 3.9 and later clear them; so does "
+            f"@{name}.inject_lambda_context(flush_buffer_on_uncaught_error=True))"
         )
         inserted = insert_in_handlers(analysis, leaking, binding.key, lambda spelled: (f"{spelled}.clear_buffer()",))
         fix = None
-        if inserted is not None:
+        if inserted.problem is None:
             applicability = "unsafe" if inserted.cyclic else "safe"
             where = handler_phrase(leaking, binding.module)
             fix = Fix(applicability, f"Clear the buffer of '{name}' at the start of {where}", inserted.edits)
@@ -65,14 +91,17 @@ def check(analysis):
 RULE = Rule(
     code=CODE,
     name="powertools-log-buffer",
-    summary="Powertools `Logger(buffer_config=...)` whose buffer is not flushed or cleared every invocation",
+    summary="Powertools `Logger(buffer_config=...)` whose buffer is not flushed or cleared every invocation, "
+    "with Powertools before 3.9 declared",
     why=(
-        "With log buffering, debug records wait in memory until a flush. Powertools flushes and clears the\n"
-        "buffer per invocation only inside `inject_lambda_context`; without it, records of an invocation\n"
-        "that failed are never written, and they stay in the buffer for the next invocation (Powertools\n"
-        "itself once shipped this bug, and fixed it by clearing the buffer at the start of every\n"
-        "invocation)."
+        "With log buffering, debug records wait in memory until a flush. Powertools 3.8, the first version\n"
+        "with buffering, flushed and cleared the buffer per invocation only inside `inject_lambda_context`\n"
+        "or `flush_buffer()`: records of an invocation that did not flush stayed in the buffer for later\n"
+        "ones. Powertools 3.9 fixed it by clearing the buffer when a new invocation buffers a record, so\n"
+        "the rule only fires when the project's requirements (requirements*.txt, pyproject.toml) pin a\n"
+        "version before 3.9."
     ),
+    example_requirements=("aws-lambda-powertools==3.8.0",),
     bad='''
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.buffer import LoggerBufferConfig

@@ -30,13 +30,15 @@ def _classifier(analysis, binding):
 
 
 def _metrics_pile_up(events) -> bool:
-    """Metrics are added, and neither flushed on every invocation nor cleared
-    before the first is added (or in a ``finally:``)."""
+    """Metrics are added, and neither flushed nor cleared in a ``finally:``
+    nor cleared before the first is added.  A flush at the end of the
+    handler, outside ``finally:``, is skipped by an exception, and the failed
+    invocation's metrics go out with the next one."""
     adds = [index for index, event in enumerate(events) if event.kind == "add"]
     if not adds:
         return False
     return not any(
-        not event.conditional and (event.kind == "flush" or index < adds[0] or event.in_finally)
+        not event.conditional and (event.in_finally or (event.kind == "clear" and index < adds[0]))
         for index, event in enumerate(events) if event.kind in ("flush", "clear")
     )
 
@@ -65,7 +67,7 @@ def check(analysis):
         )
         inserted = insert_in_handlers(analysis, leaking, binding.key, lambda spelled: (f"{spelled}.clear_metrics()",))
         fix = None
-        if inserted is not None:
+        if inserted.problem is None:
             unsafe = inserted.cyclic or called_at_import(analysis, binding, ADD_METHODS)
             where = handler_phrase(leaking, binding.module)
             fix = Fix("unsafe" if unsafe else "safe", f"Clear the metrics of '{name}' at the start of {where}",

@@ -1,7 +1,7 @@
 """LAM305: structlog context variables bound per invocation and never cleared."""
 from __future__ import annotations
 
-from linter.analysis.calls import handler_trace, ignored_reset_note, qualified_callee
+from linter.analysis.calls import handler_trace, ignored_reset_note, qualified_callee, qualified_calls_at_import
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import AddImport, PrependStatements
 from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from
@@ -65,7 +65,8 @@ def check(analysis):
     fix = None
     if all(edit is not None for edit in edits):
         shown = next(e for e in edits[0] if isinstance(e, PrependStatements)).statements[0]
-        fix = Fix("safe", f"Insert `{shown}` at the start of {handler_phrase(leaking, module)}",
+        applicability = "unsafe" if qualified_calls_at_import(analysis, {BIND}) else "safe"
+        fix = Fix(applicability, f"Insert `{shown}` at the start of {handler_phrase(leaking, module)}",
                   tuple(e for group in edits for e in group))
     yield Finding(CODE, first.call.statement, message, leaking[0].name, fix, module)
 
@@ -104,6 +105,7 @@ def lambda_handler(event, context):
 ''',
     fix="insert `structlog.contextvars.clear_contextvars()` (spelled as the module imports it) as the first "
     "statement of each handler",
-    safety="safe: the handler binds what it needs after the clear",
+    safety="safe: the handler binds what it needs after the clear; unsafe when values are also bound at import "
+    "(the clear removes them too)",
     check=check,
 )

@@ -100,7 +100,7 @@ def check(analysis):
         )
         inserted = insert_in_handlers(analysis, handlers, key, lambda spelled: (f"{spelled}.cache_clear()",))
         fix = None
-        if inserted is not None:
+        if inserted.problem is None:
             where = handler_phrase(handlers, module)
             fix = Fix("unsafe", f"Clear the cache of {name}() at the start of {where}", inserted.edits)
         yield Finding(CODE, cached[key], message, handlers[0].name, fix, module)

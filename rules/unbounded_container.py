@@ -26,13 +26,25 @@ def is_complete_reset(kinds) -> bool:
     return "clear" in kinds
 
 
+def _bounded(analysis, item) -> bool:
+    """Filled once, behind a test of its own contents, with data that is not
+    the request's (``if "keys" not in _JWKS: _JWKS.update(fetch_jwks())``).
+    Filled from the event, the first caller's data would stay for every
+    later caller, so that is not bounded."""
+    return filled_once(analysis, item) and not analysis.taint.is_tainted(item.function, item.mutation.statement)
+
+
 def check(analysis):
+    def wanted(item, binding) -> bool:
+        """Memos are LAM202's, but a list growing inside one (``MEMO["seen"].append(x)``) is this rule's."""
+        if binding.kind in MAPPING_KINDS and is_memo(analysis, item.state):
+            return item.path.element and item.mutation.appends
+        return True
+
     leaks = find_leaks(
         analysis,
-        wants_state=lambda key, b: b.kind in CONTAINER_KINDS
-        and owner(analysis, key) != "class"
-        and not (b.kind in MAPPING_KINDS and is_memo(analysis, key)),
-        counts=lambda binding, item: counts(binding, item) and not filled_once(analysis, item),
+        wants_state=lambda key, b: b.kind in CONTAINER_KINDS and owner(analysis, key) != "class",
+        counts=lambda binding, item: wanted(item, binding) and counts(binding, item) and not _bounded(analysis, item),
         is_complete_reset=is_complete_reset,
     )
     return reset_findings(

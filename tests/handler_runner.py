@@ -24,7 +24,7 @@ import sys
 import types
 
 VOLATILE_KEYS = ("timestamp", "cold_start", "xray_trace_id", "_aws", "location")
-os.environ.setdefault("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+TRACE_ID = "Root=1-5759e988-bd862e3fe1be46a9942727{:02d};Sampled=1"  # new for every invocation, as on Lambda
 
 
 class OfflineClient:
@@ -85,7 +85,8 @@ def main():
     spec.loader.exec_module(module)
     handler = getattr(module, args.handler)
     result, output = None, []
-    for event in json.loads(args.events):
+    for number, event in enumerate(json.loads(args.events)):
+        os.environ["_X_AMZN_TRACE_ID"] = TRACE_ID.format(number)
         start = captured.tell()
         try:
             result = handler(event, context())

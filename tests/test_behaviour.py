@@ -50,10 +50,11 @@ FUNCTION_ENVIRONMENT = {"BOT_TOKEN": "123456:offline-test-token", "EXPORT_BUCKET
 
 # Fixtures with a NAME.fixed.py beside them, found anew on every run.
 WITH_AUTOFIX = sorted(path.relative_to(RULE_FIXTURES).as_posix().replace(".fixed.py", ".py")
-                      for path in RULE_FIXTURES.glob("*/*.fixed.py"))
+                      for path in RULE_FIXTURES.rglob("*.fixed.py"))
 WITHOUT_AUTOFIX = {
     "LAM203/cached_method.py": "LAM203/not_flagged_cached_function.py",
     "LAM307/set_tag_without_isolation.py": "LAM307/not_flagged_isolated.py",
+    "LAM307/scope_objects.py": "LAM307/not_flagged_scope_objects.py",
     "LAM308/attach_without_detach.py": "LAM308/not_flagged_detached.py",
     "LAM402/files_left_in_tmp.py": "LAM402/not_flagged_tmp_files.py",
 }
@@ -68,14 +69,17 @@ LEAK_PROOFS = [
     "LAM101/handler_defined_under_if.py",
     "LAM101/helpers_with_handler_parameters.py",
     "LAM101/invocation_path.py",
+    "LAM101/local_runner.py",
     "LAM101/prefilled_containers.py",
     "LAM101/resets_that_do_not_count.py",
     "LAM101/two_handlers.py",
     "LAM102/prefilled_buffer.py",
     "LAM102/print_and_write.py",
+    "LAM102/written_through_a_library.py",
     "LAM102/truncate_alone.py",
     "LAM103/class_attribute.py",
     "LAM103/prefilled_class_attribute.py",
+    "LAM103/standard_library_base.py",
     "LAM104/mutable_default.py",
     "LAM105/accumulators.py",
     "LAM201/unbounded_caches.py",
@@ -85,11 +89,11 @@ LEAK_PROOFS = [
     "LAM303/conditional_keys.py",
     "LAM303/logged_before_or_read_back.py",
     "LAM303/router_routes.py",
-    "LAM304/buffered_logger.py",
     "LAM305/bind_without_clear.py",
     "LAM305/imported_by_name.py",
     "LAM306/metrics_without_flush.py",
     "LAM307/set_tag_without_isolation.py",
+    "LAM307/scope_objects.py",
     "LAM308/attach_without_detach.py",
     "LAM401/visible_to_next_caller.py",
     "LAM402/files_left_in_tmp.py",
@@ -98,9 +102,11 @@ LEAK_PROOFS = [
 # nothing, and its fix makes the level apply, so log lines the original
 # swallowed appear (test_basic_config_fix_makes_the_level_apply).
 LEVEL_STARTS_TO_APPLY = {"LAM302"}
-# The symptom needs Lambda's freeze: here a started thread simply keeps running,
-# so warm and cold runs cannot be told apart deterministically.
-NO_BEHAVIOUR_PROOF = {"LAM403"}
+# LAM403's symptom needs Lambda's freeze: here a started thread simply keeps
+# running, so warm and cold runs cannot be told apart deterministically.
+# LAM304's needs Powertools 3.8, which the tests do not install (3.9 and later
+# clear the buffer themselves, which is why the rule asks for a 3.8 pin).
+NO_BEHAVIOUR_PROOF = {"LAM403", "LAM304"}
 
 
 class Run(NamedTuple):
@@ -303,6 +309,7 @@ BASIC_CONFIG_TAKES_EFFECT = [
     "LAM302/not_flagged_root_handlers_reset.py",
     "LAM302/not_flagged_handler_copy_loop.py",
     "LAM302/not_flagged_del_handlers.py",
+    "LAM302/not_flagged_handlers_removed_by_function.py",
 ]
 
 

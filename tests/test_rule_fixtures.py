@@ -3,6 +3,7 @@ the `.fixed.py` beside it, which compiles, is stable and no longer fires."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from conftest import RULE_FIXTURES
 from linter.engine import FileOptions, lint_text
 from linter.fixing.fixer import fix_text
 from linter.fixing.transform import apply_edits
+from linter.project.requirements import declared_requirements, parse_declarations
 from rules import ALL_RULES
 
 ALL_CODES = frozenset(rule.code for rule in ALL_RULES)
@@ -39,8 +41,13 @@ def identity(diagnostic):
     return diagnostic.code, re.sub(r"\(line \d+\)", "", diagnostic.message)
 
 
-def lint(path, text):
-    result = lint_text(str(path), text, OPTIONS, ALL_RULES)
+def declared(path):
+    """The library versions the fixture's folder declares (LAM304 needs a Powertools pin)."""
+    return declared_requirements([path.parent])
+
+
+def lint(path, text, requirements=None):
+    result = lint_text(str(path), text, OPTIONS, ALL_RULES, requirements or declared(path))
     assert result.errors == []
     return result.diagnostics
 
@@ -58,7 +65,7 @@ def test_fix_gives_expected_output(case):
     diagnostics = lint(case, text)
     fixable = [d for d in diagnostics if d.fix and (d.fix.applicability == "safe" or unsafe)]
     expected_path = case.with_name(case.stem + ".fixed.py")
-    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, unsafe)
+    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, unsafe, declared(case))
     assert outcome.errors == []
     if not fixable:
         assert not expected_path.exists(), "a fixed file for a case with nothing to fix"
@@ -68,7 +75,7 @@ def test_fix_gives_expected_output(case):
     assert outcome.fixed == expected_path.read_text()
 
     compile(outcome.fixed, str(expected_path), "exec")
-    again = fix_text(str(expected_path), outcome.fixed, OPTIONS, ALL_RULES, unsafe)
+    again = fix_text(str(expected_path), outcome.fixed, OPTIONS, ALL_RULES, unsafe, declared(case))
     assert again.fixed == outcome.fixed, "a second fix changed the file"
     remaining = {identity(d) for d in lint(expected_path, outcome.fixed)}
     assert remaining.isdisjoint(identity(d) for d in fixable), "a fixed finding still fires"
@@ -81,13 +88,13 @@ def test_every_offered_fix_is_applied(case):
     they edit, and after `fix --unsafe-fixes` no finding that offered a fix
     is left."""
     text = case.read_text()
-    result = lint_text(str(case), text, OPTIONS, ALL_RULES)
+    result = lint_text(str(case), text, OPTIONS, ALL_RULES, declared(case))
     offered = [d for d in result.diagnostics if d.fix is not None]
     for diagnostic in offered:
         unapplied = []
         assert apply_edits(result.module, diagnostic.fix.edits, unapplied).code != text
         assert unapplied == [], f"{diagnostic.code} at line {diagnostic.line} offers a fix it cannot apply"
-    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, unsafe=True)
+    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, True, declared(case))
     assert outcome.errors == []
     remaining = {identity(d) for d in lint(case, outcome.fixed)}
     assert remaining.isdisjoint(identity(d) for d in offered), "a finding that offered a fix is still there"
@@ -96,7 +103,7 @@ def test_every_offered_fix_is_applied(case):
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
 def test_every_rule_has_flagged_and_clean_fixtures(rule):
     directory = RULE_FIXTURES / rule.code
-    cases = [p for p in directory.glob("*.py") if not p.name.endswith(".fixed.py")]
+    cases = [p for p in directory.rglob("*.py") if not p.name.endswith(".fixed.py")]
     assert any(rule.code in {c for _, c in expected_findings(p.read_text())} for p in cases)
     assert any(p.name.startswith("not_flagged") for p in cases)
 
@@ -106,7 +113,8 @@ def test_documentation_examples(rule):
     """The bad example is flagged, the good one is not, and fixing bad gives good."""
     bad = rule.bad.lstrip("\n")
     good = rule.good.lstrip("\n")
-    assert rule.code in {d.code for d in lint("bad.py", bad)}
-    assert rule.code not in {d.code for d in lint("good.py", good)}
-    fixed = fix_text("bad.py", bad, OPTIONS, ALL_RULES, unsafe=True).fixed
+    requirements = parse_declarations(rule.example_requirements, "example")
+    assert rule.code in {d.code for d in lint(Path("bad.py"), bad, requirements)}
+    assert rule.code not in {d.code for d in lint(Path("good.py"), good, requirements)}
+    fixed = fix_text("bad.py", bad, OPTIONS, ALL_RULES, True, requirements).fixed
     assert fixed == (bad if rule.safety.startswith("none") else good)

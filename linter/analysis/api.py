@@ -68,6 +68,11 @@ class Analysis:
             found.extend(m for m in sorted(self.project.imported_modules(module)) if m not in found)
         return found
 
+    def declared_versions(self, distribution: str) -> list:
+        """How the project declares ``distribution`` (``Declared`` items from
+        requirements files and pyproject.toml); empty when it does not."""
+        return self.project.requirements.get(distribution, [])
+
     def owner(self, state: StateKey) -> str:
         return self.states.owner(state)
 
@@ -139,6 +144,10 @@ class Analysis:
 
     def changed_at_import(self, state: StateKey) -> bool:
         return self.import_time.changed_at_import(state)
+
+    def change_at_import(self, state: StateKey):
+        """The statement run at import that changes ``state`` after creating it, or None."""
+        return self.import_time.change_at_import(state)
 
     def runs_at_import(self, context: Context) -> bool:
         """Whether the function of ``context`` runs while the project is imported."""

@@ -155,7 +155,13 @@ def ignored_reset_note(analysis: Analysis, events: List[Event], kinds) -> Option
     what = f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the call"
     where = f"{what} in {event.function.display}() (line {analysis.line(event.call.statement, event.function)})"
     if event.conditional:
-        return f"{where} runs only on some invocations (behind an `if`, in a loop or an `except`, or after an early `return`)"
+        if event.call.region is not None:
+            why = f"it is inside {event.call.region}"
+        elif not event.call.always:
+            why = f"an early `return` in {event.function.display}() can skip it"
+        else:
+            why = f"{event.function.display}() is not called on every invocation"
+        return f"{where} runs only on some invocations ({why})"
     return f"{where} runs after the first use and outside a `finally:`, so an exception in between skips it"
 
 

@@ -116,6 +116,10 @@ class Effects:
             result.update(self._step_mutated(context, info.all_steps()))
         return result
 
+    def mutated_in(self, context: Context, steps) -> Set[StateKey]:
+        """State some steps of ``context`` mutate, themselves or in what they call."""
+        return self._step_mutated(context, steps)
+
     def _step_mutated(self, context: Context, steps) -> Set[StateKey]:
         key, receiver = context
         info = self.project.function(key)

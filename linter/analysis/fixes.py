@@ -18,6 +18,7 @@ class HandlerInsertions:
     edits: Tuple[object, ...]
     shown: Tuple[str, ...]  # the statements as the first handler's module spells them
     cyclic: bool  # an added import would close an import cycle (the fix is then unsafe)
+    problem: Optional[str] = None  # why there is no fix (then there are no edits)
 
 
 def insert_in_handlers(
@@ -25,19 +26,59 @@ def insert_in_handlers(
     handlers: Sequence[Handler],
     state: StateKey,
     statements: Callable[[str], Optional[Tuple[str, ...]]],
-) -> Optional[HandlerInsertions]:
+) -> HandlerInsertions:
     """Edits inserting ``statements(how the handler's module spells state)``
-    at the start of each handler, with the import it needs; None when a
-    handler cannot name the state (or shadows it with a local)."""
+    at the start of each handler, with the import it needs; with a
+    ``problem`` and no edits when that cannot be done right."""
     edits, shown, cyclic = [], (), False
     for handler in handlers:
-        spelling = spell_state(analysis, state, handler.module)
+        problem = _reset_would_undo(analysis, handler, state)
+        spelling = spell_state(analysis, state, handler.module) if problem is None else None
+        if problem is None and spelling is None:
+            problem = f"{handler.module} has no name for it that an import could add"
         inserted = statements(spelling.expression) if spelling is not None else None
-        if inserted is None or analysis.function(handler.key).is_local(spelling.expression.split(".")[0]):
-            return None
+        if problem is None and inserted is None:
+            problem = "its contents at import cannot be rebuilt from the source"
+        if problem is None and analysis.function(handler.key).is_local(spelling.expression.split(".")[0]):
+            problem = f"{handler.name}() has a local variable of the same name"
+        if problem is not None:
+            return HandlerInsertions((), (), False, problem)
         if spelling.import_statement is not None:
             edits.append(AddImport(handler.module, spelling.import_statement))
             cyclic = cyclic or analysis.imports_transitively(state[0], handler.module)
         edits.append(PrependStatements(handler.key, inserted))
         shown = shown or inserted
     return HandlerInsertions(tuple(edits), shown, cyclic)
+
+
+def _reset_would_undo(analysis: Analysis, handler: Handler, state: StateKey) -> Optional[str]:
+    """Why a reset at the start of the handler's body would undo work done for
+    this same invocation, or None: a project decorator's wrapper changes the
+    state before it calls the handler, or code calls the handler itself (a
+    handler that recurses, another handler that delegates to it)."""
+    callers = analysis.path.callers((handler.key, None))
+    if callers:
+        caller = ".".join(callers[0][0][0][1:])
+        return f"{handler.name}() is also called by {caller}(), whose work a reset at its start would undo"
+    info = analysis.function(handler.key)
+    for wrapper in analysis.path.decorator_wrappers(info):
+        if state in _changed_before_the_call(analysis, wrapper):
+            return f"its decorator's {'.'.join(wrapper[1:])}() changes it before calling {handler.name}()"
+    return None
+
+
+def _changed_before_the_call(analysis: Analysis, wrapper) -> set:
+    """State a decorator's wrapper changes before it calls the function it wraps."""
+    info = analysis.function(wrapper)
+    wrapped = {name for key in _enclosing(wrapper) for name in analysis.function(key).params} if info else set()
+    before = []
+    for step in info.steps if info else ():
+        if any(call.called and not call.path.attrs and call.path.root in wrapped for call in step.calls):
+            break
+        before.append(step)
+    return analysis.effects.mutated_in((wrapper, None), before)
+
+
+def _enclosing(key):
+    """Keys of the functions around a nested function (the decorator, its factory)."""
+    return [key[:depth] for depth in range(2, len(key))]

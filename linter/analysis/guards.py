@@ -92,10 +92,12 @@ def _reads_state(node, is_state) -> bool:
     return dotted_name(func) == "len" and is_state(node.args[0].value)
 
 
-def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
+def sets_up_once(analysis: Analysis, guard: Guard, logger_source: str) -> bool:
     """Whether ``guard`` makes what it guards run once per process: it looks
-    at a logger's handlers, or at a module-level flag the module rebinds
-    under ``global`` (a once-flag, a lazily created handler)."""
+    at the handlers of the logger the call adds to (``logger_source``, as the
+    call spells it), or at a module-level flag the module sets to a true
+    value under ``global`` (a once-flag, a lazily created handler).  A look at
+    another logger's handlers, or a flag nothing ever sets, guards nothing."""
     import libcst as cst
 
     from linter.parsing.syntax import child_nodes
@@ -105,7 +107,8 @@ def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
     while pending:
         node = pending.pop()
         if type(node) is cst.Attribute and node.attr.value in ("handlers", "hasHandlers"):
-            return True
+            if analysis.source(node.value).strip() == logger_source:
+                return True
         if type(node) is cst.Name and info is not None and _is_once_flag(analysis, info, node.value):
             return True
         pending.extend(child_nodes(node))
@@ -113,7 +116,14 @@ def sets_up_once(analysis: Analysis, guard: Guard) -> bool:
 
 
 def _is_once_flag(analysis: Analysis, info, name: str) -> bool:
+    import libcst as cst
+
     module = analysis.module(info.module)
     if analysis.scope_of(info, name) is not None or name not in module.bindings:
         return False
-    return any(name in function.globals for function in module.functions.values())
+    falsy = {"False", "None", "0", '""', "''", "[]", "{}"}
+    return any(
+        type(target) is cst.Name and target.value == name and analysis.source(value).strip() not in falsy
+        for function in module.functions.values() if name in function.globals
+        for target, value in function.flows
+    )

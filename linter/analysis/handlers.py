@@ -41,21 +41,29 @@ class Handler:
     def module(self) -> str:
         return self.key[0]
 
+    @property
+    def strong(self) -> bool:
+        """Named, decorated or annotated like a handler, not only by its parameters."""
+        return self.name in HANDLER_NAMES or not self.reason.startswith("parameters")
+
 
 @dataclass(frozen=True)
 class Helper:
-    """A function that looks like a handler, but that a handler reaches."""
+    """A function that looks like a handler but is not the entry point: a
+    handler reaches it, or it only calls one (a local runner)."""
 
     function: Handler
-    caller: Handler
+    other: Handler  # the handler it runs inside, or the one it calls
+    calls_handler: bool = False
 
     @property
     def explanation(self) -> str:
-        caller = f"{self.caller.name}()"
-        if self.caller.module != self.function.module:
-            caller += f" ({self.caller.module})"
+        other = f"{self.other.name}()"
+        if self.other.module != self.function.module:
+            other += f" ({self.other.module})"
+        relation = f"it calls {other}, the handler" if self.calls_handler else f"it runs inside {other}"
         return (
-            f"{self.function.name} is not a handler: it runs inside {caller} "
+            f"{self.function.name} is not a handler: {relation} "
             "(name it with --handler or `handlers` in the configuration if Lambda also invokes it directly)"
         )
 
@@ -118,16 +126,23 @@ def separate_helpers(
     """Split heuristic handlers into entry points and helpers: a candidate
     that another candidate reaches (``reached_from(candidate)``: the
     candidates whose invocation path includes it) is a helper, unless the
-    two reach each other."""
+    two reach each other.  A candidate named or decorated like a handler
+    (``lambda_handler``) is the entry point over one that only has handler
+    parameters and calls it (``run_local(event, context)``)."""
     handlers: List[Handler] = []
     helpers: List[Helper] = []
+
+    def one_way(caller: Handler, callee: Handler) -> bool:
+        return caller != callee and caller in candidates and caller in reached_from(callee) and callee not in reached_from(caller)
+
     for candidate in candidates:
-        callers = [
-            other for other in reached_from(candidate)
-            if other != candidate and other in candidates and candidate not in reached_from(other)
-        ]
-        if callers:
-            helpers.append(Helper(candidate, callers[0]))
+        callers = [other for other in reached_from(candidate) if one_way(other, candidate)]
+        inside = [other for other in callers if other.strong or not candidate.strong]
+        runner_of = [other for other in candidates if one_way(candidate, other) and other.strong and not candidate.strong]
+        if inside:
+            helpers.append(Helper(candidate, inside[0]))
+        elif runner_of:
+            helpers.append(Helper(candidate, runner_of[0], calls_handler=True))
         else:
             handlers.append(candidate)
     return handlers, helpers

@@ -34,8 +34,16 @@ class ImportTime:
     def changed_at_import(self, state: StateKey) -> bool:
         """Whether code run at import changes ``state`` after creating it:
         the code of its own module, or of a module that imports it."""
+        return self.change_at_import(state) is not None
+
+    def change_at_import(self, state: StateKey) -> Optional[cst.CSTNode]:
+        """The statement of code run at import that first changes ``state``
+        after creating it, or None."""
         module = state[0]
-        return any(state in self._changes(name) for name in [module, *self._importers.get(module, ())])
+        for name in [module, *sorted(self._importers.get(module, ()))]:
+            if state in self._changes(name):
+                return self._changes(name)[state]
+        return None
 
     @cached_property
     def _importers(self) -> Dict[str, Set[str]]:

@@ -56,20 +56,24 @@ def owner(analysis: Analysis, key: Tuple[str, ...]) -> str:
     return analysis.owner(key)
 
 
-def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Optional[Tuple[str, ...]]]) -> Optional[Fix]:
-    """Prepend the reset to every leaking handler, spelled as the handler's
-    module names the state (importing it when it must); unsafe for caches
-    and batches, and when the import would close an import cycle.  No fix
-    when no statement restores the state's import-time contents, or a
-    handler shadows it."""
+def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Optional[Tuple[str, ...]]]):
+    """(fix, problem): prepend the reset to every leaking handler, spelled as
+    the handler's module names the state (importing it when it must); unsafe
+    for caches and batches, and when the import would close an import cycle.
+    No fix, and the problem that prevents it, when no statement restores the
+    state's import-time contents or the reset would not reach it or would
+    undo this invocation's own work."""
     from linter.analysis.fixes import insert_in_handlers
+    from linter.analysis.restore import why_not_restorable
 
+    if statements(leak.state.display) is None:
+        return None, why_not_restorable(analysis, leak.state)
     inserted = insert_in_handlers(analysis, leak.handlers, leak.state.key, statements)
-    if inserted is None:
-        return None
+    if inserted.problem is not None:
+        return None, inserted.problem
     applicability = "unsafe" if analysis.looked_up(leak.state.key) or inserted.cyclic else "safe"
     where = handler_phrase(leak.handlers, leak.state.module)
-    return Fix(applicability, f"Insert `{'; '.join(inserted.shown)}` at the start of {where}", inserted.edits)
+    return Fix(applicability, f"Insert `{'; '.join(inserted.shown)}` at the start of {where}", inserted.edits), None
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def reset_note(analysis, leak, is_complete_reset) -> Optional[str]:
     site = next((site for site in sites if handler in site.handlers), sites[0])
     statement = site.reset.statement
     shown = analysis.source(statement).strip()
-    what = f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the reset"
+    what = site.reset.shown or (f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the reset")
     line = analysis.line(statement, site.function)
     place = f"line {line}" if site.function.module == leak.state.module else f"{site.function.module}, line {line}"
     where = f"{what} in {site.function.display}() ({place})"
@@ -127,9 +131,10 @@ def reset_note(analysis, leak, is_complete_reset) -> Optional[str]:
     if not is_complete_reset({site.reset.kind}):
         return f"{where} {_INCOMPLETE.get(site.reset.kind, 'does not empty it')}"
     if not site.reset.unconditional:
-        return f"{where} runs only on some invocations (inside an `if`, a loop or an `except`)"
-    if (site.function.key, site.receiver) not in analysis.always_run(handler):
-        return f"{where} is not reached on every invocation of {handler.name}() (a condition or an early return skips it)"
+        return f"{where} runs only on some invocations (it is inside {site.reset.region or 'a condition'})"
+    context = (site.function.key, site.receiver)
+    if context not in analysis.always_run(handler):
+        return f"{where} does not run on every invocation of {handler.name}(): {analysis.path.why_not_always(handler, context)}"
     return (
         f"{where} runs after the change (line {analysis.line(leak.first.mutation.statement, leak.first.function)}) "
         "and outside a `finally:`, so an exception in between skips it"
@@ -144,7 +149,9 @@ def reset_findings(analysis, code: str, leaks, describe, consequence: Consequenc
 
     for leak in leaks:
         message = leak_message(analysis, leak, describe(leak.state), consequence, is_complete_reset)
-        fix = reset_fix(analysis, leak, lambda name, state=leak.state: restore_in_place(analysis, state, name))
+        fix, problem = reset_fix(analysis, leak, lambda name, state=leak.state: restore_in_place(analysis, state, name))
+        if problem is not None:
+            message += f" (no automatic fix: {problem})"
         yield Finding(code, leak.state.node, message, leak.handlers[0].name, fix, leak.state.module)
 
 

@@ -8,6 +8,7 @@ method is defined along a class's bases.
 """
 from __future__ import annotations
 
+import builtins
 from typing import Dict, Iterator, Optional, Set, Tuple
 
 import libcst as cst
@@ -18,13 +19,21 @@ from linter.summary.model import ClassInfo, ModuleModel
 from linter.summary.scanner import FunctionInfo, FunctionKey
 
 ClassRef = Tuple[str, str]  # (module, class name)
+_BUILTINS = frozenset(dir(builtins))
+# Packages whose base classes give each instance its own copy of class-level defaults.
+COPYING_FRAMEWORKS = frozenset({
+    "pydantic", "pydantic_settings", "sqlmodel", "sqlalchemy", "django", "msgspec", "marshmallow", "attr", "attrs",
+    "mongoengine", "peewee", "pynamodb", "tortoise", "beanie", "odmantic", "ormar", "piccolo", "dataclasses_json",
+    "enum", "traitlets", "param", "schematics",
+})
 MAX_REEXPORTS = 8  # ``from .state import SEEN`` in a package's __init__, chained
 
 
 class ProjectModel:
-    def __init__(self, modules: Dict[str, ModuleModel], layout: Optional[Layout] = None):
+    def __init__(self, modules: Dict[str, ModuleModel], layout: Optional[Layout] = None, requirements=None):
         self.modules = modules
         self.layout = layout
+        self.requirements: Dict[str, list] = requirements or {}  # distribution -> declarations (linter.project.requirements)
 
     def module(self, name: str) -> ModuleModel:
         return self.modules[name]
@@ -104,8 +113,9 @@ class ProjectModel:
         return self.modules[ref[0]].classes.get(ref[1])
 
     def class_chain(self, ref: Optional[ClassRef]) -> Iterator[Tuple[ClassRef, ClassInfo, bool]]:
-        """The class and its bases, nearest first: (ref, info, whether all of
-        the class's own bases are project classes or ``object``)."""
+        """The class and its bases, nearest first: (ref, info, whether one of
+        the class's own bases may copy mutable class attributes per instance,
+        as model frameworks do)."""
         seen: Set[ClassRef] = set()
         pending = [ref]
         while pending:
@@ -115,9 +125,24 @@ class ProjectModel:
                 continue
             seen.add(current)
             bases = [self.class_ref(current[0], base) for base in info.bases]
-            known = all(base is not None or name == "object" for base, name in zip(bases, info.bases))
-            yield current, info, known
+            copying = any(
+                base is None and self._may_copy_attributes(current[0], name) for base, name in zip(bases, info.bases)
+            )
+            yield current, info, copying
             pending.extend(base for base in bases if base is not None)
+
+    def _may_copy_attributes(self, module: str, base: str) -> bool:
+        """A base class from outside the project that may give each instance
+        its own copy of mutable class attributes: a model framework
+        (pydantic, ORMs, attrs, msgspec …), or one the source does not show
+        (not imported, made by a call such as ``declarative_base()``).  The
+        standard library's and builtins' bases (``ABC``, ``Exception``,
+        ``JSONEncoder``, ``Thread``) share them, as Python does."""
+        head = base.split(".")[0]
+        imported = self.modules[module].imports.get(head)
+        if imported is None:
+            return head not in _BUILTINS
+        return imported.split(".")[0] in COPYING_FRAMEWORKS or imported.startswith(("typing.", "typing_extensions."))
 
     def method(self, ref: Optional[ClassRef], name: str) -> Optional[FunctionKey]:
         """Method lookup along the bases that are project classes."""

@@ -60,10 +60,10 @@ class InvocationPath:
             for call in step.calls
             for callee in self.names.resolve_callee(info, receiver, call.path)
         ]
-        found.extend(((wrapper, receiver), None) for wrapper in self._decorator_wrappers(info))
+        found.extend(((wrapper, receiver), None) for wrapper in self.decorator_wrappers(info))
         return found
 
-    def _decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
+    def decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
         """Inner functions of the project's decorators that run on every call."""
         wrappers: List[FunctionKey] = []
         for decorator in info.node.decorators:
@@ -113,6 +113,25 @@ class InvocationPath:
             keys.append(context[0])
         return list(reversed(keys))
 
+    def why_not_always(self, handler: Handler, context: Context) -> str:
+        """Why ``handler`` does not run ``context`` on every invocation: the
+        first call on the way that is conditional, and what makes it so."""
+        keys = self.chain(handler, context)
+        for caller, callee in zip(keys, keys[1:]):
+            info = self.project.function(caller)
+            call = next(
+                (call for step in info.steps for call in step.calls if call.called
+                 and any(found == callee for found, _ in self.names.resolve_callee(info, None, call.path))),
+                None,
+            )
+            if call is None or call.always:
+                continue
+            where = f"{'.'.join(callee[1:])}() is called"
+            if call.region is None:
+                return f"{where} after an early `return` in {info.display}()"
+            return f"{where} inside {call.region} in {info.display}()"
+        return "it is not called on every path"
+
     # -- guards and always-run calls ------------------------------------------
     @cached_property
     def _callers(self) -> Dict[Context, List[Edge]]:
@@ -121,6 +140,10 @@ class InvocationPath:
             for callee, call in self.edges(context):
                 found.setdefault(callee, []).append((context, call))
         return found
+
+    def callers(self, context: Context) -> List[Edge]:
+        """(caller, call) for every way into ``context`` on the invocation path."""
+        return self._callers.get(context, [])
 
     @cached_property
     def _handler_keys(self) -> Set[FunctionKey]:

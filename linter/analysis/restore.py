@@ -127,6 +127,14 @@ def _is_empty_text(node: cst.CSTNode) -> bool:
     return type(node) is cst.SimpleString and node.evaluated_value in ("", b"")
 
 
+def why_not_restorable(analysis: Analysis, binding: Binding) -> str:
+    """Why no statement can give the state back its import-time contents."""
+    change = analysis.change_at_import(binding.key)
+    if change is not None:
+        return f"code run at import changes it after creating it (line {analysis.line(change)})"
+    return "its contents at import are computed, not written as literals"
+
+
 def initial_value_source(analysis: Analysis, binding: Binding) -> Optional[str]:
     """Source to rebind a name to its import-time value (``total = 0``), or
     None; a value built by a constructor is only offered in its own module,

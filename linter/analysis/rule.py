@@ -6,7 +6,7 @@ LibCST at module level, so that ``warmstate rule`` and the CLI start quickly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence, Tuple
 
 from linter.output.diagnostics import Fix
 
@@ -32,6 +32,7 @@ class Rule:
     fix: str  # what the fix does, one line
     safety: str  # "safe", "unsafe", "safe, or unsafe when …", or "none"
     check: Callable[[Any], Iterable[Finding]]
+    example_requirements: Tuple[str, ...] = ()  # the library versions the examples assume are declared
 
     def documentation(self) -> str:
         return (

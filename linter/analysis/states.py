@@ -57,11 +57,12 @@ class States:
     def _plain_class(self, ref: ClassRef) -> bool:
         """A class whose attributes Python shares between instances as written.
 
-        Base classes from outside the project (pydantic's BaseModel, ORMs,
-        msgspec) and class decorators (attrs) commonly copy mutable defaults
-        per instance, so their class attributes are not treated as shared
-        state."""
-        return all(known and not info.node.decorators for _, info, known in self.project.class_chain(ref))
+        Model frameworks' base classes (pydantic's BaseModel, ORMs, msgspec)
+        and class decorators (attrs, dataclasses) commonly copy mutable
+        defaults per instance, so their class attributes are not treated as
+        shared state; the standard library's bases (``ABC``, ``Exception``)
+        do not, so theirs are."""
+        return not any(copying or info.node.decorators for _, info, copying in self.project.class_chain(ref))
 
     def _instance_attributes(self, ref: ClassRef) -> Dict[str, Binding]:
         found: Dict[str, Binding] = {}

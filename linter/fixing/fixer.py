@@ -80,9 +80,9 @@ class _Round:
 
 
 def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
-                layout: Optional[Layout] = None) -> Dict[str, FixOutcome]:
+                layout: Optional[Layout] = None, requirements=None) -> Dict[str, FixOutcome]:
     """Fix the files of a unit together; one outcome per file."""
-    results = lint_sources(sources, rules, layout)
+    results = lint_sources(sources, rules, layout, requirements)
     initial = Counter(d.code for result in results.values() for d in result.diagnostics)
     outcomes = {
         s.path: FixOutcome(s.path, s.text, s.text, len(results[s.path].diagnostics), list(results[s.path].errors))
@@ -111,7 +111,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
             fail(path, f"fix for {_codes(fixable)} dropped: the result would not compile ({problem})")
             break
         candidate = [replace(s, text=changed.get(s.path, outcomes[s.path].fixed)) for s in current]
-        next_results = lint_sources(candidate, rules, layout)
+        next_results = lint_sources(candidate, rules, layout, requirements)
         remaining = {_identity(d) for result in next_results.values() for d in result.diagnostics}
         stuck = [d for d in fixable if _identity(d) in remaining]
         if stuck:
@@ -126,7 +126,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
             if outcome.changed:
                 fail(outcome.path, "fixes dropped: they would create new findings")
             outcome.fixed = outcome.original
-        results = lint_sources(sources, rules, layout)
+        results = lint_sources(sources, rules, layout, requirements)
     for path, outcome in outcomes.items():
         outcome.remaining = results[path].diagnostics
     return outcomes
@@ -139,6 +139,6 @@ def fixed_count(outcomes: Dict[str, FixOutcome]) -> int:
     return max(sum(o.found for o in outcomes.values()) - sum(len(o.remaining) for o in outcomes.values()), 0)
 
 
-def fix_text(path: str, text: str, options, rules: Sequence, unsafe: bool) -> FixOutcome:
+def fix_text(path: str, text: str, options, rules: Sequence, unsafe: bool, requirements=None) -> FixOutcome:
     """Fix one file on its own."""
-    return fix_sources([SourceText(path, text, options)], rules, unsafe)[path]
+    return fix_sources([SourceText(path, text, options)], rules, unsafe, requirements=requirements)[path]

@@ -17,6 +17,7 @@ from typing import Iterator, Optional, Tuple
 from linter import __version__
 from linter.project.config import ConfigError
 from linter.project.discovery import Discovery, display_path
+from linter.project.requirements import declared_requirements, requirement_directories
 from linter.project.settings import Project, Selection, Settings, load_settings, project_root
 
 
@@ -77,8 +78,9 @@ class WarmstateChecker:
         unit = [path for path in _unit_of(project, name) if path != name]
         sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
         sources.append(SourceText(name, text, options(name)))
+        requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
         # A file LibCST cannot parse gives no findings: flake8 reports E999 itself.
-        for diagnostic in lint_sources(sources, ALL_RULES, project.layout)[name].diagnostics:
+        for diagnostic in lint_sources(sources, ALL_RULES, project.layout, requirements)[name].diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
 
 

@@ -36,7 +36,19 @@ _GROWTH_VERBS = {
     "add": "added to",
     "write": "written to",
     "writelines": "written to",
+    "writerow": "written to",  # a csv writer over a module-level buffer (``_bind_name``)
+    "writerows": "written to",
+    "writeheader": "written to",
 }
+# Library functions that write to a file-like argument: (positional index, keyword).
+_DUMPERS = {
+    "json.dump": (1, "fp"),
+    "pickle.dump": (1, "file"),
+    "marshal.dump": (1, "file"),
+    "yaml.dump": (1, "stream"),
+    "yaml.safe_dump": (1, "stream"),
+}
+_CSV_WRITERS = frozenset({"csv.writer", "csv.DictWriter"})
 _KEYED_VERBS = {"update": "updated", "setdefault": "given keys by setdefault()",
                 "__setitem__": "assigned an item"}
 _LOOKUP_METHODS = frozenset({"get", "tell", "__contains__"})
@@ -77,6 +89,7 @@ class Mutation:
     augmented: bool = False
     keys: Tuple[cst.CSTNode, ...] = ()  # the keys a store writes under (``X[k] = v``, ``setdefault(k)``)
     guards: Tuple[Guard, ...] = ()
+    appends: bool = False  # append/extend/add/write: it grows whatever the keys
 
 
 @dataclass
@@ -85,6 +98,8 @@ class Reset:
     kind: str  # "clear" (also rebinding), "seek0", "truncate", "evict"
     unconditional: bool
     statement: Optional[cst.CSTNode] = None  # where it is written, for messages
+    region: Optional[str] = None  # what makes it conditional ("a loop", "an `if`"), for messages
+    shown: Optional[str] = None  # how messages name it, when not by its statement's source
 
 
 @dataclass
@@ -97,6 +112,7 @@ class CallRef:
     always: bool = False  # unconditional, and no early ``return``/``raise`` can skip it
     withs: Tuple[cst.BaseExpression, ...] = ()  # context managers it runs inside
     guards: Tuple[Guard, ...] = ()
+    region: Optional[str] = None  # what makes it conditional ("a loop", "an `if`"), for messages
 
     @property
     def is_call(self) -> bool:
@@ -223,6 +239,7 @@ class FunctionScanner:
         self.conditional = False
         self.exited_early = False  # a conditional return/raise happened in an earlier step
         self.guards: Tuple[Guard, ...] = ()  # enclosing conditions, and those of earlier early exits
+        self.region: Optional[str] = None  # the innermost construct that makes code conditional
         self.withs: Tuple[cst.BaseExpression, ...] = ()
         self.in_comparison = False
 
@@ -275,7 +292,7 @@ class FunctionScanner:
             elif type(statement) in (cst.Try, cst.TryStar):
                 self._scan_top(suite_statements(statement.body), steps)
                 self._begin_step(steps)
-                self._scan_conditionally([*statement.handlers, statement.orelse])
+                self._scan_conditionally([*statement.handlers, statement.orelse], "an `except` clause")
                 if statement.finalbody is not None:
                     saved = self.exited_early, self.guards
                     self.exited_early, self.guards = False, ()  # finally runs after any exit
@@ -289,12 +306,13 @@ class FunctionScanner:
         self.step = Step()
         steps.append(self.step)
 
-    def _scan_conditionally(self, nodes) -> None:
-        saved, self.conditional = self.conditional, True
+    def _scan_conditionally(self, nodes, region: str) -> None:
+        saved = self.conditional, self.region
+        self.conditional, self.region = True, region
         for node in nodes:
             if node is not None:
                 self._scan_statement(node)
-        self.conditional = saved
+        self.conditional, self.region = saved
 
     def _scan_block(self, suite: cst.BaseSuite) -> None:
         for statement in suite_statements(suite):
@@ -316,15 +334,16 @@ class FunctionScanner:
     def _scan_if(self, node: cst.If) -> None:
         self.statement = node
         self._scan_expr(node.test)
-        self._scan_guarded(node.test, True, node.body)
+        self._lookup_truthiness(node.test)
+        self._scan_guarded(node.test, True, node.body, "an `if`")
         if node.orelse is not None:
-            self._scan_guarded(node.test, False, node.orelse)
+            self._scan_guarded(node.test, False, node.orelse, "an `else` branch")
 
-    def _scan_guarded(self, test, positive: bool, node, scan=None) -> None:
+    def _scan_guarded(self, test, positive: bool, node, region: str, scan=None) -> None:
         """Scan ``node`` (conditionally) under the guard ``test`` is ``positive``."""
         saved = self.guards
         self.guards = saved + (Guard(self.info.key, test, positive),)
-        (scan or self._scan_conditionally)([node])
+        (scan or self._scan_conditionally)([node], region)
         exits = self.guards[len(saved) + 1:]  # early exits inside stay in force after the branch
         self.guards = saved + exits
 
@@ -333,13 +352,22 @@ class FunctionScanner:
         self.info.flows.append((node.target, node.iter))
         self._bind_target(node.target, None)
         self._scan_expr(node.iter)
-        self._scan_conditionally([node.body, node.orelse])
+        self._scan_conditionally([node.body, node.orelse], "a loop")
 
     def _scan_while(self, node: cst.While) -> None:
         self.statement = node
         self._scan_expr(node.test)
-        self._scan_guarded(node.test, True, node.body)
-        self._scan_conditionally([node.orelse])
+        self._lookup_truthiness(node.test)
+        evictions = len(self.step.resets)
+        self._scan_guarded(node.test, True, node.body, "a loop")
+        self._scan_conditionally([node.orelse], "a loop's `else`")
+        drained = _truth_tested(node.test)
+        if drained is not None and any(
+            reset.kind == "evict" and reset.path.root == drained.root and reset.path.attrs == drained.attrs
+            for reset in self.step.resets[evictions:]
+        ):  # ``while QUEUE: QUEUE.pop()`` empties it
+            shown = f"the `while {_EMPTY_MODULE.code_for_node(node.test)}:` loop"
+            self.step.resets.append(Reset(drained, "clear", not self.conditional, node, self.region, shown))
 
     def _scan_with(self, node: cst.With) -> None:
         self.statement = node
@@ -349,7 +377,7 @@ class FunctionScanner:
         self.withs = saved
 
     def _scan_try(self, node) -> None:
-        self._scan_conditionally([node.body, *node.handlers, node.orelse, node.finalbody])
+        self._scan_conditionally([node.body, *node.handlers, node.orelse, node.finalbody], "a `try` statement")
 
     def _scan_except(self, node) -> None:
         if node.name is not None:
@@ -365,7 +393,7 @@ class FunctionScanner:
     def _scan_match(self, node: cst.Match) -> None:
         self.statement = node
         self._scan_expr(node.subject)
-        self._scan_conditionally([case.body for case in node.cases])
+        self._scan_conditionally([case.body for case in node.cases], "a `match` case")
 
     def _scan_with_items(self, node: cst.With) -> None:
         for item in node.items:
@@ -461,6 +489,10 @@ class FunctionScanner:
             callee = dotted_name(value.func)
             if callee in self.builder.model.classes:
                 self.info.local_instances[name] = callee
+            elif self._library_name(value.func) in _CSV_WRITERS and value.args:
+                target = path_of(value.args[0].value)  # ``writer = csv.writer(BUFFER)`` writes to BUFFER
+                if target is not None:
+                    self.info.aliases[name] = target
 
     def _augment(self, node: cst.AugAssign) -> None:
         target = node.target
@@ -496,16 +528,16 @@ class FunctionScanner:
         elif type(target) is cst.Name:
             self.info.locals.add(target.value)
 
-    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=()) -> None:
+    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=(), appends=False) -> None:
         if path is not None:
             self.step.mutations.append(
                 Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys,
-                         guards=self.guards)
+                         guards=self.guards, appends=appends)
             )
 
     def _reset(self, path: Optional[RefPath], kind: str) -> None:
         if path is not None:
-            self.step.resets.append(Reset(path, kind, not self.conditional, self.statement))
+            self.step.resets.append(Reset(path, kind, not self.conditional, self.statement, self.region))
 
     # -- expressions -------------------------------------------------------
     def _scan_expr(self, node: cst.CSTNode) -> None:
@@ -525,13 +557,16 @@ class FunctionScanner:
 
     def _scan_if_expression(self, node: cst.IfExp) -> None:
         self._scan_expr(node.test)
-        self._scan_guarded(node.test, True, node.body, self._scan_conditional_exprs)
-        self._scan_guarded(node.test, False, node.orelse, self._scan_conditional_exprs)
+        self._lookup_truthiness(node.test)
+        region = "a conditional expression"
+        self._scan_guarded(node.test, True, node.body, region, self._scan_conditional_exprs)
+        self._scan_guarded(node.test, False, node.orelse, region, self._scan_conditional_exprs)
 
     def _scan_boolean(self, node: cst.BooleanOperation) -> None:
         self._scan_expr(node.left)
+        self._lookup_truthiness(node.left)
         positive = type(node.operator) is cst.And  # ``a and b`` runs b when a is true
-        self._scan_guarded(node.left, positive, node.right, self._scan_conditional_exprs)
+        self._scan_guarded(node.left, positive, node.right, "a conditional expression", self._scan_conditional_exprs)
 
     def _scan_deferred(self, node) -> None:
         """Lambdas and comprehensions: their bodies may run any number of times."""
@@ -539,7 +574,7 @@ class FunctionScanner:
         while loop is not None:  # comprehension variables take values from their iterables
             self.info.flows.append((loop.target, loop.iter))
             loop = loop.inner_for_in
-        self._scan_conditional_exprs(list(child_nodes(node)))
+        self._scan_conditional_exprs(list(child_nodes(node)), "a lambda or comprehension")
 
     def _scan_walrus(self, node: cst.NamedExpr) -> None:
         self._scan_expr(node.value)
@@ -560,11 +595,18 @@ class FunctionScanner:
         for child in child_nodes(node):
             self._scan_expr(child)
 
-    def _scan_conditional_exprs(self, nodes) -> None:
-        saved, self.conditional = self.conditional, True
+    def _scan_conditional_exprs(self, nodes, region: str) -> None:
+        saved = self.conditional, self.region
+        self.conditional, self.region = True, region
         for node in nodes:
             self._scan_expr(node)
-        self.conditional = saved
+        self.conditional, self.region = saved
+
+    def _lookup_truthiness(self, test) -> None:
+        """``if BATCH:`` / ``while QUEUE:`` / ``not X``: reading whether it holds anything."""
+        tested = _truth_tested(test)
+        if tested is not None:
+            self._lookup(tested)
 
     def _scan_comparison(self, node: cst.Comparison) -> None:
         saved, self.in_comparison = self.in_comparison, True
@@ -586,7 +628,8 @@ class FunctionScanner:
         if callee is not None:
             self.step.calls.append(
                 CallRef(callee, True, not self.conditional, node, self.statement,
-                        always=not (self.conditional or self.exited_early), withs=self.withs, guards=self.guards)
+                        always=not (self.conditional or self.exited_early), withs=self.withs, guards=self.guards,
+                        region=self.region)
             )
             if not callee.attrs:
                 self.info.called_names.add(callee.root)
@@ -597,8 +640,21 @@ class FunctionScanner:
             self._builtin_call(node, func.value)
         else:
             self._scan_expr(func)
+        dumper = _DUMPERS.get(self._library_name(func) or "")
+        if dumper is not None:
+            self._mutate(path_of(_argument(node, *dumper)), "written to")
         for arg in node.args:
             self._scan_expr(arg.value)
+
+    def _library_name(self, node) -> Optional[str]:
+        """``json.dump`` for ``json.dump`` / ``dump`` / ``j.dump``, through the
+        function's and the module's imports; None when not imported."""
+        name = dotted_name(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        full = self.info.imports.get(head) or self.builder.model.imports.get(head)
+        return None if full is None else f"{full}.{rest}" if rest else full
 
     def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
         method = func.attr.value
@@ -606,7 +662,7 @@ class FunctionScanner:
         if receiver is None:
             return
         if method in _GROWTH_VERBS:
-            self._mutate(receiver, _GROWTH_VERBS[method])
+            self._mutate(receiver, _GROWTH_VERBS[method], appends=True)
         elif method in _KEYED_VERBS:
             if method == "update":
                 grows = not _constant_mapping_args(node)
@@ -632,6 +688,26 @@ class FunctionScanner:
                     self._mutate(path_of(arg.value), "written to")
         elif name == "len" and self.in_comparison and node.args:
             self._lookup(path_of(node.args[0].value))
+
+
+def _argument(call: cst.Call, index: int, keyword: str):
+    """The argument passed at ``index`` or as ``keyword``, or None."""
+    for position, arg in enumerate(call.args):
+        if (arg.keyword is None and not arg.star and position == index) or (
+            arg.keyword is not None and arg.keyword.value == keyword
+        ):
+            return arg.value
+    return None
+
+
+def _truth_tested(test) -> Optional[RefPath]:
+    """The path whose truthiness (or size) ``test`` checks: ``X``, ``not X``, ``len(X)``."""
+    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        test = test.expression
+    if type(test) is cst.Call and dotted_name(test.func) == "len" and len(test.args) == 1:
+        test = test.args[0].value
+    path = path_of(test)
+    return path if path is not None and not path.element else None
 
 
 def _first_arg_is_zero(node: cst.Call) -> bool:
