@@ -15,6 +15,20 @@ therefore left alone when it can take effect:
   (``if not root.handlers:``, the ``else:`` of ``if root.hasHandlers():``,
   after ``if root.handlers: return``): the code already knows.
 
+A call is also left alone when it does not run on Lambda at all, where it
+works as written and a ``setLevel`` fix would break the local run:
+
+* it is in a function that neither a handler reaches nor import-time code
+  runs (``def main(): logging.basicConfig(...)`` called only under
+  ``if __name__ == "__main__":``, like the module-level code under it);
+* a test around it (an enclosing ``if``, or an ``if`` that returned before
+  it) reads a variable only Lambda sets (``if not
+  os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):``, ``if "AWS_EXECUTION_ENV"
+  not in os.environ:``), directly or through a module-level name or a
+  function of the module (``if not IS_LAMBDA:``, ``if not on_lambda():``).
+  Which branch runs on Lambda is not worked out: such code is written to
+  tell local runs from Lambda, so the test is taken to keep the call off it.
+
 "The root logger" is deliberately generous (missing a no-op costs less than a
 finding the reader can refute): ``logging.getLogger()`` / ``getLogger(None)``
 / ``getLogger("")`` / ``logging.root`` and names assigned from them, but also
@@ -42,12 +56,19 @@ LEVELS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30, "
 RUNTIME_LEVEL = LEVELS["WARNING"]  # the root logger's level under the runtime (Python's default)
 UNKNOWN, INVALID = "unknown", "invalid"
 _MAX_DEPTH = 8
+# Environment variables the Lambda runtime sets: a test reading one tells Lambda from a local run.
+LAMBDA_VARIABLES = frozenset({
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME", "LAMBDA_RUNTIME_DIR", "_HANDLER",
+})
 
 
 # -- the calls ---------------------------------------------------------------
-def _calls(analysis):
+def _calls(analysis, on_lambda):
     """(call, statement, function or None, guards) for every ``logging.basicConfig``
-    call, module level and in any function, however the import spells it."""
+    call at module level and in the functions ``on_lambda`` (keys) names,
+    however the import spells it."""
     model = analysis.model
     for call, statement in model.module_calls:
         func = call.func
@@ -61,6 +82,8 @@ def _calls(analysis):
         if last == "basicConfig" and analysis.qualify(None, func) == BASIC_CONFIG:
             yield call, statement, None, ()
     for info in model.functions.values():
+        if info.key not in on_lambda:
+            continue
         for step in info.all_steps():
             for ref in step.calls:
                 if ref.called and qualified_callee(analysis, info, ref, {BASIC_CONFIG}) == BASIC_CONFIG:
@@ -160,7 +183,7 @@ class _RootHandlers:
                 self.removals.append((order, func.value.value, info))
         elif type(func).__name__ == "Name" and info is None:
             if func.value in self.model.top_level_functions:
-                self.module_calls.append((order, (func.value,)))
+                self.module_calls.append((order, (self.model.name, func.value)))
             elif func.value in self.model.classes:
                 init = self.model.method(func.value, "__init__")
                 if init is not None:
@@ -283,6 +306,36 @@ class _RootHandlers:
             return True
         return any(order < index and key in self.removing_functions for order, key in self.module_calls)
 
+    def off_lambda(self, call, info, guards) -> bool:
+        """Whether a test around the call reads a variable only Lambda sets:
+        the module-level ``if`` tests around a module-level call, the guards
+        of a call in a function."""
+        tests = [guard.test for guard in guards] if info is not None else self.call_tests.get(id(call), ())
+        return any(_reads_lambda_variable(self.model, test) for test in tests)
+
+
+def _reads_lambda_variable(model, test) -> bool:
+    """Whether ``test`` names one of LAMBDA_VARIABLES, itself or through a
+    module-level name (``IS_LAMBDA = "AWS_LAMBDA_FUNCTION_NAME" in os.environ``)
+    or a function of the module it calls (``def on_lambda(): ...``)."""
+    import libcst as cst
+    from linter.parsing.syntax import child_nodes
+
+    pending, seen = [test], set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and node.evaluated_value in LAMBDA_VARIABLES:
+            return True
+        if isinstance(node, cst.Name) and node.value not in seen:
+            seen.add(node.value)
+            binding = model.bindings.get(node.value)
+            if binding is not None and binding.value is not None:
+                pending.append(binding.value)
+            elif node.value in model.top_level_functions:
+                pending.append(model.top_level_functions[node.value].body)
+        pending.extend(child_nodes(node))
+    return False
+
 
 def _is_handlers(node) -> bool:
     return type(node).__name__ == "Attribute" and node.attr.value == "handlers"
@@ -404,17 +457,28 @@ class _InModule:
 def check(analysis):
     """Every basicConfig call of Lambda code: the handlers' modules and the
     project modules they import."""
+    on_lambda = _functions_run_on_lambda(analysis)
     for module in analysis.lambda_modules():
-        yield from _check_module(_InModule(analysis, module))
+        yield from _check_module(_InModule(analysis, module), on_lambda)
 
 
-def _check_module(analysis):
-    calls = [found for found in _calls(analysis) if not _may_force(analysis, found[0])]
+def _functions_run_on_lambda(analysis):
+    """Keys of the functions that run on Lambda: those a handler reaches (with
+    any receiver) and those run at import.  A function holding a basicConfig
+    call makes a call, so ``calls_at_import`` lists every such function that
+    runs at import, methods called on module-level objects included."""
+    keys = {key for key, _ in analysis.path.reached_by}
+    keys.update(info.key for info, _, _ in analysis.calls_at_import())
+    return keys
+
+
+def _check_module(analysis, on_lambda):
+    calls = [found for found in _calls(analysis, on_lambda) if not _may_force(analysis, found[0])]
     if not calls:
         return
     root_handlers = _RootHandlers(analysis, [call for call, _, info, _ in calls if info is None])
     for call, statement, info, guards in calls:
-        if root_handlers.takes_effect(call, info, guards):
+        if root_handlers.takes_effect(call, info, guards) or root_handlers.off_lambda(call, info, guards):
             continue
         where = "at module level" if info is None else f"in {info.display}()"
         message = (

@@ -4,15 +4,22 @@ A *work item* is a thread or timer that gets started, a job handed to an
 executor's ``submit``, or an ``asyncio`` task.  From the expression that makes
 it, the rule follows where the value goes inside the function that makes it
 (flow-insensitively, like :mod:`linter.analysis.taint`): into names it is assigned to,
-lists and dicts it is put in (``futures.append(f)``, a comprehension,
-``{pool.submit(...): x for x in xs}``), loop variables iterating those.  The
-work is finished when one of those values is joined, waited for or awaited;
-it is left alone (not flagged) when it escapes to code the rule cannot see: a
-return value, an attribute, an argument of an unknown function.
+lists and dicts it is put in (``futures.append(f)``, ``futures[key] = f``, a
+comprehension, ``{pool.submit(...): x for x in xs}``), the views and copies
+of those (``futures.values()``, ``.items()``, ``.keys()``, ``list(...)``,
+``sorted(...)``) and loop variables iterating them.  The work is finished when
+one of those values is joined, waited for or awaited; it is left alone (not
+flagged) when it escapes to code the rule cannot see: a return value, an
+attribute, an argument of an unknown function.
+
+An executor's ``map`` submits all its work at once and hands back an iterator
+of results: the work is waited for only if that iterator is read, so a
+``pool.map(...)`` whose result is thrown away (a statement of its own) is
+flagged, unless the executor's ``with`` or ``shutdown()`` waits for it.
 """
 from __future__ import annotations
 
-from linter.analysis.calls import method_of, qualified_callee, reached_calls
+from linter.analysis.calls import method_of, qualified_callee, reached_calls, receiver_binding
 from linter.analysis.rule import Finding, Rule, reached_from
 
 CODE = "LAM403"
@@ -31,6 +38,9 @@ PASS_THROUGH = frozenset({
     "enumerate", "zip",
 })
 KEEPING_METHODS = frozenset({"append", "appendleft", "add", "extend", "insert"})  # futures.append(f)
+# Views of a dict holding the work (`fs[x] = pool.submit(...)`, `{pool.submit(...): x}`): iterating one is
+# iterating the work.
+VIEW_METHODS = frozenset({"values", "items", "keys"})
 # Calls that only look at the work (`len(futures)`, `logger.info("%s", futures)`).
 LOOKING = frozenset({"len", "print", "str", "repr", "bool", "id", "isinstance", "type", "hash"})
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
@@ -118,13 +128,18 @@ class _Body:
                 node = parent
             elif kind is cst.Await:
                 return FINISHED, None
-            elif kind is cst.Attribute:  # f.result(), t.join(), t.start()
+            elif kind is cst.Attribute:  # f.result(), t.join(), t.start(), fs.values()
                 call = self.parents.get(id(parent))
                 if type(call) is not cst.Call or call.func is not parent:
                     return DROPPED, None
-                if parent.attr.value in FINISHING_METHODS:
+                method = parent.attr.value
+                if method in FINISHING_METHODS:
                     return FINISHED, None
-                return (STARTED, call) if parent.attr.value == "start" else (DROPPED, None)
+                if method == "start":
+                    return STARTED, call
+                if method not in VIEW_METHODS:
+                    return DROPPED, None
+                node = call
             elif kind is cst.Arg:
                 call = self.parents[id(parent)]
                 if type(call) is not cst.Call:  # a class's base
@@ -197,15 +212,16 @@ def _no_wait(shutdown):
     return False
 
 
-def _unfinished(analysis, info, bodies, call):
+def _unfinished(analysis, info, receiver, bodies, call):
     """(reason, statement to report) if the work ``call`` makes may outlive the invocation."""
-    submitted = method_of(call) == "submit"
+    method = method_of(call)
+    if method == "map":
+        return _discarded_map(analysis, info, receiver, bodies, call)
+    submitted = method == "submit"
     name = None if submitted else qualified_callee(analysis, info, call, named=MADE_BY_CALL)
     if not submitted and name not in THREADS and name not in TASKS:
         return None
-    body = bodies.get(info.key)
-    if body is None:
-        body = bodies[info.key] = _Body(analysis, info)
+    body = _body(analysis, bodies, info)
     fates, starts = body.follow(call.node)
     if FINISHED in fates or ESCAPES in fates:
         return None
@@ -221,10 +237,54 @@ def _unfinished(analysis, info, bodies, call):
     return "a task is created and never awaited", call.statement
 
 
+def _discarded_map(analysis, info, receiver, bodies, call):
+    """``pool.map(send, items)`` as a statement of its own.  An executor's
+    ``map`` submits every item at once and returns an iterator of results;
+    reading it (``list(...)``, a ``for`` loop) waits for the work, but
+    discarding it leaves the work running.  Only a result thrown away on the
+    spot is flagged: once it is named, what reads it is not followed."""
+    import libcst as cst
+
+    if not call.is_call or not _made_by_executor(analysis, info, receiver, call):
+        return None
+    body = _body(analysis, bodies, info)
+    if type(body.parents.get(id(call.node))) is not cst.Expr or body.executor_waits(call):
+        return None
+    return "work handed to an executor's map() is never waited for (its results are discarded)", call.statement
+
+
+def _made_by_executor(analysis, info, receiver, call) -> bool:
+    """Whether ``call`` is a method of an executor: a module-level one
+    (``POOL = ThreadPoolExecutor()``, here or imported) or a local one
+    (``pool = ThreadPoolExecutor()``, ``with ThreadPoolExecutor() as pool:``).
+    A ``map`` of anything else (``multiprocessing.Pool.map`` returns a list)
+    starts nothing that outlives it."""
+    import libcst as cst
+
+    binding = receiver_binding(analysis, info, receiver, call)
+    if binding is not None:
+        return analysis.module(binding.module).constructor(binding) in EXECUTORS
+    path = call.path
+    scope = analysis.scope_of(info, path.root) if len(path.attrs) == 1 and not path.element else None
+    return scope is not None and any(
+        type(target) is cst.Name and target.value == path.root
+        and type(source) is cst.Call and analysis.qualify(scope, source.func) in EXECUTORS
+        for target, source in scope.flows
+    )
+
+
+def _body(analysis, bodies, info):
+    """The walk of ``info``'s body, made once per function."""
+    body = bodies.get(info.key)
+    if body is None:
+        body = bodies[info.key] = _Body(analysis, info)
+    return body
+
+
 def check(analysis):
     bodies, reported = {}, set()
-    for info, _, handlers, call in reached_calls(analysis):
-        found = _unfinished(analysis, info, bodies, call)
+    for info, receiver, handlers, call in reached_calls(analysis):
+        found = _unfinished(analysis, info, receiver, bodies, call)
         if found is None or id(found[1]) in reported:
             continue
         reason, statement = found
