@@ -91,6 +91,7 @@ LEAK_PROOFS = [
     "LAM303/router_routes.py",
     "LAM305/bind_without_clear.py",
     "LAM305/imported_by_name.py",
+    "LAM305/aliased_at_module_level.py",
     "LAM306/metrics_without_flush.py",
     "LAM307/set_tag_without_isolation.py",
     "LAM307/scope_objects.py",

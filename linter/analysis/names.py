@@ -62,7 +62,13 @@ class Names:
 
     def imported_name(self, where: Where, name: str) -> str:
         """What a bare name stands for after imports (``bind`` -> ``…bind_contextvars``), cheaply."""
-        return self.import_of(where, name) or name
+        imported = self.import_of(where, name)
+        if imported is not None:
+            return imported
+        module = where.module if isinstance(where, FunctionInfo) else where
+        local = isinstance(where, FunctionInfo) and self.scope_of(where, name) is not None
+        model = self.project.modules[module]
+        return (None if local or name not in model.bindings else model.qualify_name(name)) or name
 
     def import_of(self, where: Where, name: str) -> Optional[str]:
         """The dotted name an import binds ``name`` to where it is used (in the

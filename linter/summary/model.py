@@ -66,14 +66,22 @@ class ModuleModel:
     module_statements: List[cst.BaseSmallStatement] = field(default_factory=list)  # outside functions
 
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
-        """Fully qualified dotted name of ``node`` through the module's imports."""
+        """Fully qualified dotted name of ``node`` through the module's imports,
+        and through module-level aliases of imported names
+        (``bind = structlog.contextvars.bind_contextvars``)."""
         name = dotted_name(node)
-        if name is None:
-            return None
+        return None if name is None else self.qualify_name(name)
+
+    def qualify_name(self, name: str, hops: int = 4) -> Optional[str]:
         head, _, rest = name.partition(".")
         if head in self.imports:
             head = self.imports[head]
-        elif head in self.bindings or head in self.top_level_functions or head in self.classes:
+        elif head in self.bindings:
+            value = dotted_name(self.bindings[head].value) if hops else None
+            head = self.qualify_name(value, hops - 1) if value is not None else None
+            if head is None:
+                return None
+        elif head in self.top_level_functions or head in self.classes:
             return None
         return f"{head}.{rest}" if rest else head
 
