@@ -26,7 +26,7 @@ from linter.output.suppression import ALL, file_suppression, is_suppressed
 from linter.parsing.parse import parse
 from linter.parsing.positions import PositionIndex
 from linter.project.layout import Layout
-from linter.summary.model import build_functions, build_module_level
+from linter.summary.model import build_model
 
 
 @dataclass(frozen=True)
@@ -65,27 +65,25 @@ class UnitAnalysis:
 
 
 def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requirements=None) -> UnitAnalysis:
-    models, builders, positions, errors = {}, {}, {}, []
+    models, positions, errors = {}, {}, []
     for source in sources:
         parsed = parse(source.path, source.text)
         if isinstance(parsed, FileError):
             errors.append(parsed)
             continue
         module, tree = parsed
-        models[source.path], builders[source.path] = build_module_level(module, source.path)
+        models[source.path] = build_model(module, source.path)
         positions[source.path] = PositionIndex(module, tree, source.text)
+    project = ProjectModel(models, layout, requirements)
     candidates: List[Handler] = []
     for source in sources:
         if source.path in models:
-            model = models[source.path]
-            candidates.extend(find_handlers(model, source.options.handlers))
-            errors.extend(FileError(source.path, message) for message in missing_handlers(model, source.options.handlers))
+            model, explicit = models[source.path], source.options.handlers
+            candidates.extend(find_handlers(project, model, explicit))
+            errors.extend(FileError(source.path, message) for message in missing_handlers(project, model, explicit))
     modules = {path: model.module for path, model in models.items()}
     if not candidates:
         return UnitAnalysis(modules, None, [], errors)
-    for builder in builders.values():
-        build_functions(builder)
-    project = ProjectModel(models, layout, requirements)
     analysis = Analysis(project, candidates, positions)
     explicit = {source.path for source in sources if source.options.handlers is not None}
     heuristic = [candidate for candidate in candidates if candidate.module not in explicit]

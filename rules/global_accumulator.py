@@ -28,8 +28,8 @@ def _fix(analysis, leak):
     handlers = leak.handlers
     if initial is None:
         return None, why_not_restorable(analysis, leak.state)
-    if any(h.module != leak.state.module for h in handlers):
-        return None, "a handler of another module cannot rebind it"
+    if any(h.module != leak.state.module or not h.has_body for h in handlers):
+        return None, "only a handler function of its own module can rebind it"
     if any(analysis.function(h.key).is_local(name) for h in handlers):
         return None, "a handler has a local variable of the same name"
     edits = []

@@ -24,6 +24,8 @@ def _clear_edits(analysis, handler):
     """Insert ``clear_contextvars()`` at the start of the handler, spelled with
     its module's imports (``structlog.contextvars.clear_contextvars()``,
     ``sc.clear_contextvars()``), importing it when the module has none."""
+    if not handler.has_body:
+        return None
     module = analysis.module(handler.module)
     spellings = {CLEAR: "{}()", MODULE: "{}.clear_contextvars()", "structlog": "{}.contextvars.clear_contextvars()"}
     for target, template in spellings.items():

@@ -286,7 +286,7 @@ def test_explicit_handlers_replace_heuristics(run_warmstate, tmp_path):
     assert run_warmstate("check", ".", cwd=tmp_path).returncode == 1
     missing = run_warmstate("check", "--handler", "pkg.service:nope", ".", cwd=tmp_path)
     assert missing.returncode == 2
-    assert "handler 'nope' (--handler pkg.service:nope) is not a top-level function here" in missing.stderr
+    assert "handler 'nope' (--handler pkg.service:nope) is not a function, method or handler object here" in missing.stderr
     malformed = run_warmstate("check", "--handler", "pkg.service", ".", cwd=tmp_path)
     assert malformed.returncode == 2 and "is not MODULE_OR_PATH:FUNCTION" in malformed.stderr
 

@@ -121,7 +121,7 @@ def _events(analysis, context, classify, memo, active) -> List[Event]:
                 kind = classify(info, receiver, call)
                 if kind is not None:
                     events.append(Event(kind, call, info, maybe, in_finally, _withs(info, call), call.guards))
-                for callee in analysis.resolve_callee(info, receiver, call.path):
+                for callee in analysis.path.targets(info, receiver, call):
                     events.extend(
                         replace(
                             event,
@@ -175,8 +175,13 @@ def reached_calls(analysis: Analysis):
 
 
 def handler_trace(analysis: Analysis, handler: Handler, classify: Classifier) -> List[Event]:
-    """``trace`` from a handler."""
-    return trace(analysis, (handler.key, None), classify)
+    """``trace`` from where each invocation of a handler starts (an adapter's
+    routes each run only for some requests, so their events are conditional)."""
+    events: List[Event] = []
+    for entry, always in analysis.path.entries(handler):
+        traced = trace(analysis, entry, classify)
+        events.extend(traced if always else (replace(event, conditional=True) for event in traced))
+    return events
 
 
 def events_by_call(analysis: Analysis, classify: Classifier, wanted) -> List[Tuple[Event, List[Handler]]]:

@@ -127,7 +127,7 @@ class Effects:
             state
             for step in steps
             for call in step.calls
-            for callee in self.names.resolve_callee(info, receiver, call.path)
+            for callee in self.path.targets(info, receiver, call)
             for state in self.mutated(callee)
         }
         found.update(state for state, _ in self._direct_states(context, steps, "mutations"))
@@ -141,7 +141,7 @@ class Effects:
             callee
             for call in step.calls
             if call.called and call.unconditional
-            for callee in self.names.resolve_callee(info, receiver, call.path)
+            for callee in self.path.targets(info, receiver, call)
         ]
 
     def _step_resets(self, context: Context, step, include_finally: bool) -> ResetKinds:
@@ -183,7 +183,7 @@ class Effects:
 
     def reset_kinds(self, handler: Handler, state: StateKey) -> Set[str]:
         """How ``handler`` resets ``state`` on every invocation (empty: it doesn't)."""
-        context = (handler.key, None)
+        context = (handler.key, handler.receiver)
         return self.resets_first(context).get(state, set()) | self.finally_resets(context).get(state, set())
 
 

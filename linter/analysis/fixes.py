@@ -32,7 +32,7 @@ def insert_in_handlers(
     ``problem`` and no edits when that cannot be done right."""
     edits, shown, cyclic = [], (), False
     for handler in handlers:
-        problem = _reset_would_undo(analysis, handler, state)
+        problem = _no_start(analysis, handler) or _reset_would_undo(analysis, handler, state)
         spelling = spell_state(analysis, state, handler.module) if problem is None else None
         if problem is None and spelling is None:
             problem = f"{handler.module} has no name for it that an import could add"
@@ -51,19 +51,30 @@ def insert_in_handlers(
     return HandlerInsertions(tuple(edits), shown, cyclic)
 
 
+def _no_start(analysis: Analysis, handler: Handler) -> Optional[str]:
+    """Why the handler has no body of the project's where a reset could go first."""
+    if not handler.has_body or analysis.function(handler.key) is None:
+        return f"{handler.name} is {handler.reason}: the framework runs first; reset it in a middleware"
+    return None
+
+
 def _reset_would_undo(analysis: Analysis, handler: Handler, state: StateKey) -> Optional[str]:
     """Why a reset at the start of the handler's body would undo work done for
-    this same invocation, or None: a project decorator's wrapper changes the
-    state before it calls the handler, or code calls the handler itself (a
-    handler that recurses, another handler that delegates to it)."""
-    callers = analysis.path.callers((handler.key, None))
+    this same invocation, or None: a project decorator's wrapper (or the
+    function wrapping it at module level) changes the state before it calls
+    the handler, or code calls the handler itself (a handler that recurses,
+    another handler that delegates to it)."""
+    callers = analysis.path.callers((handler.key, handler.receiver))
     if callers:
         caller = ".".join(callers[0][0][0][1:])
         return f"{handler.name}() is also called by {caller}(), whose work a reset at its start would undo"
     info = analysis.function(handler.key)
-    for wrapper in analysis.path.decorator_wrappers(info):
+    wrappers = list(analysis.path.decorator_wrappers(info))
+    if handler.wrapped_by is not None:
+        wrappers += analysis.path.wrappers_of(handler.wrapped_by)
+    for wrapper in wrappers:
         if state in _changed_before_the_call(analysis, wrapper):
-            return f"its decorator's {'.'.join(wrapper[1:])}() changes it before calling {handler.name}()"
+            return f"its wrapper {'.'.join(wrapper[1:])}() changes it before calling {handler.name}()"
     return None
 
 

@@ -1,4 +1,11 @@
-"""Which top-level functions of a module are Lambda handlers, and why.
+"""Which code of a module Lambda invokes, and why.
+
+A handler is usually a top-level function, but it can also be a method of a
+module-level object (``handler = Handler().handle``), a callable instance
+(``handler = OrderHandler()`` with ``__call__``), a function wrapped at
+module level (``lambda_handler = with_logging(process)``), an adapter that
+dispatches to a web framework's routes (``handler = Mangum(app)``,
+``make_lambda_handler(app)``, a Chalice app), or a Chalice event handler.
 
 Explicit handlers (``--handler``, ``handlers = [...]`` in the configuration)
 replace the heuristics for the file they name; every other file is judged by
@@ -11,12 +18,15 @@ pick that another picked function reaches is a helper, not an entry point:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from linter.summary.model import ModuleModel
 from linter.parsing.syntax import decorating_callable, dotted_name
+from linter.summary.model import Binding, ModuleModel
+
+if TYPE_CHECKING:
+    from linter.analysis.project import ProjectModel
 
 EVENT_NAMES = frozenset({"event", "evt", "e", "_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "lambda_context"})
@@ -25,17 +35,29 @@ POWERTOOLS_DECORATORS = frozenset(
 )
 HANDLER_NAMES = frozenset({"lambda_handler", "handler"})
 DECORATOR_FACTORY = "lambda_handler_decorator"
+# Adapters that turn a web application into a Lambda handler: they dispatch to its routes.
+ADAPTERS = frozenset({"mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler"})
+CHALICE = frozenset({"chalice.Chalice", "chalice.app.Chalice"})
+# Chalice decorators that make a function its own Lambda function (the others are API routes).
+CHALICE_HANDLERS = frozenset({
+    "lambda_function", "schedule", "on_s3_event", "on_sns_message", "on_sqs_message", "on_cw_event",
+    "on_dynamodb_record", "on_kinesis_record", "on_ws_connect", "on_ws_message", "on_ws_disconnect",
+})
 
 
 @dataclass(frozen=True)
 class Handler:
-    key: Tuple[str, ...]  # (module, function name)
+    key: Tuple[str, ...]  # the function it runs, (module, name, ...); an adapter's own binding
     reason: str
-    node: cst.FunctionDef = field(compare=False, hash=False)
+    node: cst.CSTNode = field(compare=False, hash=False, repr=False)  # where it is defined, for positions
+    entry: Optional[str] = None  # the name Lambda invokes, when not the function's (``handler = X().handle``)
+    receiver: Optional[Tuple[str, ...]] = None  # the module-level object a method handler runs on
+    wrapped_by: Optional[Tuple[str, ...]] = None  # ``lambda_handler = with_logging(process)``: with_logging
+    dispatches: Optional[Tuple[str, ...]] = None  # an adapter's application: invocations go to its routes
 
     @property
     def name(self) -> str:
-        return self.key[-1]
+        return self.entry or self.key[-1]
 
     @property
     def module(self) -> str:
@@ -45,6 +67,12 @@ class Handler:
     def strong(self) -> bool:
         """Named, decorated or annotated like a handler, not only by its parameters."""
         return self.name in HANDLER_NAMES or not self.reason.startswith("parameters")
+
+    @property
+    def has_body(self) -> bool:
+        """Whether it runs a function of the project whose start a reset can go at
+        (an adapter runs the framework's code first)."""
+        return self.dispatches is None
 
 
 @dataclass(frozen=True)
@@ -90,7 +118,7 @@ def _annotation_name(param: cst.Param) -> Optional[str]:
     return name
 
 
-def heuristic_reason(node: cst.FunctionDef, factory_made: frozenset) -> Optional[str]:
+def heuristic_reason(node: cst.FunctionDef, factory_made: frozenset, model: Optional[ModuleModel] = None) -> Optional[str]:
     """Why ``node`` looks like a handler, or None."""
     params = _positional_params(node)
     names = [p.name.value for p in params]
@@ -106,17 +134,24 @@ def heuristic_reason(node: cst.FunctionDef, factory_made: frozenset) -> Optional
             return f"decorated with @{name}"
         if name in factory_made:
             return f"decorated with @{name} (made by {DECORATOR_FACTORY})"
+        if model is not None and last in CHALICE_HANDLERS and _made_by(model, name.split(".")[0], CHALICE):
+            return f"decorated with @{name} (a Chalice event handler)"
     if node.name.value in HANDLER_NAMES:
         return f"named {node.name.value}"
     return None
 
 
-def missing_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[str]:
+def _made_by(model: ModuleModel, name: str, constructors) -> bool:
+    binding = model.bindings.get(name)
+    return binding is not None and model.constructor(binding) in constructors
+
+
+def missing_handlers(project: ProjectModel, model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[str]:
     """One message per explicitly named handler the module does not define."""
     return [
-        f"handler '{name}' ({how}) is not a top-level function here"
+        f"handler '{name}' ({how}) is not a function, method or handler object here"
         for name, how in (explicit or {}).items()
-        if name not in model.top_level_functions
+        if _named(project, model, name, how) is None
     ]
 
 
@@ -148,13 +183,12 @@ def separate_helpers(
     return handlers, helpers
 
 
-def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[Handler]:
-    """Handlers of the module; ``explicit`` maps function names to the reason."""
-    functions = model.top_level_functions
+def find_handlers(project: ProjectModel, model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[Handler]:
+    """Handlers of the module; ``explicit`` maps names (a function, a
+    module-level handler object, ``Class.method``) to how they were given."""
     if explicit is not None:
-        return [
-            Handler((model.name, name), reason, functions[name]) for name, reason in explicit.items() if name in functions
-        ]
+        return [handler for name, how in explicit.items() for handler in [_named(project, model, name, how)] if handler]
+    functions = model.top_level_functions
     factory_made = frozenset(
         name
         for name, node in functions.items()
@@ -164,7 +198,78 @@ def find_handlers(model: ModuleModel, explicit: Optional[Dict[str, str]]) -> Lis
     for name, node in functions.items():
         if name in factory_made:
             continue
-        reason = heuristic_reason(node, factory_made)
+        reason = heuristic_reason(node, factory_made, model)
         if reason is not None:
             found.append(Handler((model.name, name), reason, node))
+    for name, binding in model.bindings.items():
+        handler = _object_handler(project, model, name, binding, heuristic=True)
+        if handler is not None:
+            found.append(handler)
     return found
+
+
+def _named(project: ProjectModel, model: ModuleModel, name: str, how: str) -> Optional[Handler]:
+    """The handler an explicit name means: a top-level function, a module-level
+    handler object, or ``Class.method``."""
+    if name in model.top_level_functions:
+        return Handler((model.name, name), how, model.top_level_functions[name])
+    if name in model.bindings:
+        return _object_handler(project, model, name, model.bindings[name], heuristic=False, how=how)
+    class_name, _, method = name.partition(".")
+    key = project.method((model.name, class_name), method) if method else None
+    info = project.function(key)
+    return Handler(key, how, info.node) if info is not None else None
+
+
+def _object_handler(project, model, name: str, binding: Binding, heuristic: bool, how: str = "") -> Optional[Handler]:
+    """A module-level binding that is a handler: an adapter over a web
+    application, a Chalice app, a callable instance, a bound method of an
+    object, or a function wrapped by a function of the project.  The
+    heuristics take adapters and Chalice apps by what makes them, the others
+    only under a handler's name (``handler``, ``lambda_handler``)."""
+    value, module = binding.value, model.name
+    if isinstance(value, cst.Call):
+        made_by = model.qualify(value.func)
+        if made_by in ADAPTERS and value.args:
+            app = _module_object(project, module, value.args[0].value)
+            if app is not None:
+                return Handler(binding.key, how or f"{made_by.rsplit('.', 1)[-1]} adapter over {app[-1]}", binding.node,
+                               dispatches=app)
+        if made_by in CHALICE:
+            return Handler(binding.key, how or "a Chalice app (its routes)", binding.node, dispatches=binding.key)
+    if heuristic and name not in HANDLER_NAMES:
+        return None
+    why = how or f"named {name}"
+    if isinstance(value, cst.Call):
+        ref = project.class_ref(module, dotted_name(value.func))
+        call = project.method(ref, "__call__") if ref else None
+        if call is not None:
+            return Handler(call, f"{why}: an instance of {ref[1]} with __call__", binding.node, name, binding.key)
+        wrapper = dotted_name(value.func)
+        wrapped = dotted_name(value.args[0].value) if value.args else None
+        if wrapper in model.top_level_functions and wrapped in model.top_level_functions:
+            return Handler((module, wrapped), f"{why}: {wrapper}({wrapped})", binding.node, name,
+                           wrapped_by=(module, wrapper))
+    if isinstance(value, cst.Attribute):
+        method, owner = value.attr.value, value.value
+        ref = project.constructed_class(module, owner) if isinstance(owner, cst.Call) else None
+        receiver = binding.key if ref is not None else _module_object(project, module, owner)
+        if ref is None and receiver is not None:
+            ref = project.constructed_class(receiver[0], project.modules[receiver[0]].bindings[receiver[1]].value)
+        key = project.method(ref, method) if ref else None
+        if key is not None:
+            return Handler(key, f"{why}: the method {ref[1]}.{method} of an object", binding.node, name, receiver)
+    return None
+
+
+def _module_object(project, module: str, node) -> Optional[Tuple[str, str]]:
+    """The module-level binding (here or imported) ``node`` names, as a state key."""
+    name = dotted_name(node)
+    if name is None or "." in name:
+        return None
+    if name in project.modules[module].bindings:
+        return module, name
+    followed = project.follow_import(module, name)
+    if followed is None or followed[2] or followed[1] not in project.modules[followed[0]].bindings:
+        return None
+    return followed[0], followed[1]

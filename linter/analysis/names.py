@@ -16,13 +16,12 @@ import libcst as cst
 
 from linter.analysis.project import ClassRef, ProjectModel
 from linter.analysis.states import StateKey, States
-from linter.parsing.syntax import decorating_callable, dotted_name
-from linter.summary.scanner import FunctionInfo, FunctionKey, RefPath, path_of
+from linter.parsing.syntax import dotted_name
+from linter.summary.scanner import FunctionInfo, FunctionKey, RefPath
 
 Context = Tuple[FunctionKey, Optional[StateKey]]  # function, module-level object it runs on
 Where = object  # a FunctionInfo, or a module's name for module-level code
 MAX_ALIAS_HOPS = 8
-ROUTER_DISPATCH = "resolve"  # app.resolve(event, context) runs the routes registered on app
 
 
 class Names:
@@ -171,8 +170,9 @@ class Names:
     def module_callee(self, module: str, path: RefPath) -> List[Context]:
         """The code a module-level name (and attribute) in ``module`` calls:
         a function, a class's ``__init__``, a method of a module-level object
-        (or its ``__call__``), the routes of a router, in this module or,
-        through imports, in another module of the project."""
+        (or its ``__call__``), in this module or, through imports, in another
+        module of the project (routes a framework dispatches to are
+        :mod:`linter.analysis.dispatch`'s)."""
         model = self.project.modules[module]
         root, attrs = path.root, path.attrs
         if root in model.top_level_functions:
@@ -193,19 +193,4 @@ class Names:
         if self.states.is_object(binding.key):
             key = self.project.method(self.states.instance_of[binding.key], attrs[0] if attrs else "__call__")
             return [(key, binding.key)] if key else []
-        if attrs and attrs[0] == ROUTER_DISPATCH:
-            return [((module, name), None) for name in self.routes_of(module, root)]
         return []
-
-    def routes_of(self, module: str, router: str) -> List[str]:
-        """Functions registered on a module-level router (``@app.get("/x")``):
-        ``app.resolve(event, context)`` dispatches to them, as Powertools'
-        event handlers (and routers like them) do."""
-        routes = []
-        for name, node in self.project.modules[module].top_level_functions.items():
-            for decorator in node.decorators:
-                path = path_of(decorating_callable(decorator))
-                if path is not None and path.root == router and len(path.attrs) == 1:
-                    routes.append(name)
-                    break
-        return routes

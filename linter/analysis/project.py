@@ -152,7 +152,10 @@ class ProjectModel:
         return None
 
     def constructed_class(self, module: str, value) -> Optional[ClassRef]:
-        """The project class a module-level ``X = SomeClass(...)`` instantiates."""
+        """The project class a module-level ``X = SomeClass(...)`` instantiates
+        (also ``handler = SomeClass(...).handle``: the object behind the method)."""
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Call):
+            value = value.value
         if not isinstance(value, cst.Call):
             return None
         return self.class_ref(module, dotted_name(value.func))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from linter.analysis.dispatch import Dispatch
 from linter.analysis.handlers import Handler
 from linter.analysis.names import Context, Names
 from linter.analysis.project import ProjectModel
@@ -26,6 +27,7 @@ class InvocationPath:
     def __init__(self, project: ProjectModel, names: Names, handlers: Sequence[Handler]):
         self.project = project
         self.names = names
+        self.dispatch = Dispatch(project, names)
         self.handlers = list(handlers)
         self.reached_by: Dict[Context, List[Handler]] = {}
         self._caller: Dict[Tuple[Context, FunctionKey], Context] = {}  # first way in, per handler
@@ -33,8 +35,23 @@ class InvocationPath:
         for handler in self.handlers:
             self._walk(handler)
 
+    def entries(self, handler: Handler) -> List[Tuple[Context, bool]]:
+        """Where an invocation of ``handler`` starts, each with whether every
+        invocation runs it: the handler's function (on its object), the
+        wrapper around it (``lambda_handler = with_logging(process)``), the
+        routes of the application an adapter dispatches to (each runs only
+        for some requests)."""
+        found: List[Tuple[Context, bool]] = []
+        if self.project.function(handler.key) is not None:
+            found.append(((handler.key, handler.receiver), True))
+        if handler.wrapped_by is not None:
+            found.extend(((wrapper, None), True) for wrapper in self.wrappers_of(handler.wrapped_by))
+        if handler.dispatches is not None:
+            found.extend((route, False) for route in self.dispatch.routes(handler.dispatches))
+        return found
+
     def _walk(self, handler: Handler) -> None:
-        pending: List[Tuple[Context, Optional[Context]]] = [((handler.key, None), None)]
+        pending: List[Tuple[Context, Optional[Context]]] = [(entry, None) for entry, _ in self.entries(handler)]
         while pending:
             context, caller = pending.pop()
             reached = self.reached_by.setdefault(context, [])
@@ -58,10 +75,16 @@ class InvocationPath:
             (callee, call)
             for step in info.all_steps()
             for call in step.calls
-            for callee in self.names.resolve_callee(info, receiver, call.path)
+            for callee in self.targets(info, receiver, call)
         ]
         found.extend(((wrapper, receiver), None) for wrapper in self.decorator_wrappers(info))
+        found.extend((dependency, None) for dependency in self.dispatch.dependencies(info))
         return found
+
+    def targets(self, info: FunctionInfo, receiver: Optional[StateKey], call: CallRef) -> List[Context]:
+        """The code a call (or a function passed along) runs: what its name
+        resolves to, and the routes it dispatches to through an application."""
+        return self.names.resolve_callee(info, receiver, call.path) + self.dispatch.dispatched(info, receiver, call)
 
     def decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
         """Inner functions of the project's decorators that run on every call."""
@@ -72,10 +95,10 @@ class InvocationPath:
                 continue
             for key, _ in self.names.module_callee(info.module, path):
                 if self.project.function(key) is not None and self.project.function(key).class_name is None:
-                    wrappers.extend(self._wrappers_of(key))
+                    wrappers.extend(self.wrappers_of(key))
         return wrappers
 
-    def _wrappers_of(self, decorator: FunctionKey) -> List[FunctionKey]:
+    def wrappers_of(self, decorator: FunctionKey) -> List[FunctionKey]:
         if decorator not in self._wrappers:
             functions = self.project.modules[decorator[0]].functions
             found = []
@@ -121,7 +144,7 @@ class InvocationPath:
             info = self.project.function(caller)
             call = next(
                 (call for step in info.steps for call in step.calls if call.called
-                 and any(found == callee for found, _ in self.names.resolve_callee(info, None, call.path))),
+                 and any(found == callee for found, _ in self.targets(info, None, call))),
                 None,
             )
             if call is None or call.always:
@@ -146,13 +169,13 @@ class InvocationPath:
         return self._callers.get(context, [])
 
     @cached_property
-    def _handler_keys(self) -> Set[FunctionKey]:
-        return {handler.key for handler in self.handlers}
+    def _entry_contexts(self) -> Set[Context]:
+        return {entry for handler in self.handlers for entry, _ in self.entries(handler)}
 
     def always_guarded(self, context: Context, holds: Callable[[Guard], bool], _active=frozenset()) -> bool:
         """Whether every way from a handler to ``context`` passes a guard for
         which ``holds`` is true (a handler itself is never guarded)."""
-        if context[1] is None and context[0] in self._handler_keys:
+        if context in self._entry_contexts:
             return False
         callers = self._callers.get(context, [])
         if not callers:
@@ -170,7 +193,7 @@ class InvocationPath:
         """Functions ``handler`` runs on every invocation: called unconditionally,
         with no early ``return`` before the call, all the way down."""
         found: Set[Context] = set()
-        pending: List[Context] = [(handler.key, None)]
+        pending: List[Context] = [entry for entry, always in self.entries(handler) if always]
         while pending:
             context = pending.pop()
             if context in found:
@@ -181,5 +204,5 @@ class InvocationPath:
                 continue
             for call in (call for step in info.steps for call in step.calls):
                 if call.called and call.always:
-                    pending.extend(self.names.resolve_callee(info, context[1], call.path))
+                    pending.extend(self.targets(info, context[1], call))
         return found

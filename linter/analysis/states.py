@@ -66,7 +66,8 @@ class States:
 
     def _instance_attributes(self, ref: ClassRef) -> Dict[str, Binding]:
         found: Dict[str, Binding] = {}
-        for _, info, _ in self.project.class_chain(ref):
+        for (module, _), info, _ in self.project.class_chain(ref):
+            self.project.modules[module].scan_functions()
             for attr, binding in info.instance_attributes.items():
                 found.setdefault(attr, binding)
         return found
@@ -75,6 +76,8 @@ class States:
         """The shared class attribute ``attr`` means, if it is mutable state;
         None when reached through an instance that assigns its own."""
         chain = list(self.project.class_chain(ref))
+        for (module, _), _, _ in chain:
+            self.project.modules[module].scan_functions()
         if via_instance and any(attr in info.assigned_on_self for _, info, _ in chain):
             return None
         for (module, name), _, _ in chain:

@@ -62,8 +62,11 @@ class Taint:
     def _propagate(self) -> None:
         pending = []
         for handler in self.analysis.handlers:
-            info = self.analysis.function(handler.key)
-            pending.append((info.key, frozenset(info.params[:2])))
+            for (key, _), always in self.analysis.path.entries(handler):
+                info = self.analysis.function(key)
+                # a handler's (event, context), after self; a route's parameters come from the request
+                params = info.params[1:] if info.receiver_name else info.params
+                pending.append((info.key, frozenset(params[:2] if always else params)))
         while pending:
             key, seeds = pending.pop()
             info = self.analysis.function(key)
@@ -78,7 +81,7 @@ class Taint:
                 for call in step.calls:
                     if not call.called or type(call.node) is not cst.Call:
                         continue
-                    for callee_key, _ in self.analysis.resolve_callee(info, None, call.path):
+                    for callee_key, _ in self.analysis.path.targets(info, None, call):
                         callee = self.analysis.function(callee_key)
                         params = self._tainted_params(callee, call.node, tainted) if callee else frozenset()
                         if params:

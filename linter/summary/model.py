@@ -55,15 +55,32 @@ class ClassInfo:
 
 @dataclass
 class ModuleModel:
+    """A module's model.  Module-level facts are built with it; function
+    bodies are scanned on first use (``functions``): a module no handler
+    reaches never pays for them."""
+
     module: cst.Module
     name: str  # the module's path in the project, the first part of every key
     imports: Dict[str, str] = field(default_factory=dict)
     bindings: Dict[str, Binding] = field(default_factory=dict)
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
-    functions: Dict[FunctionKey, FunctionInfo] = field(default_factory=dict)
     top_level_functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
     redefined: Set[str] = field(default_factory=set)  # defined more than once (``if``/``else`` branches)
     module_statements: List[cst.BaseSmallStatement] = field(default_factory=list)  # outside functions
+    _functions: Optional[Dict[FunctionKey, FunctionInfo]] = field(default=None, repr=False)
+
+    @property
+    def functions(self) -> Dict[FunctionKey, FunctionInfo]:
+        """Every function and method, nested ones included, scanned on first use."""
+        self.scan_functions()
+        return self._functions
+
+    def scan_functions(self) -> None:
+        """Scan the function bodies (once): this also fills the classes'
+        instance attributes, which ``__init__`` creates."""
+        if self._functions is None:
+            self._functions = {}
+            _ModelBuilder(self.module, self.name, self).build_functions()
 
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
         """Fully qualified dotted name of ``node`` through the module's imports,
@@ -185,8 +202,8 @@ class _ImportTimeBuilder:
 
 
 class _ModelBuilder:
-    def __init__(self, module: cst.Module, name: str):
-        self.model = ModuleModel(module, name)
+    def __init__(self, module: cst.Module, name: str, model: Optional[ModuleModel] = None):
+        self.model = model or ModuleModel(module, name)
 
     def build_module_level(self) -> ModuleModel:
         self._scan_module_block(self.model.module.body)
@@ -199,8 +216,7 @@ class _ModelBuilder:
         for class_info in self.model.classes.values():
             for method in _class_body(class_info.node):
                 if isinstance(method, cst.FunctionDef):
-                    key = (module, class_info.name, method.name.value)
-                    class_info.methods[method.name.value] = key
+                    key = class_info.methods[method.name.value]
                     self.add_function(method, key, parent=None, class_name=class_info.name)
 
     # -- module level ------------------------------------------------------
@@ -245,6 +261,8 @@ class _ModelBuilder:
         info = ClassInfo(node.name.value, node, bases)
         self.model.classes[info.name] = info
         for statement in _class_body(node):
+            if isinstance(statement, cst.FunctionDef):
+                info.methods[statement.name.value] = (self.model.name, info.name, statement.name.value)
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
@@ -272,7 +290,7 @@ class _ModelBuilder:
         decorators = {dotted_name(d.decorator) for d in node.decorators}
         if class_name is not None and positional and "staticmethod" not in decorators:
             info.receiver_name = positional[0].name.value
-        self.model.functions[key] = info
+        self.model._functions[key] = info
         FunctionScanner(self, info).scan()
 
     def note_self_assignment(self, info: FunctionInfo, attr: str, value, statement) -> None:
@@ -291,12 +309,7 @@ def _class_body(node: cst.ClassDef):
     return suite_statements(node.body)
 
 
-def build_module_level(module: cst.Module, name: str) -> Tuple[ModuleModel, _ModelBuilder]:
-    """First, cheap stage: imports, bindings, classes and top-level functions."""
-    builder = _ModelBuilder(module, name)
-    return builder.build_module_level(), builder
-
-
-def build_functions(builder: _ModelBuilder) -> None:
-    """Second stage, only for modules that have handlers: every function body."""
-    builder.build_functions()
+def build_model(module: cst.Module, name: str) -> ModuleModel:
+    """A module's model: imports, bindings, classes and top-level functions
+    now, function bodies when first asked for."""
+    return _ModelBuilder(module, name).build_module_level()
