@@ -105,7 +105,8 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False):
     settings, requested = project.settings, frozenset(project.files)
     return [
         Task(
-            tuple((path, FileOptions(settings.codes_for(path), settings.handlers_for(path), text_edits)) for path in unit),
+            tuple((path, FileOptions(settings.codes_for(path), settings.handlers_for(path),
+                                     settings.optional_handlers_for(path), text_edits)) for path in unit),
             requested & frozenset(unit), project.layout, fix, getattr(args, "unsafe_fixes", False),
         )
         for unit in project.units(_read_text)
@@ -141,7 +142,7 @@ def run_check(args, project: Project) -> int:
         lines = lines + [summary_line(diagnostics, len(project.files))]
     for line in lines:
         print(line)
-    if errors:
+    if any(error.fails for error in errors):
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
 
@@ -176,12 +177,12 @@ def run_fix(args, project: Project) -> int:
     _report_errors(errors)
     if args.diff:
         print(f"Would fix {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}.", file=sys.stderr)
-        return EXIT_ERROR if errors else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
+        return EXIT_ERROR if any(e.fails for e in errors) else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
     remaining.sort(key=lambda d: d.sort_key())
     for line in RENDERERS["text"](remaining):
         print(line)
     print(f"Fixed {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}; {len(remaining)} remaining.")
-    if errors:
+    if any(error.fails for error in errors):
         return EXIT_ERROR
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
 
@@ -213,7 +214,7 @@ def run_handlers(args, project: Project) -> int:
         print(f"No handler found in {_plural(len(project.files), 'file')}: name one with --handler MODULE:FUNC "
               "or `handlers` in the configuration (see the README's 'Handlers and the invocation path').")
     _report_errors(errors)
-    return EXIT_ERROR if errors else EXIT_CLEAN
+    return EXIT_ERROR if any(error.fails for error in errors) else EXIT_CLEAN
 
 
 def rules_markdown(rules) -> str:

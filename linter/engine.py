@@ -33,6 +33,7 @@ from linter.summary.model import build_model
 class FileOptions:
     codes: FrozenSet[str]  # the rule codes enabled for this file
     handlers: Optional[Dict[str, str]] = None  # explicit handlers: name -> how given
+    optional_handlers: FrozenSet[str] = frozenset()  # named by deployment definitions: missing is a warning
     text_edits: bool = False  # fill Fix.text_edits (JSON/SARIF output)
     inline_noqa: bool = True  # False under flake8, which applies ``# noqa`` itself
 
@@ -80,7 +81,9 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
         if source.path in models:
             model, explicit = models[source.path], source.options.handlers
             candidates.extend(find_handlers(project, model, explicit))
-            errors.extend(FileError(source.path, message) for message in missing_handlers(project, model, explicit))
+            for name, message in missing_handlers(project, model, explicit):
+                level = "warning" if name in source.options.optional_handlers else "error"
+                errors.append(FileError(source.path, message, level=level))
     modules = {path: model.module for path, model in models.items()}
     if not candidates:
         return UnitAnalysis(modules, None, [], errors)

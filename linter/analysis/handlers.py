@@ -146,10 +146,10 @@ def _made_by(model: ModuleModel, name: str, constructors) -> bool:
     return binding is not None and model.constructor(binding) in constructors
 
 
-def missing_handlers(project: ProjectModel, model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[str]:
-    """One message per explicitly named handler the module does not define."""
+def missing_handlers(project: ProjectModel, model: ModuleModel, explicit: Optional[Dict[str, str]]) -> List[tuple]:
+    """(name, message) per explicitly named handler the module does not define."""
     return [
-        f"handler '{name}' ({how}) is not a function, method or handler object here"
+        (name, f"handler '{name}' ({how}) is not a function, method or handler object here")
         for name, how in (explicit or {}).items()
         if _named(project, model, name, how) is None
     ]

@@ -39,9 +39,22 @@ def spell_state(analysis: Analysis, state: StateKey, module: str) -> Optional[Sp
         resolved = analysis.project.resolve(module, imported)
         if resolved == (home, ()):
             return Spelling(f"{name}.{root}{suffix}")
-    layout = analysis.project.layout
-    dotted = layout.import_name(module, home) if layout is not None else None
+    dotted = _module_name(analysis, module, home)
     taken = root in model.bindings or root in model.imports or root in model.top_level_functions or root in model.classes
     if dotted is None or taken:
         return None
     return Spelling(root + suffix, f"from {dotted} import {root}")
+
+
+def _module_name(analysis: Analysis, module: str, home: str) -> Optional[str]:
+    """The dotted name ``module`` imports ``home`` by: as one of its imports
+    already spells it (``from shared.audit import record`` gives
+    ``shared.audit``), else the shortest name that resolves to it."""
+    for imported in analysis.module(module).imports.values():
+        resolved = analysis.project.resolve(module, imported)
+        if resolved is not None and resolved[0] == home:
+            parts = imported.split(".")
+            return ".".join(parts[: len(parts) - len(resolved[1])]) or None
+    layout = analysis.project.layout
+    return layout.import_name(module, home) if layout is not None else None
+

@@ -16,9 +16,9 @@ from typing import Iterator, Optional, Tuple
 
 from linter import __version__
 from linter.project.config import ConfigError
-from linter.project.discovery import Discovery, display_path
+from linter.project.discovery import display_path
 from linter.project.requirements import declared_requirements, requirement_directories
-from linter.project.settings import Project, Selection, Settings, load_settings, project_root
+from linter.project.settings import Project, Selection, Settings, describe_project, load_settings, project_root
 
 
 def _known_codes():
@@ -70,10 +70,12 @@ class WarmstateChecker:
         if text.startswith("\ufeff"):
             text = text[1:]
         project = _project(settings)
+        settings = project.settings  # with the handlers deployment definitions name
         name = display_path(self.filename)
 
         def options(path: str) -> FileOptions:
-            return FileOptions(settings.codes_for(path), settings.handlers_for(path), inline_noqa=False)
+            return FileOptions(settings.codes_for(path), settings.handlers_for(path),
+                               settings.optional_handlers_for(path), inline_noqa=False)
 
         unit = [path for path in _unit_of(project, name) if path != name]
         sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
@@ -97,14 +99,13 @@ _PROJECTS = {}  # id(settings) -> (Project, ImportGraph): found once per configu
 
 
 def _project(settings: Settings) -> Project:
-    """The project a file belongs to: its root and every Python file under it."""
+    """The project a file belongs to: its root, every Python file under it and
+    what its deployment definitions say."""
     if id(settings) not in _PROJECTS:
         from linter.project.units import ImportGraph
 
-        root = project_root(settings.config.root, settings.config)
-        files, _ = Discovery(settings.config).files([root])
-        project = Project(settings, [], [], root, files)
-        _PROJECTS[id(settings)] = project, ImportGraph(project.layout, files, _read_text)
+        project = describe_project(settings, project_root(settings.config.root, settings.config), [], [])
+        _PROJECTS[id(settings)] = project, ImportGraph(project.layout, project.project_files, _read_text)
     return _PROJECTS[id(settings)][0]
 
 

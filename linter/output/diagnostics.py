@@ -48,10 +48,15 @@ class FileError:
     message: str
     line: int = 0
     column: int = 0
+    level: str = "error"  # or "warning": reported, but the run still did its job
 
     def render(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
-        return f"{where}: error: {self.message}"
+        return f"{where}: {self.level}: {self.message}"
+
+    @property
+    def fails(self) -> bool:
+        return self.level == "error"
 
 
 @dataclass

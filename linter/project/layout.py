@@ -78,10 +78,11 @@ class Layout:
         return None
 
     def import_name(self, importer: str, target: str) -> Optional[str]:
-        """The dotted name ``importer`` would import the file ``target`` by
-        (``lib.audit`` for ``lib/audit.py``), found the way ``resolve`` looks
-        it up, or None when no search base contains it."""
+        """The shortest dotted name ``importer`` can import the file ``target``
+        by (``shared.audit`` for ``layers/shared/python/shared/audit.py`` with
+        the layer's folder on the path), or None when none resolves to it."""
         absolute = os.path.abspath(target)
+        names = []
         for base in self._search_bases(importer):
             if not absolute.startswith(base + os.sep):
                 continue
@@ -90,6 +91,5 @@ class Layout:
                 parts = parts[:-1]
             dotted = ".".join(parts)
             if parts and all(part.isidentifier() for part in parts) and self.resolve(importer, dotted) == (target, ()):
-                return dotted
-        return None
-
+                names.append(dotted)
+        return min(names, key=lambda name: name.count(".")) if names else None

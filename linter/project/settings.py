@@ -3,7 +3,7 @@ into the files to check and the options each file is checked with."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -35,6 +35,8 @@ class Settings:
     codes: frozenset
     handler_specs: List[HandlerSpec]
     per_file_ignores: List[tuple]
+    deployed: List[HandlerSpec] = field(default_factory=list)  # from deployment definitions
+    covered: List[str] = field(default_factory=list)  # code directories deployment definitions describe
 
     def codes_for(self, path: str) -> frozenset:
         relative = os.path.relpath(os.path.abspath(path), self.config.root).replace(os.sep, "/")
@@ -45,8 +47,29 @@ class Settings:
         return codes
 
     def handlers_for(self, path: str) -> Optional[Dict[str, str]]:
-        explicit = {spec.function: spec.origin for spec in self.handler_specs if spec.matches(path)}
-        return explicit or None
+        """The handlers named for ``path`` (command line, configuration,
+        deployment definitions); an empty dict for a file in code a
+        deployment definition describes but whose handlers are elsewhere
+        (no heuristics there); None where the heuristics decide."""
+        explicit = {spec.function: spec.origin for spec in [*self.handler_specs, *self.deployed] if spec.matches(path)}
+        if explicit:
+            return explicit
+        absolute = os.path.abspath(path)
+        return {} if any(absolute.startswith(root + os.sep) for root in self.covered) else None
+
+    def optional_handlers_for(self, path: str) -> frozenset:
+        """Handlers a deployment definition names for ``path``: one that is
+        missing is a warning (the definition may be stale), not an error."""
+        return frozenset(spec.function for spec in self.deployed if spec.matches(path))
+
+    def with_definitions(self, definitions) -> "Settings":
+        specs = []
+        for function in definitions.functions:
+            path = function.handler_file()
+            if path is not None:
+                specs.append(HandlerSpec(f"{function.module}.{function.function}", path, function.function, "",
+                                         function.origin))
+        return replace(self, deployed=specs, covered=definitions.code_roots)
 
 
 def _common_start(paths: Sequence[str]) -> str:
@@ -68,10 +91,11 @@ class Project:
     errors: List[FileError]
     root: str = "."
     project_files: List[str] = field(default_factory=list)
+    import_roots: List[str] = field(default_factory=list)  # code and layer directories from deployment definitions
 
     @cached_property
     def layout(self) -> Layout:
-        return Layout(self.root, self.project_files)
+        return Layout(self.root, self.project_files, self.import_roots)
 
     def units(self, read: Callable[[str], str]) -> List[List[str]]:
         """The files to analyse, in groups that import each other: the named
@@ -101,6 +125,12 @@ def project_root(start: str, config: Config) -> str:
     return here if directory == here or directory.startswith(here + os.sep) else directory
 
 
+def _warning(message: str) -> FileError:
+    """``definition-file: message`` as a warning about the definition's file."""
+    where, _, rest = message.partition(": ")
+    return FileError(where, rest, level="warning")
+
+
 def load_settings(start: str, selection: Selection, known_codes: Sequence[str]) -> Settings:
     """Raises ConfigError for bad configuration or command-line values."""
     config = load_config(start, selection.config, known_codes)
@@ -125,6 +155,23 @@ def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequen
     settings = load_settings(start, selection, known_codes)
     discovery = Discovery(settings.config, selection.force_exclude)
     files, errors = discovery.files(list(paths))
-    root = project_root(start, settings.config)
-    everything, _ = discovery.files([root])
-    return Project(settings, files, errors, root, sorted(set(everything) | set(files)))
+    return describe_project(settings, project_root(start, settings.config), files, errors)
+
+
+def describe_project(settings: Settings, root: str, files: List[str], errors: List[FileError]) -> Project:
+    """The project under ``root``: its Python files, and the handlers, code
+    directories and layers its deployment definitions describe (a definition
+    naming a file that is not there is a warning)."""
+    from linter.project.deployment.definitions import find_definitions
+
+    everything, _ = Discovery(settings.config).files([root])
+    project_files = sorted(set(everything) | set(files))
+    definitions = find_definitions(root, project_files)
+    warnings = [_warning(message) for message in definitions.warnings]
+    for function in definitions.functions:
+        if function.handler_file() is None:
+            module = os.path.relpath(os.path.join(function.code_root, *function.module.split("."))) + ".py"
+            warnings.append(_warning(f"{function.origin} names the handler {function.module}.{function.function}, "
+                                     f"but {module} does not exist"))
+    return Project(settings.with_definitions(definitions), files, errors + warnings, root, project_files,
+                   definitions.code_roots + definitions.layer_roots)

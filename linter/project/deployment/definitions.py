@@ -1,0 +1,103 @@
+"""What a deployment definition says about a Lambda function, and finding
+the definitions in a project."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, List, Optional
+
+from linter.project.discovery import SKIPPED_DIRECTORIES
+
+PYTHON_RUNTIME_PREFIX = "python"
+_MARKERS = ("AWSTemplateFormatVersion", "AWS::Serverless", "AWS::Lambda::Function")
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+_MAX_TEMPLATE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    origin: str  # "template.yaml: OrdersFunction", for messages and `warmstate handlers`
+    code_root: str  # absolute directory the handler is relative to (CodeUri, Code.from_asset, …)
+    module: str  # dotted module of the handler ("app", "orders.handler")
+    function: str  # the function (or module-level handler object) Lambda calls
+
+    def handler_file(self) -> Optional[str]:
+        """The file of the handler's module, or None when it does not exist."""
+        base = os.path.join(self.code_root, *self.module.split("."))
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+        return None
+
+
+@dataclass
+class Definitions:
+    functions: List[FunctionDefinition] = field(default_factory=list)
+    layer_roots: List[str] = field(default_factory=list)  # where layers' code is importable from
+    warnings: List[str] = field(default_factory=list)
+
+    def extend(self, other: "Definitions") -> None:
+        self.functions += other.functions
+        self.layer_roots += other.layer_roots
+        self.warnings += other.warnings
+
+    @property
+    def code_roots(self) -> List[str]:
+        return list(dict.fromkeys(function.code_root for function in self.functions))
+
+
+def split_handler(handler: str):
+    """``app.lambda_handler`` -> (``app``, ``lambda_handler``); None when it is not that shape."""
+    module, dot, function = handler.rpartition(".")
+    if not dot or not module or not function.isidentifier():
+        return None
+    return module, function
+
+
+def is_python(runtime) -> bool:
+    return isinstance(runtime, str) and runtime.startswith(PYTHON_RUNTIME_PREFIX)
+
+
+def find_definitions(root: str, python_files: Iterable[str]) -> Definitions:
+    """Every definition in the project: templates, serverless.yml and
+    Terraform files found under ``root``, CDK apps among ``python_files``."""
+    from linter.project.deployment import cdk, sam, serverless, terraform
+
+    found = Definitions()
+    for path in _definition_files(root):
+        name = os.path.basename(path)
+        if name in ("serverless.yml", "serverless.yaml"):
+            found.extend(serverless.read(path))
+        elif name.endswith(".tf"):
+            found.extend(terraform.read(path))
+        elif _looks_like_template(path):
+            found.extend(sam.read(path))
+    for path in python_files:
+        found.extend(cdk.read(path, root))
+    return found
+
+
+def _definition_files(root: str) -> List[str]:
+    found = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(
+            d for d in subdirectories
+            if d not in SKIPPED_DIRECTORIES and not d.startswith(".")
+            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
+        )
+        found.extend(
+            os.path.join(directory, f) for f in sorted(files)
+            if f.endswith(_TEMPLATE_SUFFIXES + (".tf",)) or f in ("serverless.yml", "serverless.yaml")
+        )
+    return found
+
+
+def _looks_like_template(path: str) -> bool:
+    try:
+        if os.path.getsize(path) > _MAX_TEMPLATE_BYTES:
+            return False
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    return any(marker in text for marker in _MARKERS)

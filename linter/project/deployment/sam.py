@@ -1,0 +1,91 @@
+"""AWS SAM and CloudFormation templates (YAML or JSON).
+
+``AWS::Serverless::Function`` and ``AWS::Lambda::Function`` resources with a
+Python runtime (their own, or from ``Globals``): ``Handler`` relative to
+``CodeUri`` (or a local ``Code`` path); inline code (``InlineCode``,
+``ZipFile``) and code in S3 are skipped.  ``AWS::Serverless::LayerVersion``
+``ContentUri`` folders (and their ``python/``) are where layer code is
+imported from.  Intrinsic functions (``!Ref``, ``!Sub``, ``!GetAtt``, ``!If``
+…) load as plain values, so any template loads; a property given by one is
+not a literal path and is skipped.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import yaml
+
+from linter.project.deployment.definitions import Definitions, FunctionDefinition, is_python, split_handler
+
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """SafeLoader that accepts CloudFormation's short-form tags (``!Ref x``)."""
+
+
+def _intrinsic(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load(path: str):
+    with open(path, encoding="utf-8") as handle:
+        if path.endswith(".json"):
+            return json.load(handle)
+        return yaml.load(handle, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read(path: str) -> Definitions:
+    found = Definitions()
+    try:
+        template = load(path)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        found.warnings.append(f"{os.path.relpath(path)}: cannot read the template: {str(error).splitlines()[0]}")
+        return found
+    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+        return found
+    defaults = ((template.get("Globals") or {}).get("Function") or {}) if isinstance(template.get("Globals"), dict) else {}
+    directory = os.path.dirname(os.path.abspath(path))
+    where = os.path.relpath(path)
+    for name, resource in template["Resources"].items():
+        if not isinstance(resource, dict):
+            continue
+        kind, properties = resource.get("Type"), resource.get("Properties") or {}
+        if kind in LAYER_TYPES:
+            content = properties.get("ContentUri") or properties.get("Content")
+            if isinstance(content, str):
+                layer = os.path.join(directory, content)
+                found.layer_roots += [layer, os.path.join(layer, "python")]
+        elif kind in FUNCTION_TYPES:
+            definition = _function(name, kind, {**defaults, **properties}, directory, where, found)
+            if definition is not None:
+                found.functions.append(definition)
+    return found
+
+
+def _function(name, kind, properties, directory, where, found):
+    if properties.get("PackageType") == "Image" or not is_python(properties.get("Runtime")):
+        return None
+    handler = properties.get("Handler")
+    code = properties.get("CodeUri") if kind == FUNCTION_TYPES[0] else properties.get("Code")
+    if properties.get("InlineCode") or (isinstance(code, dict)) or not isinstance(handler, str):
+        return None  # inline code, code in S3 or given by an intrinsic function
+    parts = split_handler(handler)
+    if parts is None:
+        found.warnings.append(f"{where}: {name}: handler '{handler}' is not MODULE.FUNCTION")
+        return None
+    code_root = os.path.normpath(os.path.join(directory, code if isinstance(code, str) else "."))
+    if os.path.isfile(code_root):
+        code_root = os.path.dirname(code_root)
+    return FunctionDefinition(f"{where}: {name} ({kind})", code_root, *parts)

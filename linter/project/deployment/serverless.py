@@ -1,0 +1,46 @@
+"""Serverless Framework ``serverless.yml``: ``functions.<name>.handler``
+(``src/orders/handler.main``: a path relative to the service, then the
+function) with a Python runtime (``provider.runtime`` or the function's own).
+Variables (``${...}``) are left alone: a handler that uses one is skipped
+with a warning."""
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from linter.project.deployment.definitions import Definitions, FunctionDefinition, is_python, split_handler
+from linter.project.deployment.sam import _TemplateLoader
+
+
+def read(path: str) -> Definitions:
+    found = Definitions()
+    where = os.path.relpath(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.load(handle, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+    except (OSError, yaml.YAMLError) as error:
+        found.warnings.append(f"{where}: cannot read it: {str(error).splitlines()[0]}")
+        return found
+    if not isinstance(document, dict) or not isinstance(document.get("functions"), dict):
+        return found
+    provider = document.get("provider") if isinstance(document.get("provider"), dict) else {}
+    service = os.path.dirname(os.path.abspath(path))
+    for name, function in document["functions"].items():
+        if not isinstance(function, dict) or not isinstance(function.get("handler"), str):
+            continue
+        runtime = function.get("runtime", provider.get("runtime"))
+        if runtime is not None and not is_python(runtime):
+            continue
+        handler = function["handler"]
+        if "${" in handler:
+            found.warnings.append(f"{where}: {name}: handler '{handler}' uses a variable; name it with --handler")
+            continue
+        directory, _, dotted = handler.rpartition("/")
+        parts = split_handler(dotted)
+        if parts is None:
+            found.warnings.append(f"{where}: {name}: handler '{handler}' is not PATH/MODULE.FUNCTION")
+            continue
+        code_root = os.path.normpath(os.path.join(service, directory))
+        found.functions.append(FunctionDefinition(f"{where}: functions.{name}", code_root, *parts))
+    return found
