@@ -22,6 +22,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
+from linter.analysis.arguments import Arguments
 from linter.analysis.effects import Effects, ResetSite, StateMutation
 from linter.analysis.handlers import Handler
 from linter.analysis.import_time import ImportTime
@@ -44,6 +45,7 @@ class Analysis:
         self.positions = positions
         self.states = States(project)
         self.names = Names(project, self.states)
+        self.names.arguments = Arguments(project, self.names, self._modules_of(self.handlers))
         self.path = InvocationPath(project, self.names, self.handlers)
         self.effects = Effects(project, self.names, self.path)
         self.import_time = ImportTime(project, self.names, self.states)
@@ -63,7 +65,10 @@ class Analysis:
     def lambda_modules(self) -> List[str]:
         """The modules whose code runs on Lambda: the handlers' modules and
         the project modules they import, directly or not."""
-        found = list(dict.fromkeys(handler.module for handler in self.handlers))
+        return self._modules_of(self.handlers)
+
+    def _modules_of(self, handlers) -> List[str]:
+        found = list(dict.fromkeys(handler.module for handler in handlers))
         for module in found:
             found.extend(m for m in sorted(self.project.imported_modules(module)) if m not in found)
         return found

@@ -64,9 +64,7 @@ class Effects:
         for info, receiver, handlers in self.path.reached_functions:
             for step in info.all_steps():
                 for mutation in step.mutations:
-                    resolved = self.names.resolve_state(info, receiver, mutation.path)
-                    if resolved is not None:
-                        state, path = resolved
+                    for state, path in self.names.resolve_states(info, receiver, mutation.path):
                         found.append(StateMutation(state, mutation, info, path, handlers, receiver))
         return found
 
@@ -102,9 +100,9 @@ class Effects:
             for item in getattr(step, attribute):
                 if unconditional_only and not item.unconditional:
                     continue
-                resolved = self.names.resolve_state(info, receiver, item.path)
-                if resolved is not None and not resolved[1].element:
-                    yield resolved[0], item
+                for state, path in self.names.resolve_states(info, receiver, item.path):
+                    if not path.element:
+                        yield state, item
 
     def mutated(self, context: Context) -> Set[StateKey]:
         """State ``context`` mutates, itself or in what it calls."""

@@ -17,7 +17,8 @@ import libcst as cst
 from linter.analysis.project import ClassRef, ProjectModel
 from linter.analysis.states import StateKey, States
 from linter.parsing.syntax import dotted_name
-from linter.summary.scanner import FunctionInfo, FunctionKey, RefPath
+from linter.analysis.arguments import PARTIAL, passed_object_method
+from linter.summary.scanner import FunctionInfo, FunctionKey, RefPath, path_of
 
 Context = Tuple[FunctionKey, Optional[StateKey]]  # function, module-level object it runs on
 Where = object  # a FunctionInfo, or a module's name for module-level code
@@ -28,6 +29,7 @@ class Names:
     def __init__(self, project: ProjectModel, states: States):
         self.project = project
         self.states = states
+        self.arguments = None  # linter.analysis.arguments.Arguments: state passed to parameters
 
     # -- scopes ----------------------------------------------------------------
     def scope_of(self, info: Optional[FunctionInfo], name: str) -> Optional[FunctionInfo]:
@@ -85,15 +87,23 @@ class Names:
     # -- state ---------------------------------------------------------------
     def resolve_state(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath):
         """(state key, resolved path) for a reference inside ``info``, or None."""
+        found = self.resolve_states(info, receiver, path)
+        return found[0] if found else None
+
+    def resolve_states(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath) -> list:
+        """Every (state key, resolved path) a reference may mean: one, or
+        several for a parameter that call sites pass different state to."""
         for _ in range(MAX_ALIAS_HOPS):
             scope = self.scope_of(info, path.root)
             if scope is None:
-                return self.module_state(info.module, path)
+                return [found for found in [self.module_state(info.module, path)] if found]
             if path.root == scope.receiver_name:
-                return self._receiver_state(scope, receiver, path)
+                return [found for found in [self._receiver_state(scope, receiver, path)] if found]
             alias = scope.aliases.get(path.root)
-            if alias is None or (alias.element and path.attrs):
-                return None
+            if alias is None:
+                return self._passed_states(scope, path)
+            if alias.element and path.attrs:
+                return []
             path = RefPath(
                 alias.root,
                 alias.attrs + path.attrs,
@@ -101,7 +111,36 @@ class Names:
                 alias.const_keys and path.const_keys,
             )
             info = scope
-        return None
+        return []
+
+    def module_object(self, info: FunctionInfo, path: RefPath) -> Optional[StateKey]:
+        """The module-level object of a project class a bare name refers to
+        (here or imported), as a key whose attributes are state."""
+        if path.attrs or path.element or self.scope_of(info, path.root) is not None:
+            return None
+        module, name = info.module, path.root
+        if name not in self.project.modules[module].bindings:
+            followed = self.project.follow_import(module, name)
+            if followed is None or followed[2]:
+                return None
+            module, name = followed[0], followed[1]
+        key = (module, name)
+        return key if self.states.is_object(key) else None
+
+    def _passed_states(self, scope: FunctionInfo, path: RefPath) -> list:
+        """States a parameter holds because call sites pass them to it."""
+        if self.arguments is None or path.root not in scope.params:
+            return []
+        found = []
+        for state in sorted(self.arguments.states_of(scope.key, path.root)):
+            if not path.attrs:
+                found.append((state, path))
+            elif len(path.attrs) == 1 and self.states.is_object(state):
+                key = self.states.class_attribute(self.states.instance_of[state], path.attrs[0], via_instance=True)
+                key = key or (state + path.attrs if state + path.attrs in self.states else None)
+                if key is not None:
+                    found.append((key, path))
+        return found
 
     def module_state(self, module: str, path: RefPath):
         """(state key, path) for a module-level reference in ``module``,
@@ -162,7 +201,7 @@ class Names:
                 return [(key, None)] if key else []
             alias = scope.aliases.get(root)
             if alias is None:
-                return []
+                return passed_object_method(self, self.arguments, scope, root, attrs)
             path = RefPath(alias.root, alias.attrs + attrs, alias.element)
             info = scope
         return []
@@ -193,4 +232,8 @@ class Names:
         if self.states.is_object(binding.key):
             key = self.project.method(self.states.instance_of[binding.key], attrs[0] if attrs else "__call__")
             return [(key, binding.key)] if key else []
+        partial = binding.value
+        if not attrs and isinstance(partial, cst.Call) and partial.args and model.qualify(partial.func) in PARTIAL:
+            wrapped = path_of(partial.args[0].value)  # ``record_seen = partial(record, SEEN)``
+            return self.module_callee(module, wrapped) if wrapped is not None else []
         return []

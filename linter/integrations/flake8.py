@@ -18,7 +18,7 @@ from linter import __version__
 from linter.project.config import ConfigError
 from linter.project.discovery import display_path
 from linter.project.requirements import declared_requirements, requirement_directories
-from linter.project.settings import Project, Selection, Settings, describe_project, load_settings, project_root
+from linter.project.settings import Selection, Settings, describe_project, load_settings, project_root
 
 
 def _known_codes():
@@ -69,7 +69,7 @@ class WarmstateChecker:
         text = "".join(self.lines)
         if text.startswith("\ufeff"):
             text = text[1:]
-        project = _project(settings)
+        project, graph = _project(settings)
         settings = project.settings  # with the handlers deployment definitions name
         name = display_path(self.filename)
 
@@ -77,7 +77,7 @@ class WarmstateChecker:
             return FileOptions(settings.codes_for(path), settings.handlers_for(path),
                                settings.optional_handlers_for(path), inline_noqa=False)
 
-        unit = [path for path in _unit_of(project, name) if path != name]
+        unit = [path for path in sorted(graph.needed([name])) if path != name]  # importers, and what they import
         sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
         sources.append(SourceText(name, text, options(name)))
         requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
@@ -98,18 +98,12 @@ def _read_text(path: str) -> str:
 _PROJECTS = {}  # id(settings) -> (Project, ImportGraph): found once per configuration in this process
 
 
-def _project(settings: Settings) -> Project:
-    """The project a file belongs to: its root, every Python file under it and
-    what its deployment definitions say."""
+def _project(settings: Settings):
+    """The project a file belongs to (its root, every Python file under it and
+    what its deployment definitions say) and its import graph."""
     if id(settings) not in _PROJECTS:
         from linter.project.units import ImportGraph
 
         project = describe_project(settings, project_root(settings.config.root, settings.config), [], [])
         _PROJECTS[id(settings)] = project, ImportGraph(project.layout, project.project_files, _read_text)
-    return _PROJECTS[id(settings)][0]
-
-
-def _unit_of(project: Project, name: str):
-    """The files analysed with ``name``: those that import it (a handler there
-    may reach it) and those they import."""
-    return sorted(_PROJECTS[id(project.settings)][1].needed([name]))
+    return _PROJECTS[id(settings)]

@@ -270,10 +270,15 @@ class _ModelBuilder:
                     targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                     for target in targets:
                         if isinstance(target, cst.Name):
+                            key = (self.model.name, info.name, target.value)
                             kind, _ = self.model.value_kind(small.value)
-                            info.attributes[target.value] = Binding(
-                                (self.model.name, info.name, target.value), kind, small, small.value
-                            )
+                            info.attributes[target.value] = Binding(key, kind, small, small.value)
+                            factory = _field_factory(small.value, self.model)
+                            if factory is not None:  # each instance gets its own: an instance attribute
+                                made = cst.Call(func=factory)
+                                info.instance_attributes[target.value] = Binding(
+                                    key, self.model.value_kind(made)[0], small, made
+                                )
 
     # -- functions ---------------------------------------------------------
     def add_function(self, node: cst.FunctionDef, key: FunctionKey, parent, class_name) -> None:
@@ -303,6 +308,23 @@ class _ModelBuilder:
             kind, _ = self.model.value_kind(value)
             key = (self.model.name, class_info.name, attr)
             class_info.instance_attributes[attr] = Binding(key, kind, statement, value)
+
+
+_FIELD_FACTORIES = {
+    "dataclasses.field": "default_factory",
+    "attr.ib": "factory",
+    "attr.attrib": "factory",
+    "attrs.field": "factory",
+    "attr.field": "factory",
+}
+
+
+def _field_factory(value, model: ModuleModel):
+    """``field(default_factory=list)`` / ``attr.ib(factory=dict)``: the factory."""
+    if not isinstance(value, cst.Call):
+        return None
+    keyword = _FIELD_FACTORIES.get(model.qualify(value.func) or "")
+    return next((arg.value for arg in value.args if arg.keyword is not None and arg.keyword.value == keyword), None)
 
 
 def _class_body(node: cst.ClassDef):

@@ -1,0 +1,110 @@
+"""Module-level state handed to a function as an argument is still module state.
+
+``record(SEEN, item)`` with ``def record(store, item): store.append(item)``
+grows ``SEEN``; so does ``functools.partial(record, SEEN)``; and
+``process(REPOSITORY)`` with ``def process(repo): repo.add(x)`` runs the
+method of the module-level object.  For every parameter of the Lambda code's
+functions, this collects the states call sites pass to it (through chains of
+calls too), so a reference to the parameter resolves to them.
+
+It looks at the modules the handlers' modules import (directly or not) and
+iterates to a fixed point; a parameter that several call sites give
+different states holds all of them.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from linter.summary.scanner import FunctionInfo, FunctionKey, path_of
+
+if TYPE_CHECKING:
+    from linter.analysis.names import Names
+    from linter.analysis.project import ProjectModel
+    from linter.analysis.states import StateKey
+
+PARTIAL = frozenset({"functools.partial"})
+MAX_PASSES = 8
+
+
+class Arguments:
+    def __init__(self, project: ProjectModel, names: Names, modules: Iterable[str]):
+        self.project = project
+        self.names = names
+        self.modules = list(modules)
+        self.bound: Dict[Tuple[FunctionKey, str], Set[StateKey]] = {}
+        self._computing = self._computed = False
+
+    def states_of(self, function: FunctionKey, parameter: str) -> Set[StateKey]:
+        """The states call sites pass to ``parameter`` of ``function``."""
+        if not self._computed and not self._computing:
+            self._compute()
+        return self.bound.get((function, parameter), set())
+
+    def _compute(self) -> None:
+        self._computing = True
+        functions = [
+            info
+            for name in self.modules
+            for info in [self.project.modules[name].import_time, *self.project.modules[name].functions.values()]
+        ]
+        for _ in range(MAX_PASSES):
+            if not any([self._pass(info) for info in functions]):
+                break
+        self._computing, self._computed = False, True
+
+    def _pass(self, info: FunctionInfo) -> bool:
+        changed = False
+        for step in info.all_steps():
+            for call in step.calls:
+                if not (call.called and call.is_call):
+                    continue
+                for key, args in self._targets(info, call):
+                    callee = self.project.function(key)
+                    if callee is not None:
+                        changed |= self._bind(info, callee, args)
+        return changed
+
+    def _targets(self, info: FunctionInfo, call) -> List[Tuple[FunctionKey, List[cst.Arg]]]:
+        """The functions a call runs, each with the arguments its parameters get
+        (``partial(record, SEEN)`` gives ``record`` the arguments after the first)."""
+        node = call.node
+        if self.names.qualify(info, node.func) in PARTIAL and node.args:
+            first = path_of(node.args[0].value)
+            callees = self.names.resolve_callee(info, None, first) if first is not None else []
+            return [(key, list(node.args[1:])) for key, _ in callees]
+        return [(key, list(node.args)) for key, _ in self.names.resolve_callee(info, None, call.path)]
+
+    def _bind(self, caller: FunctionInfo, callee: FunctionInfo, args: List[cst.Arg]) -> bool:
+        params = callee.params[1:] if callee.receiver_name else callee.params
+        changed = False
+        for index, arg in enumerate(args):
+            if arg.star:
+                break
+            param = arg.keyword.value if arg.keyword is not None else (params[index] if index < len(params) else None)
+            path = path_of(arg.value)
+            if param is None or path is None:
+                continue
+            known = self.bound.setdefault((callee.key, param), set())
+            states = [state for state, _ in self.names.resolve_states(caller, None, path)]
+            states += [state for state in [self.names.module_object(caller, path)] if state is not None]
+            for state in states:
+                if state not in known:
+                    known.add(state)
+                    changed = True
+        return changed
+
+
+def passed_object_method(names: Names, arguments: Optional[Arguments], scope: FunctionInfo, root: str,
+                         attrs: Tuple[str, ...]):
+    """Methods a call on a parameter runs when call sites pass module-level objects to it."""
+    if arguments is None or root not in scope.params or len(attrs) != 1:
+        return []
+    found = []
+    for state in sorted(arguments.states_of(scope.key, root)):
+        if names.states.is_object(state):
+            key = names.project.method(names.states.instance_of[state], attrs[0])
+            if key is not None:
+                found.append((key, state))
+    return found
