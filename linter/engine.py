@@ -98,11 +98,14 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
 
 
 def lint_sources(
-    sources: Sequence[SourceText], rules: Sequence, layout: Optional[Layout] = None, requirements=None
+    sources: Sequence[SourceText], rules: Sequence, layout: Optional[Layout] = None, requirements=None,
+    requested: Optional[FrozenSet[str]] = None,
 ) -> Dict[str, LintResult]:
     """Lint the files of a unit together; one result per file.  ``requirements``
     are the library versions the project declares (for rules about a
-    library's own bugs)."""
+    library's own bugs).  With ``requested``, only those files get findings:
+    the others are in the unit to be followed, and a finding in one of them is
+    shown at the handler that reaches it when the handler's file is requested."""
     results = {source.path: LintResult() for source in sources}
     unit = analyse(sources, layout, requirements)
     for error in unit.errors:
@@ -111,7 +114,7 @@ def lint_sources(
         results[path].module = module
     if unit.analysis is not None:
         try:
-            _report(unit.analysis, {source.path: source for source in sources}, rules, results)
+            _report(unit.analysis, {source.path: source for source in sources}, rules, results, requested)
         except RecursionError:
             _fail(results, unit.modules, "cannot analyse: nested too deeply")
         except Exception as error:  # a bug in a rule must not cost the other files
@@ -132,10 +135,15 @@ def _fail(results, modules, message: str) -> None:
         results[path].errors.append(FileError(path, message))
 
 
-def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence, results) -> None:
+def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence, results,
+            requested: Optional[FrozenSet[str]] = None) -> None:
     enabled = frozenset(code for source in sources.values() for code in source.options.codes)
     suppressions = {path: file_suppression(source.text) for path, source in sources.items()}
     lines = {path: source.text.split("\n") for path, source in sources.items()}  # as CPython counts lines
+
+    def suppressed(path: str, line: int, code: str, inline: bool) -> bool:
+        return is_suppressed(lines[path] if inline else [], line, code, suppressions[path])
+
     for rule in rules:
         if rule.code not in enabled:
             continue
@@ -145,15 +153,29 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
             if rule.code not in options.codes:
                 continue
             line, column, end_line, end_column = analysis.position(finding.node, path)
-            file_codes = suppressions[path]
-            if is_suppressed(lines[path] if options.inline_noqa else [], line, finding.code, file_codes):
+            if suppressed(path, line, finding.code, options.inline_noqa):
                 continue
+            message = finding.message
+            if requested is not None and path not in requested:
+                # Not asked about: shown at the handler that reaches it when
+                # the handler's file was asked about (the change there may be
+                # what reaches the state), a ``# noqa`` at the state still counting.
+                handler = finding.handler
+                if handler is None or handler.module not in requested or rule.code not in sources[handler.module].options.codes:
+                    continue
+                if suppressed(path, line, finding.code, True):
+                    continue
+                message = f"{path}:{line}: {message}"
+                path, options = handler.module, sources[handler.module].options
+                line, column, end_line, end_column = analysis.position(handler.node, path)
+                if suppressed(path, line, finding.code, options.inline_noqa):
+                    continue
             fix = _only_unambiguous_fix(finding.fix, analysis)
             if fix is not None and options.text_edits:
                 fix = replace(fix, text_edits=text_edits(analysis, path, fix.edits))
             results[path].diagnostics.append(Diagnostic(
-                finding.code, finding.message, path, line, column, end_line, end_column,
-                finding.handler, fix,
+                finding.code, message, path, line, column, end_line, end_column,
+                finding.handler.name if finding.handler is not None else None, fix,
             ))
 
 

@@ -77,14 +77,14 @@ def run_task(task: Task) -> UnitResult:
     root = task.layout.root if task.layout is not None else None
     requirements = declared_requirements(requirement_directories(root, [path for path, _ in task.files]))
     if task.fix:
-        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements)
+        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements, task.requested)
         for path, outcome in outcomes.items():
             if path in task.requested or outcome.changed:
                 outcome.remaining = _without_edits(outcome.remaining) if path in task.requested else []
                 errors = outcome.errors if path in task.requested else []
                 results.append(TaskResult(path, sources[path], outcome.remaining, errors, outcome))
         return UnitResult(results, fixed_count(outcomes))
-    for path, result in lint_sources(texts, _rules(), task.layout, requirements).items():
+    for path, result in lint_sources(texts, _rules(), task.layout, requirements, task.requested).items():
         if path in task.requested:
             results.append(TaskResult(path, sources[path], _without_edits(result.diagnostics), result.errors))
     return UnitResult(results)

@@ -109,7 +109,7 @@ def check(analysis):
             f"{reached_from(analysis, handlers, first.function, module)} {'does' if len(handlers) == 1 else 'do'} "
             f"not {clear}, so a later caller's lines can carry an earlier caller's keys"
         )
-        yield Finding(CODE, first.call.statement, message, handlers[0].name, _fix(analysis, binding, leaks), module)
+        yield Finding(CODE, first.call.statement, message, handlers[0], _fix(analysis, binding, leaks), module)
 
 
 RULE = Rule(

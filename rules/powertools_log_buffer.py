@@ -85,7 +85,7 @@ def check(analysis):
             applicability = "unsafe" if inserted.cyclic else "safe"
             where = handler_phrase(leaking, binding.module)
             fix = Fix(applicability, f"Clear the buffer of '{name}' at the start of {where}", inserted.edits)
-        yield Finding(CODE, binding.node, message, leaking[0].name, fix, binding.module)
+        yield Finding(CODE, binding.node, message, leaking[0], fix, binding.module)
 
 
 RULE = Rule(

@@ -72,7 +72,7 @@ def check(analysis):
             where = handler_phrase(leaking, binding.module)
             fix = Fix("unsafe" if unsafe else "safe", f"Clear the metrics of '{name}' at the start of {where}",
                       inserted.edits)
-        yield Finding(CODE, binding.node, message, leaking[0].name, fix, binding.module)
+        yield Finding(CODE, binding.node, message, leaking[0], fix, binding.module)
 
 
 RULE = Rule(

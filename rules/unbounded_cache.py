@@ -103,7 +103,7 @@ def check(analysis):
         if inserted.problem is None:
             where = handler_phrase(handlers, module)
             fix = Fix("unsafe", f"Clear the cache of {name}() at the start of {where}", inserted.edits)
-        yield Finding(CODE, cached[key], message, handlers[0].name, fix, module)
+        yield Finding(CODE, cached[key], message, handlers[0], fix, module)
 
 
 RULE = Rule(

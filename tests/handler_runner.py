@@ -15,6 +15,7 @@ reach AWS: it is replaced by a stand-in whose clients can be created (as
 fixtures do at import) and refuse every call.
 """
 import argparse
+import functools
 import importlib.util
 import io
 import json
@@ -69,21 +70,34 @@ def normalize(line):
     return record
 
 
+def load(path, code_root, extra_paths):
+    """The handler's module: from its file alone, or, in a project, by its
+    module name from the code root (so its imports of the project work)."""
+    if code_root is None:
+        spec = importlib.util.spec_from_file_location("handler_under_test", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    sys.path[:0] = [os.path.abspath(code_root), *map(os.path.abspath, extra_paths)]
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(code_root))
+    return importlib.import_module(relative[: -len(".py")].replace(os.sep, ".").removesuffix(".__init__"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
     parser.add_argument("handler")
     parser.add_argument("events")
+    parser.add_argument("--code-root", help="import the module by name from here, as Lambda does")
+    parser.add_argument("--sys-path", action="append", default=[], help="more import roots (layers)")
     args = parser.parse_args()
 
     real_stdout, captured = sys.stdout, io.StringIO()
     sys.stdout = captured
     logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
     sys.modules["boto3"] = offline_boto3()
-    spec = importlib.util.spec_from_file_location("handler_under_test", args.path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    handler = getattr(module, args.handler)
+    module = load(args.path, args.code_root, args.sys_path)
+    handler = functools.reduce(getattr, args.handler.split("."), module)  # "app" or "Handler.handle"
     result, output = None, []
     for number, event in enumerate(json.loads(args.events)):
         os.environ["_X_AMZN_TRACE_ID"] = TRACE_ID.format(number)

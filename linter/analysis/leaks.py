@@ -152,7 +152,7 @@ def reset_findings(analysis, code: str, leaks, describe, consequence: Consequenc
         fix, problem = reset_fix(analysis, leak, lambda name, state=leak.state: restore_in_place(analysis, state, name))
         if problem is not None:
             message += f" (no automatic fix: {problem})"
-        yield Finding(code, leak.state.node, message, leak.handlers[0].name, fix, leak.state.module)
+        yield Finding(code, leak.state.node, message, leak.handlers[0], fix, leak.state.module)
 
 
 def is_memo(analysis, key) -> bool:

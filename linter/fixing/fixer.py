@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence
 
 from linter.engine import LintResult, SourceText, lint_sources
 from linter.fixing.transform import apply_edits
@@ -80,9 +80,16 @@ class _Round:
 
 
 def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
-                layout: Optional[Layout] = None, requirements=None) -> Dict[str, FixOutcome]:
-    """Fix the files of a unit together; one outcome per file."""
-    results = lint_sources(sources, rules, layout, requirements)
+                layout: Optional[Layout] = None, requirements=None,
+                requested: Optional[FrozenSet[str]] = None) -> Dict[str, FixOutcome]:
+    """Fix the files of a unit together; one outcome per file.  With
+    ``requested``, only the findings reported on those files are fixed (their
+    fixes may still edit a handler in another file)."""
+
+    def lint(texts):
+        return lint_sources(texts, rules, layout, requirements, requested)
+
+    results = lint(sources)
     initial = Counter(d.code for result in results.values() for d in result.diagnostics)
     outcomes = {
         s.path: FixOutcome(s.path, s.text, s.text, len(results[s.path].diagnostics), list(results[s.path].errors))
@@ -111,7 +118,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
             fail(path, f"fix for {_codes(fixable)} dropped: the result would not compile ({problem})")
             break
         candidate = [replace(s, text=changed.get(s.path, outcomes[s.path].fixed)) for s in current]
-        next_results = lint_sources(candidate, rules, layout, requirements)
+        next_results = lint(candidate)
         remaining = {_identity(d) for result in next_results.values() for d in result.diagnostics}
         stuck = [d for d in fixable if _identity(d) in remaining]
         if stuck:
@@ -126,7 +133,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
             if outcome.changed:
                 fail(outcome.path, "fixes dropped: they would create new findings")
             outcome.fixed = outcome.original
-        results = lint_sources(sources, rules, layout, requirements)
+        results = lint(sources)
     for path, outcome in outcomes.items():
         outcome.remaining = results[path].diagnostics
     return outcomes

@@ -40,6 +40,7 @@ class WarmstateChecker:
     name = "warmstate"
     version = __version__
     handlers: Tuple[str, ...] = ()
+    checked: Tuple[str, ...] = ()  # the paths flake8 was given: every file under them gets its own turn
 
     def __init__(self, tree, filename: str, lines):
         self.filename = filename
@@ -58,18 +59,20 @@ class WarmstateChecker:
     @classmethod
     def parse_options(cls, options) -> None:
         cls.handlers = tuple(options.warmstate_handlers)
+        cls.checked = tuple(os.path.abspath(path) for path in getattr(options, "filenames", None) or ["."])
 
     def run(self) -> Iterator[tuple]:
         from linter.engine import FileOptions, SourceText, lint_sources
         from rules import ALL_RULES
 
-        settings = _settings(os.path.dirname(os.path.abspath(self.filename)), self.handlers)
+        directory = os.path.dirname(os.path.abspath(self.filename))
+        settings = _settings(directory, self.handlers)
         if settings is None:
             return
         text = "".join(self.lines)
         if text.startswith("\ufeff"):
             text = text[1:]
-        project, graph = _project(settings)
+        project, graph = _project(settings, directory)
         settings = project.settings  # with the handlers deployment definitions name
         name = display_path(self.filename)
 
@@ -82,8 +85,15 @@ class WarmstateChecker:
         sources.append(SourceText(name, text, options(name)))
         requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
         # A file LibCST cannot parse gives no findings: flake8 reports E999 itself.
-        for diagnostic in lint_sources(sources, ALL_RULES, project.layout, requirements)[name].diagnostics:
+        requested = frozenset(source.path for source in sources if source.path == name or self._checked(source.path))
+        for diagnostic in lint_sources(sources, ALL_RULES, project.layout, requirements, requested)[name].diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+
+    def _checked(self, path: str) -> bool:
+        """Whether flake8 checks ``path`` in this run too (a finding there is
+        reported there, not again at a handler in this file)."""
+        absolute = os.path.abspath(path)
+        return any(absolute == given or absolute.startswith(given + os.sep) for given in self.checked)
 
 
 def _read_text(path: str) -> str:
@@ -95,15 +105,16 @@ def _read_text(path: str) -> str:
         return ""
 
 
-_PROJECTS = {}  # id(settings) -> (Project, ImportGraph): found once per configuration in this process
+_PROJECTS = {}  # (id(settings), root) -> (Project, ImportGraph): found once per project in this process
 
 
-def _project(settings: Settings):
-    """The project a file belongs to (its root, every Python file under it and
-    what its deployment definitions say) and its import graph."""
-    if id(settings) not in _PROJECTS:
+def _project(settings: Settings, directory: str):
+    """The project a file in ``directory`` belongs to (its root, every Python
+    file under it and what its deployment definitions say) and its import graph."""
+    root = project_root(directory, settings.config)
+    if (id(settings), root) not in _PROJECTS:
         from linter.project.units import ImportGraph
 
-        project = describe_project(settings, project_root(settings.config.root, settings.config), [], [])
-        _PROJECTS[id(settings)] = project, ImportGraph(project.layout, project.project_files, _read_text)
-    return _PROJECTS[id(settings)]
+        project = describe_project(settings, root, [], [])
+        _PROJECTS[id(settings), root] = project, ImportGraph(project.layout, project.project_files, _read_text)
+    return _PROJECTS[id(settings), root]

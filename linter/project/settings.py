@@ -106,16 +106,19 @@ class Project:
 
 
 def project_root(start: str, config: Config) -> str:
-    """The directory of the configuration file; without one, the repository's
-    root (the nearest directory above with ``.git``); else the current
+    """The nearest directory at or above ``start`` that holds a deployment
+    definition (a Lambda project is deployed from there), the configuration
+    file or a repository (``.git``).  Without any of them: the current
     directory when the paths are below it (a project is usually checked from
     its root), or where the paths start."""
-    if config.source is not None:
-        return config.root
+    from linter.project.deployment.definitions import holds_definition
+
     directory = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
     current = directory
     while True:
-        if os.path.exists(os.path.join(current, ".git")):
+        if current == config.root and config.source is not None:
+            return current
+        if os.path.exists(os.path.join(current, ".git")) or holds_definition(current):
             return current
         parent = os.path.dirname(current)
         if parent == current:

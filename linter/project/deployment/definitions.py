@@ -92,6 +92,21 @@ def _definition_files(root: str) -> List[str]:
     return found
 
 
+# Files that mark the directory a Lambda project is deployed from.
+_ROOT_MARKERS = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml",
+                 "cdk.json", "samconfig.toml")
+
+
+def holds_definition(directory: str) -> bool:
+    """Whether ``directory`` is where a deployment tool runs: a SAM template,
+    serverless.yml, cdk.json or a Terraform configuration."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    return any(name in _ROOT_MARKERS or name.endswith(".tf") for name in names)
+
+
 def _looks_like_template(path: str) -> bool:
     try:
         if os.path.getsize(path) > _MAX_TEMPLATE_BYTES:
