@@ -42,10 +42,18 @@ class HandlerSpec:
 
 
 def parse_handler_spec(text: str, base: str, origin: str) -> HandlerSpec:
+    """``MODULE_OR_PATH:NAME``, NAME a function, a module-level handler
+    object or ``Class.method``."""
     target, _, function = text.rpartition(":")
-    if not target or not function.isidentifier():
-        raise ConfigError(f"{origin}: handler '{text}' is not MODULE_OR_PATH:FUNCTION")
+    if not target or not all(part.isidentifier() for part in function.split(".")) or function.count(".") > 1:
+        raise ConfigError(f"{origin}: handler '{text}' is not MODULE_OR_PATH:FUNCTION or MODULE_OR_PATH:Class.method")
     return HandlerSpec(text, target, function, base, origin)
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the current directory when it is below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 @dataclass
@@ -117,7 +125,7 @@ def load_config(start: str, explicit: Optional[str], known_codes: Sequence[str])
             }
         elif key == "handlers":
             config.handlers = [
-                parse_handler_spec(spec, config.root, f"{path} handlers")
+                parse_handler_spec(spec, config.root, f"{_shown(path)} handlers")
                 for spec in _string_list(value, f"{where} handlers")
             ]
         elif key == "exclude":

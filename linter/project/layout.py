@@ -77,13 +77,16 @@ class Layout:
                     return name, tuple(parts[length:])
         return None
 
-    def import_name(self, importer: str, target: str) -> Optional[str]:
-        """The shortest dotted name ``importer`` can import the file ``target``
-        by (``shared.audit`` for ``layers/shared/python/shared/audit.py`` with
-        the layer's folder on the path), or None when none resolves to it."""
+    def import_name(self, importer: str, target: str, preferred: Iterable[str] = ()) -> Optional[str]:
+        """The dotted name an import added to ``importer`` should use for the
+        file ``target``: as seen from the first of these directories that
+        holds it, ``preferred`` (those the importer's own imports of the
+        project are relative to), the directory the importer's top package is
+        in (what the runtime has on ``sys.path``: not the importer's own
+        directory when that is a package), then the extra roots (layers,
+        ``src/``, code directories).  None when no name resolves to it."""
         absolute = os.path.abspath(target)
-        names = []
-        for base in self._search_bases(importer):
+        for base in dict.fromkeys([*preferred, _package_root(importer), *self.extra_roots]):
             if not absolute.startswith(base + os.sep):
                 continue
             parts = os.path.relpath(absolute, base)[: -len(".py")].split(os.sep)
@@ -91,5 +94,29 @@ class Layout:
                 parts = parts[:-1]
             dotted = ".".join(parts)
             if parts and all(part.isidentifier() for part in parts) and self.resolve(importer, dotted) == (target, ()):
-                names.append(dotted)
-        return min(names, key=lambda name: name.count(".")) if names else None
+                return dotted
+        return None
+
+    def import_base(self, importer: str, dotted: str) -> Optional[str]:
+        """The directory the absolute import ``dotted`` in ``importer`` is
+        relative to, when it names a file of the project."""
+        found = self.resolve(importer, dotted) if not dotted.startswith(".") else None
+        if found is None:
+            return None
+        path, rest = os.path.abspath(found[0]), found[1]
+        depth = len(dotted.split(".")) - len(rest) + (os.path.basename(path) == "__init__.py")
+        for _ in range(depth):
+            path = os.path.dirname(path)
+        return path
+
+
+def _package_root(path: str) -> str:
+    """The directory above the outermost package holding ``path``: where an
+    import of it by its full dotted name starts."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory

@@ -64,14 +64,17 @@ def find_definitions(root: str, python_files: Iterable[str]) -> Definitions:
     from linter.project.deployment import cdk, sam, serverless, terraform
 
     found = Definitions()
+    terraform_modules: dict = {}  # directory -> its .tf files
     for path in _definition_files(root):
         name = os.path.basename(path)
         if name in ("serverless.yml", "serverless.yaml"):
             found.extend(serverless.read(path))
         elif name.endswith(".tf"):
-            found.extend(terraform.read(path))
+            terraform_modules.setdefault(os.path.dirname(path), []).append(path)
         elif _looks_like_template(path):
             found.extend(sam.read(path))
+    for paths in terraform_modules.values():
+        found.extend(terraform.read(paths))
     for path in python_files:
         found.extend(cdk.read(path, root))
     return found

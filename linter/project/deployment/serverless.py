@@ -1,6 +1,6 @@
 """Serverless Framework ``serverless.yml``: ``functions.<name>.handler``
 (``src/orders/handler.main``: a path relative to the service, then the
-function) with a Python runtime (``provider.runtime`` or the function's own).
+function; the runtime imports it as ``src.orders.handler`` from the service) with a Python runtime (``provider.runtime`` or the function's own).
 Variables (``${...}``) are left alone: a handler that uses one is skipped
 with a warning."""
 from __future__ import annotations
@@ -41,6 +41,7 @@ def read(path: str) -> Definitions:
         if parts is None:
             found.warnings.append(f"{where}: {name}: handler '{handler}' is not PATH/MODULE.FUNCTION")
             continue
-        code_root = os.path.normpath(os.path.join(service, directory))
-        found.functions.append(FunctionDefinition(f"{where}: functions.{name}", code_root, *parts))
+        # The runtime imports ``src/orders/handler`` as ``src.orders.handler`` from the service's root.
+        module = ".".join(part for part in [*directory.split("/"), parts[0]] if part and part != ".")
+        found.functions.append(FunctionDefinition(f"{where}: functions.{name}", service, module, parts[1]))
     return found
