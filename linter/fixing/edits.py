@@ -92,3 +92,46 @@ class RestoreEnvironment(_InFunction):
     statement: object
     environ: str  # how the module spells os.environ
     key: str  # source of the variable's name
+
+
+@dataclass(frozen=True)
+class WrapAdapter:
+    """Give an adapter handler a body: ``handler = Mangum(app)`` becomes
+    ``_handler_adapter = Mangum(app)`` and a ``def handler(event, context)``
+    that returns ``_handler_adapter(event, context)``, so that statements
+    prepended to ``handler`` run before the framework does."""
+
+    module: str
+    name: str
+
+    @property
+    def adapter(self) -> str:
+        return f"_{self.name}_adapter"
+
+    @property
+    def description(self) -> str:
+        return f"made a function that calls the adapter, now {self.adapter}"
+
+    @property
+    def function(self) -> Tuple[str, ...]:
+        return (self.module, self.name)
+
+
+@dataclass(frozen=True)
+class AddMiddleware:
+    """Give a Chalice app (the handler Lambda calls) a body: a function
+    registered with ``@app.middleware("http")`` right after the app is made,
+    which runs before every route and calls ``get_response(event)``;
+    statements prepended to it run first."""
+
+    module: str
+    app: str
+    name: str = "_reset_per_invocation"
+
+    @property
+    def description(self) -> str:
+        return f"in a new @{self.app}.middleware(\"http\") function, {self.name}()"
+
+    @property
+    def function(self) -> Tuple[str, ...]:
+        return (self.module, self.name)

@@ -9,7 +9,10 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.fixing.edits import AddDecorator, AddImport, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment, WrapInIf
+from linter.fixing.edits import (
+    AddDecorator, AddImport, AddMiddleware, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment,
+    WrapAdapter, WrapInIf,
+)
 from linter.parsing.syntax import docstring_count
 
 FunctionKey = Tuple[str, ...]
@@ -177,20 +180,123 @@ def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, mo
 
 
 def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:
-    """Insert the import statements after the module's last top-level import
-    of its leading block (or after its docstring), each once."""
+    """Add each import statement once: ``from M import N`` joins the module's
+    top-level ``from M import ...`` when it has one; the others go after the
+    last top-level import of its leading block (or after its docstring)."""
     body = list(module.body)
     present = {module.code_for_node(line).strip() for line in body if _is_import(line)}
-    new = [_statements(s, module) for s in dict.fromkeys(statements) if s not in present]
+    new = []
+    for source in dict.fromkeys(statements):
+        if source in present:
+            continue
+        statement = _statements(source, module)
+        joined = _join_import(body, statement.body[0])
+        if joined is None:
+            new.append(statement)
+        else:
+            body[joined[0]] = joined[1]
     if not new:
-        return module
+        return module.with_changes(body=body)
     position = docstring_count(body)
+    after_imports = False
     for index, line in enumerate(body):
         if _is_import(line):
-            position = index + 1
+            position, after_imports = index + 1, True
         elif index >= position and not _is_import(line):
             break
-    return module.with_changes(body=body[:position] + new + body[position:])
+    following = body[position:]
+    if not after_imports:  # the first import of the module: set apart as PEP 8 asks
+        blank = cst.EmptyLine()
+        new[0] = new[0].with_changes(leading_lines=[blank] if position else [])
+        wanted = 2 if following and isinstance(following[0], (cst.FunctionDef, cst.ClassDef)) else 1
+        if following and len(following[0].leading_lines) < wanted:
+            following[0] = following[0].with_changes(leading_lines=[blank] * wanted)
+    return module.with_changes(body=body[:position] + new + following)
+
+
+def find_assignment(module: cst.Module, name: str) -> Optional[int]:
+    """The index in ``module.body`` of the top-level ``name = <call>`` line."""
+    for index, line in enumerate(module.body):
+        if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+            statement = line.body[0]
+            if (isinstance(statement, cst.Assign) and len(statement.targets) == 1
+                    and isinstance(statement.targets[0].target, cst.Name)
+                    and statement.targets[0].target.value == name and isinstance(statement.value, cst.Call)):
+                return index
+    return None
+
+
+def _give_a_body(module: cst.Module, edit) -> Optional[cst.Module]:
+    """``module`` with the function a WrapAdapter or AddMiddleware edit
+    creates, right after the line that makes the adapter or the app."""
+    index = find_assignment(module, edit.app if isinstance(edit, AddMiddleware) else edit.name)
+    if index is None:
+        return None
+    body = list(module.body)
+    line = body[index]
+    if isinstance(edit, WrapAdapter):
+        line = line.with_changes(body=[line.body[0].with_changes(targets=[cst.AssignTarget(cst.Name(edit.adapter))])])
+        source = f"def {edit.name}(event, context):\n    return {edit.adapter}(event, context)"
+    else:
+        source = (f"@{edit.app}.middleware(\"http\")\ndef {edit.name}(event, get_response):\n"
+                  f"    return get_response(event)")
+    body[index] = line
+    at = index + 1
+    if isinstance(edit, AddMiddleware):  # with the functions: before the first one after the app
+        at = next((i for i in range(at, len(body)) if isinstance(body[i], (cst.FunctionDef, cst.ClassDef))), len(body))
+    blank = cst.EmptyLine()
+    function = _statements(source, module).with_changes(leading_lines=[blank, blank])
+    following = body[at:]
+    if following and len(following[0].leading_lines) < 2:
+        following[0] = following[0].with_changes(leading_lines=[blank, blank])
+    return module.with_changes(body=body[:at] + [function] + following)
+
+
+def _join_import(body, added: cst.BaseSmallStatement):
+    """(index, new line) adding the names of ``from M import N`` to the
+    module's top-level one-statement ``from M import a, b`` line; None when
+    there is none to join (or it is a star import)."""
+    if not isinstance(added, cst.ImportFrom) or isinstance(added.names, cst.ImportStar):
+        return None
+    for index, line in enumerate(body):
+        if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
+            continue
+        existing = line.body[0]
+        if (isinstance(existing, cst.ImportFrom) and not isinstance(existing.names, cst.ImportStar)
+                and existing.module is not None and existing.module.deep_equals(added.module)
+                and len(existing.relative) == len(added.relative)):
+            names = list(existing.names)
+            known = {alias.evaluated_alias or alias.evaluated_name for alias in names}
+            fresh = [alias for alias in added.names if alias.evaluated_name not in known]
+            if not fresh:
+                return index, line
+            return index, line.with_changes(body=[existing.with_changes(names=_merged_names(names, fresh))])
+    return None
+
+
+def _import_order(alias: cst.ImportAlias) -> tuple:
+    """isort's and ruff's default order of imported names: constants,
+    classes, then the rest, each case-insensitively."""
+    name = alias.evaluated_name
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
+def _merged_names(names: List[cst.ImportAlias], fresh: List[cst.ImportAlias]) -> List[cst.ImportAlias]:
+    """``names`` with ``fresh`` added: in order when they were sorted (so
+    that ruff's import sorting stays satisfied), else at the end; each comma
+    as the line already writes them (one name per line in parentheses)."""
+    last_comma = names[-1].comma
+    if len(names) > 1:
+        separator = names[0].comma
+    elif last_comma is not cst.MaybeSentinel.DEFAULT:
+        separator = last_comma
+    else:
+        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    ordered = names + fresh
+    if [_import_order(alias) for alias in names] == sorted(_import_order(alias) for alias in names):
+        ordered.sort(key=_import_order)
+    return [alias.with_changes(comma=separator) for alias in ordered[:-1]] + [ordered[-1].with_changes(comma=last_comma)]
 
 
 def _is_import(line: cst.CSTNode) -> bool:
@@ -207,15 +313,24 @@ def apply_edits(module: cst.Module, edits: Iterable[object], unapplied: Optional
     by_function: Dict[FunctionKey, List[object]] = {}
     node_edits: List[object] = []
     imports: List[str] = []
+    bodies: List[object] = []  # functions to create before statements are prepended to them
     for edit in edits:
         if isinstance(edit, (ReplaceNode, WrapInIf)):
             node_edits.append(edit)
         elif isinstance(edit, AddImport):
             imports.append(edit.statement)
+        elif isinstance(edit, (WrapAdapter, AddMiddleware)):
+            bodies.append(edit)
         else:
             by_function.setdefault(edit.function, []).append(edit)
     module = _apply_node_edits(module, node_edits, unapplied)
     module = _add_imports(module, imports)
+    for edit in dict.fromkeys(bodies):
+        given = _give_a_body(module, edit)
+        if given is None:
+            unapplied.append(edit)
+        else:
+            module = given
     for key, function_edits in by_function.items():
         original = find_function(module, key)
         if original is None:

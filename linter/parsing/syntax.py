@@ -209,3 +209,19 @@ def docstring_count(statements) -> int:
         ):
             return 1
     return 0
+
+
+class _CommentRemover(cst.CSTTransformer):
+    def leave_TrailingWhitespace(self, original_node, updated_node):
+        if updated_node.comment is None:
+            return updated_node
+        return updated_node.with_changes(whitespace=cst.SimpleWhitespace(""), comment=None)
+
+    def leave_EmptyLine(self, original_node, updated_node):
+        return cst.RemoveFromParent() if updated_node.comment is not None else updated_node
+
+
+def without_comments(node: cst.CSTNode) -> cst.CSTNode:
+    """``node`` without its comments: a literal copied into a reset must not
+    carry the ``# noqa`` or ``# type:`` comment of the line it came from."""
+    return node.visit(_CommentRemover())
