@@ -22,7 +22,7 @@ from linter.analysis.handlers import Handler, Helper, find_handlers, missing_han
 from linter.analysis.project import ProjectModel
 from linter.fixing.transform import apply_edits
 from linter.output.diagnostics import Diagnostic, FileError
-from linter.output.suppression import ALL, file_suppression, is_suppressed
+from linter.output.suppression import file_suppression, is_suppressed
 from linter.parsing.parse import parse
 from linter.parsing.positions import PositionIndex
 from linter.project.layout import Layout
@@ -155,28 +155,38 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
             line, column, end_line, end_column = analysis.position(finding.node, path)
             if suppressed(path, line, finding.code, options.inline_noqa):
                 continue
-            message = finding.message
             if requested is not None and path not in requested:
-                # Not asked about: shown at the handler that reaches it when
-                # the handler's file was asked about (the change there may be
-                # what reaches the state), a ``# noqa`` at the state still counting.
-                handler = finding.handler
-                if handler is None or handler.module not in requested or rule.code not in sources[handler.module].options.codes:
-                    continue
-                if suppressed(path, line, finding.code, True):
-                    continue
-                message = f"{path}:{line}: {message}"
-                path, options = handler.module, sources[handler.module].options
-                line, column, end_line, end_column = analysis.position(handler.node, path)
-                if suppressed(path, line, finding.code, options.inline_noqa):
-                    continue
+                shown = _at_handlers(finding, path, line, requested, sources, suppressed, analysis)
+            else:
+                shown = [(path, finding.message, (line, column, end_line, end_column))]
             fix = _only_unambiguous_fix(finding.fix, analysis)
-            if fix is not None and options.text_edits:
-                fix = replace(fix, text_edits=text_edits(analysis, path, fix.edits))
-            results[path].diagnostics.append(Diagnostic(
-                finding.code, message, path, line, column, end_line, end_column,
-                finding.handler.name if finding.handler is not None else None, fix,
-            ))
+            for where, message, position in shown:
+                shown_fix = fix
+                if fix is not None and sources[where].options.text_edits:
+                    shown_fix = replace(fix, text_edits=text_edits(analysis, where, fix.edits))
+                results[where].diagnostics.append(Diagnostic(
+                    finding.code, message, where, *position, finding.handlers[0].name if finding.handlers else None,
+                    shown_fix,
+                ))
+
+
+def _at_handlers(finding, path, line, requested, sources, suppressed, analysis) -> list:
+    """Where a finding about a file not asked about is shown: at each handler
+    reaching it in a file asked about (a change there may be what reaches the
+    state), once per file, unless a ``# noqa`` at the state or at the handler
+    suppresses it."""
+    if suppressed(path, line, finding.code, True):
+        return []
+    shown, files = [], set()
+    for handler in finding.handlers:
+        where = handler.module
+        if where not in requested or where in files or finding.code not in sources[where].options.codes:
+            continue
+        files.add(where)
+        position = analysis.position(handler.node, where)
+        if not suppressed(where, position[0], finding.code, sources[where].options.inline_noqa):
+            shown.append((where, f"{path}:{line}: {finding.message}", position))
+    return shown
 
 
 def _only_unambiguous_fix(fix, analysis: Analysis):

@@ -49,7 +49,7 @@ def check(analysis):
                     "invocation and never frees them; cache a module-level function instead, or keep the cache "
                     "on the instance"
                 )
-                yield Finding(CODE, decorator, message, handlers[0], None, module.name)
+                yield Finding(CODE, decorator, message, tuple(handlers), None, module.name)
 
 
 RULE = Rule(

@@ -69,7 +69,7 @@ def check(analysis):
             f"(reached from {handler_phrase(handlers, info.module)}): the next invocation sees this caller's value"
         )
         fix = _fix(analysis, info, statement, mutation, handlers)
-        yield Finding(CODE, statement, message, handlers[0], fix, info.module)
+        yield Finding(CODE, statement, message, tuple(handlers), fix, info.module)
 
 
 RULE = Rule(

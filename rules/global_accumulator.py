@@ -54,7 +54,7 @@ def check(analysis):
         fix, problem = _fix(analysis, leak)
         if problem is not None:
             message += f" (no automatic fix: {problem})"
-        yield Finding(CODE, leak.state.node, message, leak.handlers[0], fix, leak.state.module)
+        yield Finding(CODE, leak.state.node, message, tuple(leak.handlers), fix, leak.state.module)
 
 
 RULE = Rule(

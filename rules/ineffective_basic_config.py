@@ -486,7 +486,7 @@ def _check_module(analysis, on_lambda):
             "logger a handler, so the level and format asked for never apply"
         )
         fix = _fix(analysis, info, call)
-        yield Finding(CODE, statement, message, analysis.handlers[0], fix, analysis.model.name)
+        yield Finding(CODE, statement, message, tuple(analysis.handlers), fix, analysis.model.name)
 
 
 RULE = Rule(

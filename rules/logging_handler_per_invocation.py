@@ -88,7 +88,7 @@ def check(analysis):
             f"reached from {reached_from(analysis, handlers, event.function, module)}: every run adds another "
             "handler, so each log line is printed once more per earlier run"
         )
-        yield Finding(CODE, call.statement, message, handlers[0], _fix(analysis, event, receivers), module)
+        yield Finding(CODE, call.statement, message, tuple(handlers), _fix(analysis, event, receivers), module)
 
 
 RULE = Rule(

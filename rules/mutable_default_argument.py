@@ -47,7 +47,7 @@ def check(analysis):
                     PrependStatements(info.key, (f"if {param} is None:\n    {param} = {source}",)),
                 ),
             )
-            yield Finding(CODE, default, message, handlers[0], fix, info.module)
+            yield Finding(CODE, default, message, tuple(handlers), fix, info.module)
 
 
 RULE = Rule(

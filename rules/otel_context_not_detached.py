@@ -27,7 +27,7 @@ def check(analysis):
             "stays current on the runtime's thread, so the next invocation's spans and baggage inherit it; keep "
             "the token and call `context.detach(token)` in a `finally:`"
         )
-        yield Finding(CODE, event.call.statement, message, handlers[0], None, module)
+        yield Finding(CODE, event.call.statement, message, tuple(handlers), None, module)
 
 
 RULE = Rule(

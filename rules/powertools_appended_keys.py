@@ -95,7 +95,8 @@ def check(analysis):
             events = handler_trace(analysis, handler, _classifier(analysis, binding))
             reason = _why_it_leaks(events, any(is_true(d.keyword("log_event")) for d in injects))
             if reason is not None:
-                first = next(e for e in events if e.kind == "append")
+                appends = [e for e in events if e.kind == "append"]
+                first = next((e for e in appends if e.conditional), appends[0])  # the one that leaks, if any
                 leaks.append((handler, injects, first, reason, ignored_reset_note(analysis, events, {"clear"})))
         if not leaks:
             continue
@@ -109,7 +110,7 @@ def check(analysis):
             f"{reached_from(analysis, handlers, first.function, module)} {'does' if len(handlers) == 1 else 'do'} "
             f"not {clear}, so a later caller's lines can carry an earlier caller's keys"
         )
-        yield Finding(CODE, first.call.statement, message, handlers[0], _fix(analysis, binding, leaks), module)
+        yield Finding(CODE, first.call.statement, message, tuple(handlers), _fix(analysis, binding, leaks), module)
 
 
 RULE = Rule(

@@ -83,9 +83,9 @@ def check(analysis):
         fix = None
         if inserted.problem is None:
             applicability = "unsafe" if inserted.cyclic else "safe"
-            where = handler_phrase(leaking, binding.module)
+            where = inserted.place(leaking, binding.module)
             fix = Fix(applicability, f"Clear the buffer of '{name}' at the start of {where}", inserted.edits)
-        yield Finding(CODE, binding.node, message, leaking[0], fix, binding.module)
+        yield Finding(CODE, binding.node, message, tuple(leaking), fix, binding.module)
 
 
 RULE = Rule(

@@ -69,10 +69,10 @@ def check(analysis):
         fix = None
         if inserted.problem is None:
             unsafe = inserted.cyclic or called_at_import(analysis, binding, ADD_METHODS)
-            where = handler_phrase(leaking, binding.module)
+            where = inserted.place(leaking, binding.module)
             fix = Fix("unsafe" if unsafe else "safe", f"Clear the metrics of '{name}' at the start of {where}",
                       inserted.edits)
-        yield Finding(CODE, binding.node, message, leaking[0], fix, binding.module)
+        yield Finding(CODE, binding.node, message, tuple(leaking), fix, binding.module)
 
 
 RULE = Rule(

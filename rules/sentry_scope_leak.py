@@ -181,7 +181,7 @@ def check(analysis):
                 "next caller's errors carry it; add `integrations=[AwsLambdaIntegration()]` or wrap the work in "
                 "an isolation scope"
             )
-            yield Finding(CODE, statement, message, handlers[0], None, module)
+            yield Finding(CODE, statement, message, tuple(handlers), None, module)
 
 
 RULE = Rule(

@@ -70,7 +70,7 @@ def check(analysis):
         applicability = "unsafe" if qualified_calls_at_import(analysis, {BIND}) else "safe"
         fix = Fix(applicability, f"Insert `{shown}` at the start of {handler_phrase(leaking, module)}",
                   tuple(e for group in edits for e in group))
-    yield Finding(CODE, first.call.statement, message, leaking[0], fix, module)
+    yield Finding(CODE, first.call.statement, message, tuple(leaking), fix, module)
 
 
 RULE = Rule(

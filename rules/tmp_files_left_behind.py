@@ -91,7 +91,7 @@ def check(analysis):
             f"{reached_from(analysis, handlers, info, info.module)}) and not removed in a `finally:`: /tmp "
             "outlives the invocation and fills up (512 MB by default); use `with tempfile.TemporaryDirectory()`"
         )
-        yield Finding(CODE, call.statement, message, handlers[0], None, info.module)
+        yield Finding(CODE, call.statement, message, tuple(handlers), None, info.module)
 
 RULE = Rule(
     code=CODE,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from linter.analysis.calls import handler_trace, ignored_reset_note, reached_calls
 from linter.analysis.fixes import insert_in_handlers
-from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from
+from linter.analysis.rule import Finding, Rule, reached_from
 from linter.output.diagnostics import Fix
 
 CODE = "LAM201"
@@ -101,9 +101,9 @@ def check(analysis):
         inserted = insert_in_handlers(analysis, handlers, key, lambda spelled: (f"{spelled}.cache_clear()",))
         fix = None
         if inserted.problem is None:
-            where = handler_phrase(handlers, module)
+            where = inserted.place(handlers, module)
             fix = Fix("unsafe", f"Clear the cache of {name}() at the start of {where}", inserted.edits)
-        yield Finding(CODE, cached[key], message, handlers[0], fix, module)
+        yield Finding(CODE, cached[key], message, tuple(handlers), fix, module)
 
 
 RULE = Rule(

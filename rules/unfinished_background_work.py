@@ -294,7 +294,7 @@ def check(analysis):
             "Lambda freezes the environment when the handler returns, so the work resumes during a later "
             "caller's invocation, or never; join, wait for or await it before returning"
         )
-        yield Finding(CODE, statement, message, handlers[0], None, info.module)
+        yield Finding(CODE, statement, message, tuple(handlers), None, info.module)
 
 RULE = Rule(
     code=CODE,

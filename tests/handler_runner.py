@@ -11,8 +11,9 @@ Values that differ between any two runs (timestamps, cold-start flags) are
 dropped from JSON log lines.
 
 boto3 is in every Lambda runtime but not a test dependency, and no test may
-reach AWS: it is replaced by a stand-in whose clients can be created (as
-fixtures do at import) and refuse every call.
+reach AWS: it is replaced by a stand-in whose clients and resources (and
+their tables and buckets) can be created, as fixtures do at import, and
+refuse every call.
 """
 import argparse
 import functools
@@ -39,10 +40,20 @@ class OfflineClient:
         return refuse
 
 
+class OfflineResource(OfflineClient):
+    """``boto3.resource(...)``: its sub-resources (``Table``, ``Bucket``) are
+    made locally, as boto3 makes them, and refuse every call."""
+
+    def __getattr__(self, name):
+        if name[:1].isupper():
+            return lambda *args, **kwargs: OfflineClient(f"{self.service}.{name}")
+        return super().__getattr__(name)
+
+
 def offline_boto3():
     module = types.ModuleType("boto3")
     module.client = lambda service, **options: OfflineClient(service)
-    module.resource = lambda service, **options: OfflineClient(service)
+    module.resource = lambda service, **options: OfflineResource(service)
     return module
 
 

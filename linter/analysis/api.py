@@ -32,6 +32,7 @@ from linter.analysis.reach import InvocationPath
 from linter.analysis.states import StateKey, States
 from linter.fixing.transform import call_with_keyword
 from linter.parsing.positions import Position, PositionIndex
+from linter.parsing.syntax import without_comments
 from linter.summary.model import Binding, ModuleModel
 from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard, RefPath
 
@@ -188,7 +189,8 @@ class Analysis:
         return self.position(node, where)[0]
 
     def source(self, node: cst.CSTNode) -> str:
-        return next(iter(self.project.modules.values())).module.code_for_node(node)
+        """The code of ``node``, without comments (it is copied into fixes and messages)."""
+        return next(iter(self.project.modules.values())).module.code_for_node(without_comments(node))
 
     def call_with_keyword(self, expression: cst.CSTNode, keyword: str, value: str) -> str:
         return call_with_keyword(next(iter(self.project.modules.values())).module, expression, keyword, value)

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
-from linter.analysis.handlers import CHALICE_HANDLERS, POWERTOOLS_DECORATORS
+from linter.analysis.handlers import CHALICE_HANDLERS, POWERTOOLS_DECORATORS, adapter_application
 from linter.analysis.names import Context, Names
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey
@@ -31,6 +31,7 @@ DISPATCH_METHODS = frozenset({"resolve", "__call__"})
 # Decorators on an object that do not register a function for dispatch: Chalice's own Lambda
 # functions, Powertools' handler decorators (the function is the handler, not a route).
 NOT_ROUTES = CHALICE_HANDLERS | POWERTOOLS_DECORATORS | frozenset({"capture_method", "lambda_handler_decorator"})
+MIDDLEWARE = "middleware"  # FastAPI/Starlette and Chalice: runs before every route
 LINK_METHODS = frozenset({"include_router", "register_blueprint", "mount"})
 DEPENDENCY_MARKERS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
 
@@ -41,27 +42,41 @@ class Dispatch:
         self.names = names
 
     @cached_property
-    def _registered(self) -> Dict[StateKey, List[str]]:
-        """{application object: keys of the functions registered on it}."""
+    def _registrations(self) -> Dict[StateKey, List[tuple]]:
+        """{application object: (function key, registering method) for each
+        function registered on it}."""
         found: Dict[StateKey, list] = {}
         for module in self.project.modules.values():
             for name, node in module.top_level_functions.items():
                 for decorator in node.decorators:
-                    target = self._decorated_on(module.name, decorator)
-                    if target is not None:
-                        found.setdefault(target, []).append((module.name, name))
+                    registration = self._decorated_on(module.name, decorator)
+                    if registration is not None:
+                        found.setdefault(registration[0], []).append(((module.name, name), registration[1]))
                         break
         return found
 
-    def _decorated_on(self, module: str, decorator: cst.Decorator) -> Optional[StateKey]:
-        """The module-level object ``@obj.method(...)`` registers on, unless
-        the decorator makes its own Lambda function (Chalice's ``@app.on_s3_event``)."""
+    @cached_property
+    def _registered(self) -> Dict[StateKey, List[tuple]]:
+        """{application object: keys of the functions registered on it}."""
+        return {app: [key for key, _ in registrations] for app, registrations in self._registrations.items()}
+
+    def middlewares(self, application: StateKey) -> List[Context]:
+        """Functions the application runs around every request, before its
+        route (``@app.middleware("http")``): a reset at their start runs on
+        every invocation."""
+        application = self._adapters.get(application, application)
+        return [(key, None) for key, method in self._registrations.get(application, []) if method == MIDDLEWARE]
+
+    def _decorated_on(self, module: str, decorator: cst.Decorator) -> Optional[tuple]:
+        """(the module-level object ``@obj.method(...)`` registers on, the
+        method), unless the decorator makes its own Lambda function (Chalice's
+        ``@app.on_s3_event``)."""
         expression = decorator.decorator
         path = path_of(expression.func if isinstance(expression, cst.Call) else expression)
         if path is None or len(path.attrs) != 1 or path.attrs[0] in NOT_ROUTES:
             return None
         resolved = self.names.module_state(module, RefPath(path.root))
-        return resolved[0] if resolved is not None else None
+        return (resolved[0], path.attrs[0]) if resolved is not None else None
 
     @cached_property
     def _links(self) -> Dict[StateKey, List[StateKey]]:
@@ -80,8 +95,20 @@ class Dispatch:
                         found.setdefault(host[0], []).append(resolved[0])
         return found
 
+    @cached_property
+    def _adapters(self) -> Dict[StateKey, StateKey]:
+        """{adapter: the application it runs} for ``handler = Mangum(app)``."""
+        found: Dict[StateKey, StateKey] = {}
+        for module in self.project.modules.values():
+            for binding in module.bindings.values():
+                adapter = adapter_application(self.project, module, binding)
+                if adapter is not None:
+                    found[binding.key] = adapter[1]
+        return found
+
     def routes(self, application: StateKey) -> List[Context]:
-        """The functions the application runs, its included routers' too."""
+        """The functions the application (or an adapter over it) runs, its
+        included routers' too."""
         found, pending, seen = [], [application], set()
         while pending:
             current = pending.pop()
@@ -90,10 +117,11 @@ class Dispatch:
             seen.add(current)
             found.extend((key, None) for key in self._registered.get(current, []))
             pending.extend(self._links.get(current, []))
+            pending.extend([self._adapters[current]] if current in self._adapters else [])
         return found
 
     def has_routes(self, state: StateKey) -> bool:
-        return state in self._registered or state in self._links
+        return state in self._registered or state in self._links or state in self._adapters
 
     def dispatched(self, info: FunctionInfo, receiver: Optional[StateKey], call: CallRef) -> List[Context]:
         """Routes a call runs: ``app.resolve(...)``, ``app(...)``, or any call
@@ -102,7 +130,7 @@ class Dispatch:
         if not (self._registered or self._links):
             return found  # no application objects in the project: nothing to look for
         path = call.path
-        if not path.attrs or path.attrs[-1] in DISPATCH_METHODS:
+        if call.called and (not path.attrs or path.attrs[-1] in DISPATCH_METHODS):  # not ``app.current_event``
             owner = RefPath(path.root, path.attrs[:-1]) if path.attrs else path
             found.extend(self._routes_of(info, receiver, owner))
         if call.is_call:
@@ -113,10 +141,13 @@ class Dispatch:
         return found
 
     def _routes_of(self, info: FunctionInfo, receiver, path: RefPath) -> List[Context]:
+        """The routes dispatched through the object ``path`` names; an adapter
+        called by the handler is itself reached (it is then not a handler)."""
         resolved = self.names.resolve_state(info, receiver, path)
         if resolved is None or not self.has_routes(resolved[0]):
             return []
-        return self.routes(resolved[0])
+        adapter = [(resolved[0], None)] if resolved[0] in self._adapters else []
+        return adapter + self.routes(resolved[0])
 
     def dependencies(self, info: FunctionInfo) -> List[Context]:
         """Functions FastAPI runs before a route: ``Depends(get_db)`` defaults."""

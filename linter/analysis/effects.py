@@ -165,6 +165,8 @@ class Effects:
             for state, kinds in self._step_resets(context, step, include_finally=False).items():
                 if state not in mutated_so_far:
                     result.setdefault(state, set()).update(kinds)
+            if _calls_a_parameter(info, step):
+                break  # ``call_next(request)``: the code it runs may change anything; later resets come after
             mutated_so_far |= self._step_mutated(context, [step])
         return result
 
@@ -180,9 +182,21 @@ class Effects:
         return result
 
     def reset_kinds(self, handler: Handler, state: StateKey) -> Set[str]:
-        """How ``handler`` resets ``state`` on every invocation (empty: it doesn't)."""
-        context = (handler.key, handler.receiver)
-        return self.resets_first(context).get(state, set()) | self.finally_resets(context).get(state, set())
+        """How ``handler`` resets ``state`` on every invocation (empty: it
+        doesn't): first or in a ``finally:`` of the handler's function, or of
+        code that runs before it on every invocation (a decorator's wrapper,
+        an application's middleware)."""
+        kinds: Set[str] = set()
+        for context, always in self.path.entries(handler):
+            if always:
+                kinds |= self.resets_first(context).get(state, set()) | self.finally_resets(context).get(state, set())
+        return kinds
+
+
+def _calls_a_parameter(info: FunctionInfo, step) -> bool:
+    """Whether ``step`` calls a function given as a parameter: a middleware's
+    ``call_next(request)``, a wrapper's ``function(event, context)``."""
+    return any(call.called and not call.path.attrs and call.path.root in info.params for call in step.calls)
 
 
 def _merge(into: ResetKinds, other: ResetKinds) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Sequence, Tuple
 
-from linter.analysis.spelling import spell_state
-from linter.fixing.edits import AddImport, PrependStatements
+from linter.analysis.handlers import adapter_application
+from linter.analysis.rule import handler_phrase
+from linter.analysis.spelling import spell_in_handler
+from linter.fixing.edits import AddImport, AddMiddleware, PrependStatements, WrapAdapter
+from linter.fixing.transform import find_assignment
 
 if TYPE_CHECKING:
     from linter.analysis.api import Analysis, StateKey
@@ -19,6 +22,11 @@ class HandlerInsertions:
     shown: Tuple[str, ...]  # the statements as the first handler's module spells them
     cyclic: bool  # an added import would close an import cycle (the fix is then unsafe)
     problem: Optional[str] = None  # why there is no fix (then there are no edits)
+    new_bodies: Tuple[str, ...] = ()  # how handlers without a body got one, for the fix's message
+
+    def place(self, handlers: Sequence[Handler], module: Optional[str] = None) -> str:
+        """``handler main()``, and how a handler without a body gets one."""
+        return handler_phrase(handlers, module) + "".join(f" ({how})" for how in self.new_bodies)
 
 
 def insert_in_handlers(
@@ -30,31 +38,62 @@ def insert_in_handlers(
     """Edits inserting ``statements(how the handler's module spells state)``
     at the start of each handler, with the import it needs; with a
     ``problem`` and no edits when that cannot be done right."""
-    edits, shown, cyclic = [], (), False
+    edits, shown, cyclic, bodies = [], (), False, []
     for handler in handlers:
-        problem = _no_start(analysis, handler) or _reset_would_undo(analysis, handler, state)
-        spelling = spell_state(analysis, state, handler.module) if problem is None else None
+        body = _body_for(analysis, handler)
+        problem = (None if body else _no_start(analysis, handler)) or _reset_would_undo(analysis, handler, state)
+        spelling = spell_in_handler(analysis, state, handler) if problem is None else None
         if problem is None and spelling is None:
             problem = f"{handler.module} has no name for it that an import could add"
         inserted = statements(spelling.expression) if spelling is not None else None
         if problem is None and inserted is None:
             problem = "its contents at import cannot be rebuilt from the source"
-        if problem is None and analysis.function(handler.key).is_local(spelling.expression.split(".")[0]):
+        info = analysis.function(handler.key)
+        if problem is None and info is not None and not spelling.on_receiver \
+                and info.is_local(spelling.expression.split(".")[0]):
             problem = f"{handler.name}() has a local variable of the same name"
         if problem is not None:
             return HandlerInsertions((), (), False, problem)
         if spelling.import_statement is not None:
             edits.append(AddImport(handler.module, spelling.import_statement))
             cyclic = cyclic or analysis.imports_transitively(state[0], handler.module)
-        edits.append(PrependStatements(handler.key, inserted))
+        edits.extend([body] if body else [])
+        bodies.extend([body.description] if body else [])
+        edits.append(PrependStatements(body.function if body else handler.key, inserted))
         shown = shown or inserted
-    return HandlerInsertions(tuple(edits), shown, cyclic)
+    return HandlerInsertions(tuple(edits), shown, cyclic, new_bodies=tuple(bodies))
+
+
+def _body_for(analysis: Analysis, handler: Handler):
+    """For a handler without a body of the project's, the edit that gives it
+    one, so that a reset can run before the framework does: ``handler =
+    Mangum(app)`` becomes a function calling the adapter, a Chalice app gets
+    a middleware.  None for other handlers, and where the adapter or app is
+    not a plain top-level assignment or the new function's name is taken."""
+    if handler.has_body or len(handler.key) != 2:
+        return None
+    model = analysis.module(handler.module)
+    binding = model.bindings.get(handler.key[1])
+    if binding is None or find_assignment(model.module, handler.key[1]) is None:
+        return None
+    if handler.dispatches == handler.key:
+        edit = AddMiddleware(handler.module, handler.key[1])
+    elif adapter_application(analysis.project, model, binding) is not None:
+        edit = WrapAdapter(handler.module, handler.key[1])
+    else:
+        return None
+    new_name = edit.name if isinstance(edit, AddMiddleware) else edit.adapter
+    return None if model.defines(new_name) else edit
 
 
 def _no_start(analysis: Analysis, handler: Handler) -> Optional[str]:
     """Why the handler has no body of the project's where a reset could go first."""
+    if handler.dispatches == handler.key:  # a Chalice app: Lambda calls the app object itself
+        return (f"{handler.name} is {handler.reason}, which has no body to reset it in; reset it at the start of "
+                f"a function registered with @{handler.name}.middleware(\"http\"), before it calls get_response(event)")
     if not handler.has_body or analysis.function(handler.key) is None:
-        return f"{handler.name} is {handler.reason}: the framework runs first; reset it in a middleware"
+        return (f"{handler.name} is {handler.reason}, which has no body to reset it in; make {handler.name} a "
+                f"function that resets it and then calls the adapter")
     return None
 
 
@@ -69,7 +108,7 @@ def _reset_would_undo(analysis: Analysis, handler: Handler, state: StateKey) -> 
         caller = ".".join(callers[0][0][0][1:])
         return f"{handler.name}() is also called by {caller}(), whose work a reset at its start would undo"
     info = analysis.function(handler.key)
-    wrappers = list(analysis.path.decorator_wrappers(info))
+    wrappers = list(analysis.path.decorator_wrappers(info)) if info is not None else []
     if handler.wrapped_by is not None:
         wrappers += analysis.path.wrappers_of(handler.wrapped_by)
     for wrapper in wrappers:

@@ -65,8 +65,12 @@ class Handler:
 
     @property
     def strong(self) -> bool:
-        """Named, decorated or annotated like a handler, not only by its parameters."""
-        return self.name in HANDLER_NAMES or not self.reason.startswith("parameters")
+        """Named, decorated or annotated like a handler, not only by its
+        parameters, nor an adapter (``_asgi = Mangum(app)``) that a function
+        with handler parameters may call to run its own code first."""
+        if self.name in HANDLER_NAMES:
+            return True
+        return not (self.reason.startswith("parameters") or self.dispatches not in (None, self.key))
 
     @property
     def has_body(self) -> bool:
@@ -218,7 +222,7 @@ def _named(project: ProjectModel, model: ModuleModel, name: str, how: str) -> Op
     class_name, _, method = name.partition(".")
     key = project.method((model.name, class_name), method) if method else None
     info = project.function(key)
-    return Handler(key, how, info.node) if info is not None else None
+    return Handler(key, how, info.node, entry=name) if info is not None else None
 
 
 def _object_handler(project, model, name: str, binding: Binding, heuristic: bool, how: str = "") -> Optional[Handler]:
@@ -228,13 +232,12 @@ def _object_handler(project, model, name: str, binding: Binding, heuristic: bool
     heuristics take adapters and Chalice apps by what makes them, the others
     only under a handler's name (``handler``, ``lambda_handler``)."""
     value, module = binding.value, model.name
+    adapter = adapter_application(project, model, binding)
+    if adapter is not None:
+        made_by, app = adapter
+        return Handler(binding.key, how or f"{made_by} adapter over {app[-1]}", binding.node, dispatches=app)
     if isinstance(value, cst.Call):
         made_by = model.qualify(value.func)
-        if made_by in ADAPTERS and value.args:
-            app = _module_object(project, module, value.args[0].value)
-            if app is not None:
-                return Handler(binding.key, how or f"{made_by.rsplit('.', 1)[-1]} adapter over {app[-1]}", binding.node,
-                               dispatches=app)
         if made_by in CHALICE:
             return Handler(binding.key, how or "a Chalice app (its routes)", binding.node, dispatches=binding.key)
     if heuristic and name not in HANDLER_NAMES:
@@ -260,6 +263,16 @@ def _object_handler(project, model, name: str, binding: Binding, heuristic: bool
         if key is not None:
             return Handler(key, f"{why}: the method {ref[1]}.{method} of an object", binding.node, name, receiver)
     return None
+
+
+def adapter_application(project, model: ModuleModel, binding: Binding) -> Optional[Tuple[str, Tuple[str, str]]]:
+    """(what made it, the application) when ``binding`` is an adapter over a
+    module-level web application: ``Mangum(app)``, ``make_lambda_handler(app)``."""
+    value = binding.value
+    if not isinstance(value, cst.Call) or not value.args or model.qualify(value.func) not in ADAPTERS:
+        return None
+    app = _module_object(project, model.name, value.args[0].value)
+    return (model.qualify(value.func).rsplit(".", 1)[-1], app) if app is not None else None
 
 
 def _module_object(project, module: str, node) -> Optional[Tuple[str, str]]:

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.analysis.names import Context, Names
+from linter.analysis.names import Context, Names, written_through
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey, States
 from linter.parsing.syntax import decorating_callable
@@ -92,12 +92,17 @@ class ImportTime:
         if module_name in self._by_module:
             return self._by_module[module_name]
         found: Dict[StateKey, cst.CSTNode] = {}
+        model = self.project.modules[module_name]
+        # ``WRITER = csv.writer(BUFFER)`` names BUFFER but writes nothing to it
+        writers = {id(b.node) for b in model.bindings.values() if written_through(model, b.value) is not None}
         for info, receiver in self._run(module_name):
             for step in info.all_steps():
                 items = [*step.mutations, *step.resets]
                 if info.key[1] == MODULE_CODE:
                     items += step.calls
                 for item in items:
+                    if id(item.statement) in writers and not (isinstance(item, CallRef) and item.called):
+                        continue
                     path = item.path
                     if isinstance(item, CallRef) and item.called and path.attrs:
                         path = RefPath(path.root, path.attrs[:-1])  # ``X.sort()`` names X

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
-from linter.analysis.rule import Finding, handler_phrase, reached_from
+from linter.analysis.rule import Finding, reached_from
 from linter.output.diagnostics import Fix
 
 if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
@@ -72,7 +72,7 @@ def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Option
     if inserted.problem is not None:
         return None, inserted.problem
     applicability = "unsafe" if analysis.looked_up(leak.state.key) or inserted.cyclic else "safe"
-    where = handler_phrase(leak.handlers, leak.state.module)
+    where = inserted.place(leak.handlers, leak.state.module)
     return Fix(applicability, f"Insert `{'; '.join(inserted.shown)}` at the start of {where}", inserted.edits), None
 
 
@@ -152,7 +152,7 @@ def reset_findings(analysis, code: str, leaks, describe, consequence: Consequenc
         fix, problem = reset_fix(analysis, leak, lambda name, state=leak.state: restore_in_place(analysis, state, name))
         if problem is not None:
             message += f" (no automatic fix: {problem})"
-        yield Finding(code, leak.state.node, message, leak.handlers[0], fix, leak.state.module)
+        yield Finding(code, leak.state.node, message, tuple(leak.handlers), fix, leak.state.module)
 
 
 def is_memo(analysis, key) -> bool:
@@ -160,6 +160,8 @@ def is_memo(analysis, key) -> bool:
     a cache (LAM202's), not a scratch container (LAM101's)."""
     if not analysis.looked_up(key):
         return False
+    # ``X.setdefault(k, []).append(v)`` stores an empty container to grow: grouping, not caching
     return any(
-        item.state == key and item.mutation.keys and not item.path.element for item in analysis.state_mutations
+        item.state == key and item.mutation.keys and not item.path.element and not item.mutation.groups
+        for item in analysis.state_mutations
     )

@@ -18,7 +18,7 @@ from linter.analysis.project import ClassRef, ProjectModel
 from linter.analysis.states import StateKey, States
 from linter.parsing.syntax import dotted_name
 from linter.analysis.arguments import PARTIAL, passed_object_method
-from linter.summary.scanner import FunctionInfo, FunctionKey, RefPath, path_of
+from linter.summary.scanner import CSV_WRITERS, FunctionInfo, FunctionKey, RefPath, path_of
 
 Context = Tuple[FunctionKey, Optional[StateKey]]  # function, module-level object it runs on
 Where = object  # a FunctionInfo, or a module's name for module-level code
@@ -97,6 +97,11 @@ class Names:
             scope = self.scope_of(info, path.root)
             if scope is None:
                 return [found for found in [self.module_state(info.module, path)] if found]
+            if path.root in scope.imports:  # ``from lib import audit`` in the function
+                followed = self.project.follow_import(info.module, path.root, path.attrs, scope.imports[path.root])
+                found = followed and self.module_state(followed[0], RefPath(followed[1], followed[2], path.element,
+                                                                             path.const_keys))
+                return [found] if found else []
             if path.root == scope.receiver_name:
                 return [found for found in [self._receiver_state(scope, receiver, path)] if found]
             alias = scope.aliases.get(path.root)
@@ -159,6 +164,9 @@ class Names:
                 return None
             target, name, rest = followed
             return self.module_state(target, RefPath(name, rest, path.element, path.const_keys))
+        written = written_through(model, binding.value)
+        if written is not None and not attrs:  # ``WRITER = csv.writer(BUFFER)``: its rows go to BUFFER
+            return self.module_state(module, RefPath(written.root, written.attrs, path.element, path.const_keys))
         if self.states.is_object(binding.key):
             if len(attrs) != 1:
                 return None
@@ -190,6 +198,9 @@ class Names:
             if scope is None:
                 return self.module_callee(info.module, path)
             root, attrs = path.root, path.attrs
+            if root in scope.imports:  # imported in the function
+                followed = self.project.follow_import(info.module, root, attrs, scope.imports[root])
+                return self.module_callee(followed[0], RefPath(followed[1], followed[2])) if followed else []
             if root == scope.receiver_name:
                 key = self.project.method(self.class_of(scope), attrs[0]) if len(attrs) == 1 else None
                 return [(key, receiver)] if key else []
@@ -237,3 +248,10 @@ class Names:
             wrapped = path_of(partial.args[0].value)  # ``record_seen = partial(record, SEEN)``
             return self.module_callee(module, wrapped) if wrapped is not None else []
         return []
+
+
+def written_through(model, value) -> Optional[RefPath]:
+    """The object a module-level csv writer writes to."""
+    if type(value) is cst.Call and value.args and model.qualify(value.func) in CSV_WRITERS:
+        return path_of(value.args[0].value)
+    return None

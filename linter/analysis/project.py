@@ -54,15 +54,18 @@ class ProjectModel:
             return None
         return resolved
 
-    def follow_import(self, module: str, name: str, attrs: Tuple[str, ...] = ()):
+    def follow_import(self, module: str, name: str, attrs: Tuple[str, ...] = (), imported: Optional[str] = None):
         """Where ``name`` (with ``attrs`` after it), imported in ``module``,
         leads: (module, name, attrs) in the project module that defines it, or
-        None when it is not imported from the project."""
+        None when it is not imported from the project.  ``imported`` is what
+        the name was imported as when the import is not at module level (one
+        in a function)."""
         for _ in range(MAX_REEXPORTS):
-            imported = self.modules[module].imports.get(name)
+            imported = imported or self.modules[module].imports.get(name)
             if imported is None:
                 return None
             resolved = self.resolve(module, ".".join((imported, *attrs)))
+            imported = None
             if resolved is None or not resolved[1]:
                 return None
             module, (name, *rest) = resolved[0], resolved[1]

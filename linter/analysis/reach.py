@@ -39,15 +39,17 @@ class InvocationPath:
         """Where an invocation of ``handler`` starts, each with whether every
         invocation runs it: the handler's function (on its object), the
         wrapper around it (``lambda_handler = with_logging(process)``), the
-        routes of the application an adapter dispatches to (each runs only
-        for some requests)."""
+        middleware of the application an adapter dispatches to (it runs for
+        every request) and its routes (each runs only for some requests)."""
         found: List[Tuple[Context, bool]] = []
         if self.project.function(handler.key) is not None:
             found.append(((handler.key, handler.receiver), True))
         if handler.wrapped_by is not None:
             found.extend(((wrapper, None), True) for wrapper in self.wrappers_of(handler.wrapped_by))
         if handler.dispatches is not None:
-            found.extend((route, False) for route in self.dispatch.routes(handler.dispatches))
+            middlewares = self.dispatch.middlewares(handler.dispatches)
+            found.extend((middleware, True) for middleware in middlewares)
+            found.extend((route, False) for route in self.dispatch.routes(handler.dispatches) if route not in middlewares)
         return found
 
     def _walk(self, handler: Handler) -> None:
@@ -203,6 +205,6 @@ class InvocationPath:
             if info is None:
                 continue
             for call in (call for step in info.steps for call in step.calls):
-                if call.called and call.always:
-                    pending.extend(self.targets(info, context[1], call))
+                if call.called and call.always:  # not the routes it dispatches to: each runs for some requests
+                    pending.extend(self.names.resolve_callee(info, context[1], call.path))
         return found

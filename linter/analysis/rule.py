@@ -16,7 +16,7 @@ class Finding:
     code: str
     node: Any  # the LibCST node the finding is reported at
     message: str
-    handler: Any = None  # the Handler whose invocation path it is on
+    handlers: Tuple[Any, ...] = ()  # the handlers whose invocation path it is on, the one named first
     fix: Optional[Fix] = None
     module: Optional[str] = None  # the file it is reported in (found from the node when not given)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     from linter.analysis.api import Analysis
+    from linter.analysis.handlers import Handler
     from linter.analysis.states import StateKey
 
 
@@ -21,6 +22,18 @@ if TYPE_CHECKING:
 class Spelling:
     expression: str  # how the module refers to the state
     import_statement: Optional[str] = None  # what it must import first, if anything
+    on_receiver: bool = False  # through the method's ``self``, not a module-level name
+
+
+def spell_in_handler(analysis: Analysis, state: StateKey, handler: Handler) -> Optional[Spelling]:
+    """How the start of ``handler`` names ``state``: an attribute of the
+    object a method handler runs on is ``self.<attribute>`` (the object may
+    have no name of its own: ``handler = OrderConsumer().handle``)."""
+    receiver, info = handler.receiver, analysis.function(handler.key)
+    if receiver and info is not None and info.class_name and info.params and len(state) > len(receiver) \
+            and state[: len(receiver)] == receiver:
+        return Spelling(".".join((info.params[0], *state[len(receiver):])), on_receiver=True)
+    return spell_state(analysis, state, handler.module)
 
 
 def spell_state(analysis: Analysis, state: StateKey, module: str) -> Optional[Spelling]:
@@ -49,12 +62,17 @@ def spell_state(analysis: Analysis, state: StateKey, module: str) -> Optional[Sp
 def _module_name(analysis: Analysis, module: str, home: str) -> Optional[str]:
     """The dotted name ``module`` imports ``home`` by: as one of its imports
     already spells it (``from shared.audit import record`` gives
-    ``shared.audit``), else the shortest name that resolves to it."""
+    ``shared.audit``), else relative to where its other imports of the
+    project start (``from app.routers import items`` makes it ``app.audit``)."""
     for imported in analysis.module(module).imports.values():
         resolved = analysis.project.resolve(module, imported)
         if resolved is not None and resolved[0] == home:
             parts = imported.split(".")
             return ".".join(parts[: len(parts) - len(resolved[1])]) or None
     layout = analysis.project.layout
-    return layout.import_name(module, home) if layout is not None else None
+    if layout is None:
+        return None
+    imports = analysis.module(module).imports.values()
+    in_use = [base for base in (layout.import_base(module, imported) for imported in imports) if base is not None]
+    return layout.import_name(module, home, in_use)
 

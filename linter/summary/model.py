@@ -82,6 +82,10 @@ class ModuleModel:
             self._functions = {}
             _ModelBuilder(self.module, self.name, self).build_functions()
 
+    def defines(self, name: str) -> bool:
+        """Whether the module binds ``name`` at its top level."""
+        return any(name in names for names in (self.imports, self.bindings, self.classes, self.top_level_functions))
+
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
         """Fully qualified dotted name of ``node`` through the module's imports,
         and through module-level aliases of imported names

@@ -17,6 +17,7 @@ from linter.parsing.syntax import (
     dotted_name,
     import_bindings,
     is_configuration,
+    is_empty_literal,
     is_full_slice,
     is_main_guard,
     references_name,
@@ -48,7 +49,7 @@ _DUMPERS = {
     "yaml.dump": (1, "stream"),
     "yaml.safe_dump": (1, "stream"),
 }
-_CSV_WRITERS = frozenset({"csv.writer", "csv.DictWriter"})
+CSV_WRITERS = frozenset({"csv.writer", "csv.DictWriter"})  # write to the file-like object they are given
 _KEYED_VERBS = {"update": "updated", "setdefault": "given keys by setdefault()",
                 "__setitem__": "assigned an item"}
 _LOOKUP_METHODS = frozenset({"get", "tell", "__contains__"})
@@ -90,6 +91,7 @@ class Mutation:
     keys: Tuple[cst.CSTNode, ...] = ()  # the keys a store writes under (``X[k] = v``, ``setdefault(k)``)
     guards: Tuple[Guard, ...] = ()
     appends: bool = False  # append/extend/add/write: it grows whatever the keys
+    groups: bool = False  # ``setdefault(k, [])``: stores an empty container to grow, not a computed value
 
 
 @dataclass
@@ -210,6 +212,13 @@ def path_of(node: cst.CSTNode) -> Optional[RefPath]:
             node = node.func.value
         else:
             return None
+
+
+def _is_empty_container(node: cst.CSTNode) -> bool:
+    """``[]``, ``{}``, ``set()``, ``list()``, ``dict()``."""
+    if is_empty_literal(node):
+        return True
+    return type(node) is cst.Call and not node.args and dotted_name(node.func) in ("list", "dict", "set")
 
 
 def _constant_mapping_args(call: cst.Call) -> bool:
@@ -489,7 +498,7 @@ class FunctionScanner:
             callee = dotted_name(value.func)
             if callee in self.builder.model.classes:
                 self.info.local_instances[name] = callee
-            elif self._library_name(value.func) in _CSV_WRITERS and value.args:
+            elif self._library_name(value.func) in CSV_WRITERS and value.args:
                 target = path_of(value.args[0].value)  # ``writer = csv.writer(BUFFER)`` writes to BUFFER
                 if target is not None:
                     self.info.aliases[name] = target
@@ -528,11 +537,12 @@ class FunctionScanner:
         elif type(target) is cst.Name:
             self.info.locals.add(target.value)
 
-    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=(), appends=False) -> None:
+    def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=(), appends=False,
+                groups=False) -> None:
         if path is not None:
             self.step.mutations.append(
                 Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys,
-                         guards=self.guards, appends=appends)
+                         guards=self.guards, appends=appends, groups=groups)
             )
 
     def _reset(self, path: Optional[RefPath], kind: str) -> None:
@@ -669,7 +679,9 @@ class FunctionScanner:
             else:
                 grows = not (node.args and is_configuration(node.args[0].value))
             keys = (node.args[0].value,) if method != "update" and node.args else ()
-            self._mutate(receiver, _KEYED_VERBS[method], grows_mapping=grows or not receiver.const_keys, keys=keys)
+            groups = method == "setdefault" and len(node.args) > 1 and _is_empty_container(node.args[1].value)
+            self._mutate(receiver, _KEYED_VERBS[method], grows_mapping=grows or not receiver.const_keys, keys=keys,
+                         groups=groups)
         elif method == "clear":
             self._reset(receiver, "clear")
         elif method in ("pop", "popitem", "popleft"):
