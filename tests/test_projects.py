@@ -9,10 +9,6 @@ dispatch, handler shapes, state several imports away.  Beside it:
 - NAME.json       what else to expect:
     "handlers":      the lines `warmstate handlers` prints for the project;
     "unsafe_fixes":  whether the fix is run with --unsafe-fixes;
-    "manual_fix":    why warmstate offers no fix here (an adapter handler has no
-                     body to put a reset in): NAME.expected/ is then the fix the
-                     finding's message asks a person to write, `warmstate fix`
-                     must change nothing, and the behaviour proof uses it;
     "at_handler":    {file: [[line, code], ...]}: findings about state in other
                      files, shown at the handler when only this file is checked;
     "behaviour":     handlers to run warm and cold, before and after the fix:
@@ -80,8 +76,7 @@ def snapshot(root):
 
 @pytest.fixture(scope="module")
 def fixed_projects(tmp_path_factory):
-    """{name: directory}: a copy of each project after `warmstate fix`, made
-    once (with the hand-written fix over it for a "manual_fix" project)."""
+    """{name: directory}: a copy of each project after `warmstate fix`, made once."""
     made = {}
 
     def fixed(name):
@@ -95,31 +90,6 @@ def fixed_projects(tmp_path_factory):
         return made[name]
 
     return fixed
-
-
-def with_expected(name, directory):
-    """``directory`` (a copy of the project) with the expected files written over it."""
-    for path, text in snapshot(PROJECTS / f"{name}.expected").items():
-        (directory / path).write_text(text)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def repaired_projects(fixed_projects, tmp_path_factory):
-    """{name: directory}: the project without the leak, by `warmstate fix` or,
-    for a "manual_fix" project, by hand."""
-    made = {}
-
-    def repaired(name):
-        if name not in made:
-            if spec(name).get("manual_fix"):
-                copy = tmp_path_factory.mktemp(f"{name}-by-hand") / name
-                made[name] = with_expected(name, shutil.copytree(PROJECTS / name, copy))
-            else:
-                made[name] = fixed_projects(name)
-        return made[name]
-
-    return repaired
 
 
 def test_every_project_has_its_expectations():
@@ -172,21 +142,14 @@ def test_flake8_on_one_file_follows_the_project(name, path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_fix_gives_the_expected_files(name, fixed_projects):
-    """Fix changes the expected files into NAME.expected/ and leaves the others;
-    where it offers no fix, it changes nothing."""
+    """Fix changes the expected files into NAME.expected/ and leaves the others."""
     original, expected_dir = snapshot(PROJECTS / name), snapshot(PROJECTS / f"{name}.expected")
-    expected = original if spec(name).get("manual_fix") else {**original, **expected_dir}
+    expected = {**original, **expected_dir}
     after = snapshot(fixed_projects(name))
     assert after.keys() == expected.keys()
     wrong = [path for path in after if after[path] != expected[path]]
     assert not wrong, f"fixed differently than expected: {wrong}"
     assert all(original[path] != text for path, text in expected_dir.items()), "an expected file that is not a change"
-
-
-@pytest.mark.parametrize("name", [name for name in NAMES if spec(name).get("manual_fix")])
-def test_fix_by_hand_clears_the_findings(name, repaired_projects):
-    """The fix the message asks for, written by hand, is one warmstate accepts."""
-    assert check_json(repaired_projects(name)) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -217,7 +180,8 @@ def invoke(root, case, events):
         command += ["--sys-path", str(root / extra)]
     with tempfile.TemporaryDirectory() as scratch:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=scratch,
-                                   env={**os.environ, **FUNCTION_ENVIRONMENT, "TMPDIR": scratch})
+                                   env={**os.environ, **FUNCTION_ENVIRONMENT, "TMPDIR": scratch,
+                                        "PYTHONDONTWRITEBYTECODE": "1"})
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
 
@@ -233,10 +197,10 @@ def test_every_project_with_a_fix_has_a_behaviour_proof():
 
 
 @pytest.mark.parametrize("name, case", behaviour_cases())
-def test_leak_is_real_and_the_fix_removes_it(name, case, repaired_projects):
+def test_leak_is_real_and_the_fix_removes_it(name, case, fixed_projects):
     """Three invocations warm differ from the last one cold before the fix,
     equal it after; and the fix changes nothing a cold invocation does."""
-    events, fixed = case["events"], repaired_projects(name)
+    events, fixed = case["events"], fixed_projects(name)
     original = PROJECTS / name
     assert len(events) >= 3
     assert invoke(original, case, events) != invoke(original, case, events[-1:]), "the events do not show the leak"
