@@ -75,6 +75,7 @@ LEAK_PROOFS = [
     "LAM101/method_of_module_object.py",
     "LAM101/prefilled_containers.py",
     "LAM101/resets_that_do_not_count.py",
+    "LAM101/state_passed_as_argument.py",
     "LAM101/two_handlers.py",
     "LAM101/web_adapters.py",
     "LAM101/wrapped_function.py",

@@ -33,14 +33,28 @@ class Arguments:
         self.project = project
         self.names = names
         self.modules = list(modules)
-        self.bound: Dict[Tuple[FunctionKey, str], Set[StateKey]] = {}
+        # (function, parameter) -> {state: the functions whose calls pass it}
+        self.bound: Dict[Tuple[FunctionKey, str], Dict[StateKey, Set[FunctionKey]]] = {}
         self._computing = self._computed = False
 
     def states_of(self, function: FunctionKey, parameter: str) -> Set[StateKey]:
         """The states call sites pass to ``parameter`` of ``function``."""
+        return set(self._bound(function, parameter))
+
+    def passers_of(self, info: FunctionInfo, path, state: StateKey) -> Optional[Set[FunctionKey]]:
+        """The functions whose calls give ``state`` (or the object it belongs
+        to) to the parameter ``path`` starts with; None when ``path`` is not
+        such a parameter of ``info``."""
+        if path.root not in info.params or self.names.scope_of(info, path.root) is not info:
+            return None
+        bound = self._bound(info.key, path.root)
+        passed = [given for given in bound if state[: len(given)] == given]
+        return {caller for given in passed for caller in bound[given]} if passed else None
+
+    def _bound(self, function: FunctionKey, parameter: str) -> Dict[StateKey, Set[FunctionKey]]:
         if not self._computed and not self._computing:
             self._compute()
-        return self.bound.get((function, parameter), set())
+        return self.bound.get((function, parameter), {})
 
     def _compute(self) -> None:
         self._computing = True
@@ -60,23 +74,25 @@ class Arguments:
             for call in step.calls:
                 if not (call.called and call.is_call):
                     continue
-                for key, args in self._targets(info, call):
+                for key, args, partial in self._targets(info, call):
                     callee = self.project.function(key)
                     if callee is not None:
-                        changed |= self._bind(info, callee, args)
+                        # a partial's arguments reach the function whenever anyone calls the partial
+                        changed |= self._bind(info, callee, args, callee.key if partial else info.key)
         return changed
 
-    def _targets(self, info: FunctionInfo, call) -> List[Tuple[FunctionKey, List[cst.Arg]]]:
+    def _targets(self, info: FunctionInfo, call) -> List[Tuple[FunctionKey, List[cst.Arg], bool]]:
         """The functions a call runs, each with the arguments its parameters get
-        (``partial(record, SEEN)`` gives ``record`` the arguments after the first)."""
+        and whether they are bound by ``partial`` (``partial(record, SEEN)``
+        gives ``record`` the arguments after the first, for later calls)."""
         node = call.node
         if self.names.qualify(info, node.func) in PARTIAL and node.args:
             first = path_of(node.args[0].value)
             callees = self.names.resolve_callee(info, None, first) if first is not None else []
-            return [(key, list(node.args[1:])) for key, _ in callees]
-        return [(key, list(node.args)) for key, _ in self.names.resolve_callee(info, None, call.path)]
+            return [(key, list(node.args[1:]), True) for key, _ in callees]
+        return [(key, list(node.args), False) for key, _ in self.names.resolve_callee(info, None, call.path)]
 
-    def _bind(self, caller: FunctionInfo, callee: FunctionInfo, args: List[cst.Arg]) -> bool:
+    def _bind(self, caller: FunctionInfo, callee: FunctionInfo, args: List[cst.Arg], passer: FunctionKey) -> bool:
         params = callee.params[1:] if callee.receiver_name else callee.params
         changed = False
         for index, arg in enumerate(args):
@@ -86,12 +102,12 @@ class Arguments:
             path = path_of(arg.value)
             if param is None or path is None:
                 continue
-            known = self.bound.setdefault((callee.key, param), set())
+            known = self.bound.setdefault((callee.key, param), {})
             states = [state for state, _ in self.names.resolve_states(caller, None, path)]
             states += [state for state in [self.names.module_object(caller, path)] if state is not None]
             for state in states:
-                if state not in known:
-                    known.add(state)
+                if passer not in known.setdefault(state, set()):
+                    known[state].add(passer)
                     changed = True
         return changed
 

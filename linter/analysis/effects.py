@@ -65,8 +65,21 @@ class Effects:
             for step in info.all_steps():
                 for mutation in step.mutations:
                     for state, path in self.names.resolve_states(info, receiver, mutation.path):
-                        found.append(StateMutation(state, mutation, info, path, handlers, receiver))
+                        reaching = self._passed_by(info, mutation.path, state, handlers)
+                        if reaching:
+                            found.append(StateMutation(state, mutation, info, path, reaching, receiver))
         return found
+
+    def _passed_by(self, info: FunctionInfo, path: RefPath, state: StateKey, handlers) -> Tuple[Handler, ...]:
+        """The handlers that change ``state`` through ``path``: for a parameter
+        given the state by call sites, only those reaching such a call site
+        (``record(REGISTRY, ...)`` at import or in another handler does not
+        make this handler's ``record(local, ...)`` change REGISTRY)."""
+        passers = self.names.arguments.passers_of(info, path, state) if self.names.arguments else None
+        if passers is None:
+            return handlers
+        reaching = {handler for caller in passers for handler in self.path.handlers_of(caller)}
+        return tuple(handler for handler in handlers if handler in reaching)
 
     @cached_property
     def _looked_up_states(self) -> Set[StateKey]:

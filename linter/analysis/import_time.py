@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from linter.analysis.arguments import PARTIAL
 from linter.analysis.names import Context, Names, written_through
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey, States
@@ -93,22 +94,27 @@ class ImportTime:
             return self._by_module[module_name]
         found: Dict[StateKey, cst.CSTNode] = {}
         model = self.project.modules[module_name]
-        # ``WRITER = csv.writer(BUFFER)`` names BUFFER but writes nothing to it
-        writers = {id(b.node) for b in model.bindings.values() if written_through(model, b.value) is not None}
-        for info, receiver in self._run(module_name):
+        # ``WRITER = csv.writer(BUFFER)`` and ``audit = partial(record, TRAIL)`` name the state, change nothing
+        holders = {id(b.node) for b in model.bindings.values() if _holds_for_later(model, b.value)}
+        run = self._run(module_name)
+        run_keys = {info.key for info, _ in run}
+        for info, receiver in run:
             for step in info.all_steps():
                 items = [*step.mutations, *step.resets]
                 if info.key[1] == MODULE_CODE:
                     items += step.calls
                 for item in items:
-                    if id(item.statement) in writers and not (isinstance(item, CallRef) and item.called):
+                    if id(item.statement) in holders and not (isinstance(item, CallRef) and item.called):
                         continue
                     path = item.path
                     if isinstance(item, CallRef) and item.called and path.attrs:
                         path = RefPath(path.root, path.attrs[:-1])  # ``X.sort()`` names X
-                    resolved = self.names.resolve_state(info, receiver, path)
-                    if resolved is not None and item.statement is not self.states[resolved[0]].node:
-                        found.setdefault(resolved[0], item.statement)
+                    for state, _ in self.names.resolve_states(info, receiver, path):
+                        passers = self.names.arguments.passers_of(info, path, state) if self.names.arguments else None
+                        if passers is not None and not passers & run_keys:
+                            continue  # given to the parameter by calls that do not run at import
+                        if item.statement is not self.states[state].node:
+                            found.setdefault(state, item.statement)
         self._by_module[module_name] = found
         return found
 
@@ -142,3 +148,11 @@ class ImportTime:
                     if isinstance(decorator.decorator, cst.Call) and factory is not None:
                         found.extend((nested, None) for nested in factory.nested.values())
         return found
+
+
+def _holds_for_later(model, value) -> bool:
+    """A module-level value that keeps state to change later, not now: a csv
+    writer over a buffer, a ``functools.partial`` over a function."""
+    return written_through(model, value) is not None or (
+        isinstance(value, cst.Call) and model.qualify(value.func) in PARTIAL
+    )

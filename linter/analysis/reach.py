@@ -118,6 +118,17 @@ class InvocationPath:
         return self._wrappers[decorator]
 
     @cached_property
+    def _handlers_by_function(self) -> Dict[FunctionKey, Set[Handler]]:
+        found: Dict[FunctionKey, Set[Handler]] = {}
+        for (key, _), handlers in self.reached_by.items():
+            found.setdefault(key, set()).update(handlers)
+        return found
+
+    def handlers_of(self, function: FunctionKey) -> Set[Handler]:
+        """The handlers whose path reaches ``function`` (on any object)."""
+        return self._handlers_by_function.get(function, set())
+
+    @cached_property
     def reached_functions(self) -> List[Tuple[FunctionInfo, Optional[StateKey], Tuple[Handler, ...]]]:
         found = []
         for (key, receiver), handlers in self.reached_by.items():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
+import libcst as cst
+
 from linter.analysis.project import ClassRef, ProjectModel
 from linter.summary.kinds import MUTABLE_KINDS
 from linter.summary.model import Binding
@@ -44,9 +46,11 @@ class States:
             if ref is None:
                 continue
             self.instance_of[binding.key] = ref
+            fields = {attr for _, info, _ in self.project.class_chain(ref) for attr in info.attributes}
             for attr, attribute in self._instance_attributes(ref).items():
                 key = binding.key + (attr,)
-                self.bindings[key] = Binding(key, attribute.kind, binding.node, attribute.value, binding.class_name)
+                value = _given_value(binding.value, attr, attribute.value, attr in fields)
+                self.bindings[key] = Binding(key, attribute.kind, binding.node, value, binding.class_name)
         for class_info in module.classes.values():
             ref = (module.name, class_info.name)
             if self._plain_class(ref):
@@ -95,3 +99,19 @@ class States:
         if len(key) == 2:
             return "module"
         return "class" if key[1] in self.project.modules[key[0]].classes else "instance"
+
+
+def _given_value(call, attr: str, default, is_field: bool):
+    """What an attribute of a module-level object starts as: the argument its
+    constructor call gives it by name (``Stats(failures=["header"])``);
+    unknown (None) for a class-level field (a dataclass's) when positional
+    or ``**`` arguments may give it; else the class's own value (the field's
+    factory, ``self.x = []`` in ``__init__``)."""
+    if not isinstance(call, cst.Call):
+        return default
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == attr:
+            return arg.value
+    if is_field and any(arg.keyword is None for arg in call.args):
+        return None
+    return default

@@ -279,7 +279,7 @@ class _ModelBuilder:
                             info.attributes[target.value] = Binding(key, kind, small, small.value)
                             factory = _field_factory(small.value, self.model)
                             if factory is not None:  # each instance gets its own: an instance attribute
-                                made = cst.Call(func=factory)
+                                made = _made_by(factory)
                                 info.instance_attributes[target.value] = Binding(
                                     key, self.model.value_kind(made)[0], small, made
                                 )
@@ -329,6 +329,14 @@ def _field_factory(value, model: ModuleModel):
         return None
     keyword = _FIELD_FACTORIES.get(model.qualify(value.func) or "")
     return next((arg.value for arg in value.args if arg.keyword is not None and arg.keyword.value == keyword), None)
+
+
+def _made_by(factory: cst.BaseExpression) -> cst.BaseExpression:
+    """What a field's factory makes: ``list()`` for ``list``, the literal a
+    ``lambda: ["header"]`` returns."""
+    if isinstance(factory, cst.Lambda) and not factory.params.params:
+        return factory.body
+    return cst.Call(func=factory)
 
 
 def _class_body(node: cst.ClassDef):

@@ -22,7 +22,7 @@ FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 
 
-class _TemplateLoader(yaml.SafeLoader):
+class TemplateLoader(yaml.SafeLoader):
     """SafeLoader that accepts CloudFormation's short-form tags (``!Ref x``)."""
 
 
@@ -36,14 +36,14 @@ def _intrinsic(loader, suffix, node):
     return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
 
 
-_TemplateLoader.add_multi_constructor("!", _intrinsic)
+TemplateLoader.add_multi_constructor("!", _intrinsic)
 
 
 def load(path: str):
     with open(path, encoding="utf-8") as handle:
         if path.endswith(".json"):
             return json.load(handle)
-        return yaml.load(handle, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(handle, Loader=TemplateLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def read(path: str) -> Definitions:
@@ -51,17 +51,17 @@ def read(path: str) -> Definitions:
     try:
         template = load(path)
     except (OSError, ValueError, yaml.YAMLError) as error:
-        found.warnings.append(f"{os.path.relpath(path)}: cannot read the template: {str(error).splitlines()[0]}")
+        found.warnings.append(f"{os.path.relpath(path)}: cannot read the template: {describe_error(error)}")
         return found
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
         return found
-    defaults = ((template.get("Globals") or {}).get("Function") or {}) if isinstance(template.get("Globals"), dict) else {}
+    defaults = _mapping(_mapping(template.get("Globals")).get("Function"))
     directory = os.path.dirname(os.path.abspath(path))
     where = os.path.relpath(path)
     for name, resource in template["Resources"].items():
         if not isinstance(resource, dict):
             continue
-        kind, properties = resource.get("Type"), resource.get("Properties") or {}
+        kind, properties = resource.get("Type"), _mapping(resource.get("Properties"))
         if kind in LAYER_TYPES:
             content = properties.get("ContentUri") or properties.get("Content")
             if isinstance(content, str):
@@ -74,13 +74,27 @@ def read(path: str) -> Definitions:
     return found
 
 
+def _mapping(value) -> dict:
+    """``value`` when it is a mapping; a template of the wrong shape is skipped, not a crash."""
+    return value if isinstance(value, dict) else {}
+
+
+def describe_error(error: Exception) -> str:
+    """A YAML or JSON error on one line, with where it is."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return str(error).splitlines()[0] + where
+
+
 def _function(name, kind, properties, directory, where, found):
     if properties.get("PackageType") == "Image" or not is_python(properties.get("Runtime")):
         return None
     handler = properties.get("Handler")
     code = properties.get("CodeUri") if kind == FUNCTION_TYPES[0] else properties.get("Code")
-    if properties.get("InlineCode") or (isinstance(code, dict)) or not isinstance(handler, str):
+    if properties.get("InlineCode") or isinstance(code, dict) or not isinstance(handler, str):
         return None  # inline code, code in S3 or given by an intrinsic function
+    if isinstance(code, str) and "://" in code:
+        return None  # CodeUri: s3://bucket/key.zip
     parts = split_handler(handler)
     if parts is None:
         found.warnings.append(f"{where}: {name}: handler '{handler}' is not MODULE.FUNCTION")

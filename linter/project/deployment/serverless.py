@@ -1,7 +1,8 @@
 """Serverless Framework ``serverless.yml``: ``functions.<name>.handler``
 (``src/orders/handler.main``: a path relative to the service, then the
-function; the runtime imports it as ``src.orders.handler`` from the service) with a Python runtime (``provider.runtime`` or the function's own).
-Variables (``${...}``) are left alone: a handler that uses one is skipped
+function; the runtime imports it as ``src.orders.handler`` from the service)
+with a Python runtime (``provider.runtime`` or the function's own; without
+one the framework deploys Node.js).  Variables (``${...}``) are left alone: a handler that uses one is skipped
 with a warning."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import yaml
 
 from linter.project.deployment.definitions import Definitions, FunctionDefinition, is_python, split_handler
-from linter.project.deployment.sam import _TemplateLoader
+from linter.project.deployment.sam import TemplateLoader, describe_error
 
 
 def read(path: str) -> Definitions:
@@ -18,9 +19,9 @@ def read(path: str) -> Definitions:
     where = os.path.relpath(path)
     try:
         with open(path, encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+            document = yaml.load(handle, Loader=TemplateLoader)  # noqa: S506 - a SafeLoader subclass
     except (OSError, yaml.YAMLError) as error:
-        found.warnings.append(f"{where}: cannot read it: {str(error).splitlines()[0]}")
+        found.warnings.append(f"{where}: cannot read it: {describe_error(error)}")
         return found
     if not isinstance(document, dict) or not isinstance(document.get("functions"), dict):
         return found
@@ -29,9 +30,8 @@ def read(path: str) -> Definitions:
     for name, function in document["functions"].items():
         if not isinstance(function, dict) or not isinstance(function.get("handler"), str):
             continue
-        runtime = function.get("runtime", provider.get("runtime"))
-        if runtime is not None and not is_python(runtime):
-            continue
+        if not is_python(function.get("runtime", provider.get("runtime"))):
+            continue  # the framework's default runtime is Node.js
         handler = function["handler"]
         if "${" in handler:
             found.warnings.append(f"{where}: {name}: handler '{handler}' uses a variable; name it with --handler")

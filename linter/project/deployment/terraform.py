@@ -52,10 +52,11 @@ def read(paths: Sequence[str]) -> Definitions:
             archive = _ARCHIVE.search(str(function.get("filename", "")))
             source = archives.get(archive.group(1), {}) if archive else {}
             code = source.get("source_dir") or source.get("source_file")
-            if parts is None or not isinstance(code, str):
+            code = code.replace("${path.module}", ".") if isinstance(code, str) else None
+            if parts is None or code is None or "${" in code:  # a variable: not a path this module knows
                 found.warnings.append(f"{where}: aws_lambda_function.{name}: its code is not a local archive_file")
                 continue
-            code = os.path.normpath(os.path.join(directory, code.replace("${path.module}", ".")))
+            code = os.path.normpath(os.path.join(directory, code))
             code_root = code if "source_dir" in source else os.path.dirname(code)
             found.functions.append(FunctionDefinition(f"{where}: aws_lambda_function.{name}", code_root, *parts))
     return found
