@@ -190,7 +190,9 @@ class Analysis:
 
     def source(self, node: cst.CSTNode) -> str:
         """The code of ``node``, without comments (it is copied into fixes and messages)."""
-        return next(iter(self.project.modules.values())).module.code_for_node(without_comments(node))
+        module = next(iter(self.project.modules.values())).module
+        code = module.code_for_node(node)
+        return module.code_for_node(without_comments(node)) if "#" in code else code
 
     def call_with_keyword(self, expression: cst.CSTNode, keyword: str, value: str) -> str:
         return call_with_keyword(next(iter(self.project.modules.values())).module, expression, keyword, value)

@@ -72,14 +72,25 @@ class Arguments:
         changed = False
         for step in info.all_steps():
             for call in step.calls:
-                if not (call.called and call.is_call):
-                    continue
+                if not (call.called and call.is_call) or not any(self._may_carry_state(info, arg) for arg in call.node.args):
+                    continue  # no argument that could be module state: nothing to bind
                 for key, args, partial in self._targets(info, call):
                     callee = self.project.function(key)
                     if callee is not None:
                         # a partial's arguments reach the function whenever anyone calls the partial
                         changed |= self._bind(info, callee, args, callee.key if partial else info.key)
         return changed
+
+    def _may_carry_state(self, info: FunctionInfo, arg: cst.Arg) -> bool:
+        """Whether an argument can hold module state: a module-level or
+        imported name, a local alias of one, or a parameter already given some."""
+        path = path_of(arg.value)
+        if path is None:
+            return False
+        scope = self.names.scope_of(info, path.root)
+        if scope is None or path.root in scope.aliases:
+            return True
+        return path.root in scope.params and bool(self.bound.get((scope.key, path.root)))
 
     def _targets(self, info: FunctionInfo, call) -> List[Tuple[FunctionKey, List[cst.Arg], bool]]:
         """The functions a call runs, each with the arguments its parameters get

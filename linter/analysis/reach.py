@@ -32,6 +32,7 @@ class InvocationPath:
         self.reached_by: Dict[Context, List[Handler]] = {}
         self._caller: Dict[Tuple[Context, FunctionKey], Context] = {}  # first way in, per handler
         self._wrappers: Dict[FunctionKey, List[FunctionKey]] = {}
+        self._targets: Dict[tuple, List[Context]] = {}  # (id of the call, function, receiver) -> what it runs
         for handler in self.handlers:
             self._walk(handler)
 
@@ -85,8 +86,13 @@ class InvocationPath:
 
     def targets(self, info: FunctionInfo, receiver: Optional[StateKey], call: CallRef) -> List[Context]:
         """The code a call (or a function passed along) runs: what its name
-        resolves to, and the routes it dispatches to through an application."""
-        return self.names.resolve_callee(info, receiver, call.path) + self.dispatch.dispatched(info, receiver, call)
+        resolves to, and the routes it dispatches to through an application
+        (asked for again and again by the queries, so remembered)."""
+        key = (id(call), info.key, receiver)
+        if key not in self._targets:
+            self._targets[key] = self.names.resolve_callee(info, receiver, call.path) + self.dispatch.dispatched(
+                info, receiver, call)
+        return self._targets[key]
 
     def decorator_wrappers(self, info: FunctionInfo) -> List[FunctionKey]:
         """Inner functions of the project's decorators that run on every call."""
