@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 from linter.fixing.edits import (
     AddDecorator, AddImport, AddMiddleware, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment,
@@ -204,7 +205,12 @@ def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:
             position, after_imports = index + 1, True
         elif index >= position and not _is_import(line):
             break
+    if after_imports:
+        position = _sorted_position(body, position, new)
     following = body[position:]
+    if after_imports and following and _is_import(following[0]) and following[0].leading_lines:
+        new[0] = new[0].with_changes(leading_lines=following[0].leading_lines)  # first of its section now
+        following[0] = following[0].with_changes(leading_lines=[])
     if not after_imports:  # the first import of the module: set apart as PEP 8 asks
         blank = cst.EmptyLine()
         new[0] = new[0].with_changes(leading_lines=[blank] if position else [])
@@ -250,6 +256,34 @@ def _give_a_body(module: cst.Module, edit) -> Optional[cst.Module]:
     if following and len(following[0].leading_lines) < 2:
         following[0] = following[0].with_changes(leading_lines=[blank, blank])
     return module.with_changes(body=body[:at] + [function] + following)
+
+
+def _sorted_position(body, end: int, new: List[cst.BaseStatement]) -> int:
+    """Where new ``from M import N`` lines go among the last section of the
+    leading imports (the lines after its last blank line), ending at ``end``:
+    in module order when that section is all ``from`` lines in module order,
+    as isort and ruff keep a project's own imports; else at its end."""
+    start = end
+    while start > 0 and _is_import(body[start - 1]):
+        start -= 1
+        if body[start].leading_lines:
+            break
+    section = [_from_module(line) for line in body[start:end]]
+    added = [_from_module(line) for line in new]
+    if None in section or None in added or section != sorted(section):
+        return end
+    return start + sum(1 for module in section if module <= min(added))
+
+
+def _from_module(line: cst.CSTNode) -> Optional[str]:
+    """The module a one-statement ``from M import ...`` line imports from
+    (dots first, as isort sorts relative imports), or None."""
+    if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
+            and isinstance(line.body[0], cst.ImportFrom)):
+        return None
+    statement = line.body[0]
+    dotted = "" if statement.module is None else get_full_name_for_node(statement.module)
+    return "." * len(statement.relative) + (dotted or "").lower()
 
 
 def _join_import(body, added: cst.BaseSmallStatement):
