@@ -106,7 +106,8 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False):
     return [
         Task(
             tuple((path, FileOptions(settings.codes_for(path), settings.handlers_for(path),
-                                     settings.optional_handlers_for(path), text_edits)) for path in unit),
+                                     settings.optional_handlers_for(path), text_edits,
+                                     accumulators=settings.config.accumulators)) for path in unit),
             requested & frozenset(unit), project.layout, fix, getattr(args, "unsafe_fixes", False),
         )
         for unit in project.units(_read_text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -25,6 +25,7 @@ from linter.output.diagnostics import Diagnostic, FileError
 from linter.output.suppression import file_suppression, is_suppressed
 from linter.parsing.parse import parse
 from linter.parsing.positions import PositionIndex
+from linter.project.accumulators import Accumulator
 from linter.project.layout import Layout
 from linter.summary.model import build_model
 
@@ -36,6 +37,7 @@ class FileOptions:
     optional_handlers: FrozenSet[str] = frozenset()  # named by deployment definitions: missing is a warning
     text_edits: bool = False  # fill Fix.text_edits (JSON/SARIF output)
     inline_noqa: bool = True  # False under flake8, which applies ``# noqa`` itself
+    accumulators: Tuple[Accumulator, ...] = ()  # accumulating types the project declares (LAM108)
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,14 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
     modules = {path: model.module for path, model in models.items()}
     if not candidates:
         return UnitAnalysis(modules, None, [], errors)
-    analysis = Analysis(project, candidates, positions)
+    declared = tuple(dict.fromkeys(spec for source in sources for spec in source.options.accumulators))
+    analysis = Analysis(project, candidates, positions, declared)
     explicit = {source.path for source in sources if source.options.handlers is not None}
     heuristic = [candidate for candidate in candidates if candidate.module not in explicit]
     handlers, helpers = separate_helpers(heuristic, lambda c: analysis.path.reached_by.get((c.key, None), []))
     if helpers:
         kept = set(handlers)
-        analysis = Analysis(project, [c for c in candidates if c in kept or c.module in explicit], positions)
+        analysis = Analysis(project, [c for c in candidates if c in kept or c.module in explicit], positions, declared)
     return UnitAnalysis(modules, analysis, helpers, errors)
 
 

@@ -1,5 +1,7 @@
 """warmstate's rules, one module each; ``ALL_RULES`` is the registry."""
 from rules import (
+    accumulator_objects,
+    import_time_clock,
     cached_method_per_invocation,
     environment_write,
     global_accumulator,
@@ -29,6 +31,8 @@ ALL_RULES = tuple(
         mutable_class_attribute,
         mutable_default_argument,
         global_accumulator,
+        import_time_clock,
+        accumulator_objects,
         unbounded_cache,
         unbounded_memo,
         cached_method_per_invocation,

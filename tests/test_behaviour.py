@@ -46,12 +46,14 @@ from conftest import RULE_FIXTURES, installed_command
 
 RUNNER = Path(__file__).with_name("handler_runner.py")
 # What the fixtures' functions read from their configuration at import.
-FUNCTION_ENVIRONMENT = {"BOT_TOKEN": "123456:offline-test-token", "EXPORT_BUCKET": "order-exports"}
+FUNCTION_ENVIRONMENT = {"BOT_TOKEN": "123456:offline-test-token", "EXPORT_BUCKET": "order-exports", "TZ": "UTC"}
 
 # Fixtures with a NAME.fixed.py beside them, found anew on every run.
 WITH_AUTOFIX = sorted(path.relative_to(RULE_FIXTURES).as_posix().replace(".fixed.py", ".py")
                       for path in RULE_FIXTURES.rglob("*.fixed.py"))
 WITHOUT_AUTOFIX = {
+    "LAM107/clock_in_defaults.py": "LAM107/not_flagged_clock_in_defaults.py",
+    "LAM108/declared_accumulator.py": "LAM108/not_flagged_declared_accumulator.py",
     "LAM203/cached_method.py": "LAM203/not_flagged_cached_function.py",
     "LAM307/set_tag_without_isolation.py": "LAM307/not_flagged_isolated.py",
     "LAM307/scope_objects.py": "LAM307/not_flagged_scope_objects.py",
@@ -88,6 +90,15 @@ LEAK_PROOFS = [
     "LAM103/standard_library_base.py",
     "LAM104/mutable_default.py",
     "LAM105/accumulators.py",
+    "LAM105/counter_on_a_module_object.py",
+    "LAM105/counters_in_a_mapping.py",
+    "LAM105/running_total_compared.py",
+    "LAM107/clock_in_defaults.py",
+    "LAM107/model_default.py",
+    "LAM107/snapshot_at_import.py",
+    "LAM108/declared_accumulator.py",
+    "LAM108/declared_accumulator_with_reset.py",
+    "LAM108/prettytable_report.py",
     "LAM201/unbounded_caches.py",
     "LAM202/memo_keyed_by_request.py",
     "LAM203/cached_method.py",
@@ -122,6 +133,7 @@ class Run(NamedTuple):
     module: str
     handler: str
     events: str  # JSON, so that a run can be a key of RESULTS
+    clock: str = "[]"  # JSON: the time of each invocation, the first also the import's (LAM107)
 
 
 @dataclass(frozen=True)
@@ -153,12 +165,20 @@ def events_of(fixture):
     return json.loads(events_file(fixture).read_text())
 
 
+def clock_of(fixture):
+    """{handler: [ISO time of each event]} from ``NAME.clock.json``, for
+    fixtures about the clock; empty for the others (the real clock runs)."""
+    path = events_file(fixture).with_name(events_file(fixture).name.replace(".events.json", ".clock.json"))
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def run_in_fresh_interpreter(run):
     # Each process gets its own empty temporary directory: a new execution
     # environment's /tmp is empty too.
     with tempfile.TemporaryDirectory() as scratch:
         completed = subprocess.run(
-            [sys.executable, str(RUNNER), str(RULE_FIXTURES / run.module), run.handler, run.events],
+            [sys.executable, str(RUNNER), str(RULE_FIXTURES / run.module), run.handler, run.events,
+             "--clock", run.clock],
             capture_output=True, text=True, timeout=60,
             env={**os.environ, **FUNCTION_ENVIRONMENT, "TMPDIR": scratch},
         )
@@ -174,13 +194,16 @@ def run_all(runs):
             RESULTS.update(zip(missing, pool.map(run_in_fresh_interpreter, missing)))
 
 
-def runs_of(module, handler, events):
-    warm = Run(module, handler, json.dumps(events))
-    return [warm, *(Run(module, handler, json.dumps([event])) for event in events)]
+def runs_of(module, handler, events, clock=()):
+    """The warm run, then a cold run of each event (at that event's time)."""
+    times = list(clock) or [None] * len(events)
+    warm = Run(module, handler, json.dumps(events), json.dumps(list(clock)))
+    return [warm, *(Run(module, handler, json.dumps([event]), json.dumps([time] if time else []))
+                    for event, time in zip(events, times))]
 
 
-def behaviour(module, handler, events):
-    runs = runs_of(module, handler, events)
+def behaviour(module, handler, events, clock=()):
+    runs = runs_of(module, handler, events, clock)
     run_all(runs)
     warm, *cold = (RESULTS[run] for run in runs)
     return Behaviour(warm, cold)
@@ -189,10 +212,12 @@ def behaviour(module, handler, events):
 def observe(fixture):
     """{handler: (original behaviour, fixed behaviour)} for every handler in the
     fixture's events file, all of its runs started together."""
-    events = events_of(fixture)
+    events, clock = events_of(fixture), clock_of(fixture)
     modules = (fixture, fixed_side(fixture))
-    run_all([run for handler, sent in events.items() for module in modules for run in runs_of(module, handler, sent)])
-    return {handler: tuple(behaviour(module, handler, sent) for module in modules) for handler, sent in events.items()}
+    run_all([run for handler, sent in events.items() for module in modules
+             for run in runs_of(module, handler, sent, clock.get(handler, ()))])
+    return {handler: tuple(behaviour(module, handler, sent, clock.get(handler, ())) for module in modules)
+            for handler, sent in events.items()}
 
 
 def raised(result):

@@ -330,9 +330,9 @@ def test_fix_writes_then_changes_nothing(run_warmstate, tmp_path):
 def test_fix_reports_what_remains(run_warmstate, tmp_path):
     write(tmp_path, "app.py", textwrap.dedent(
         """\
-        import time
+        import os
 
-        started = time.time()
+        started = float(os.environ.get("START_OFFSET", "0"))
         CACHE = {}
 
 
@@ -448,3 +448,42 @@ def test_closed_pipe_is_not_a_traceback(tmp_path):
     completed = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
     assert completed.stdout.count("\n") == 1
     assert completed.stderr == ""
+
+
+BATCHING_HANDLER = textwrap.dedent(
+    """\
+    from telemetry.batch import EventBatch
+
+    EVENTS = EventBatch(stream="orders")
+
+
+    def lambda_handler(event, context):
+        for record in event["Records"]:
+            EVENTS.add(record["body"])
+        return {"sent": EVENTS.size()}
+    """
+)
+
+
+def test_declared_accumulator_is_reported_and_fixed_with_its_reset(run_warmstate, tmp_path):
+    write(tmp_path, "pyproject.toml", '[tool.warmstate]\naccumulators = ["telemetry.batch.EventBatch:add,add_many=flush"]\n')
+    write(tmp_path, "app.py", BATCHING_HANDLER)
+    completed = run_warmstate("check", "app.py", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert "app.py:3:1: LAM108 module-level EventBatch 'EVENTS' is added to by add()" in completed.stdout
+    assert run_warmstate("fix", "app.py", cwd=tmp_path).returncode == 0
+    assert "def lambda_handler(event, context):\n    EVENTS.flush()\n" in (tmp_path / "app.py").read_text()
+
+
+def test_undeclared_type_is_not_an_accumulator(run_warmstate, tmp_path):
+    write(tmp_path, "app.py", BATCHING_HANDLER)
+    assert run_warmstate("check", "app.py", cwd=tmp_path).returncode == 0
+
+
+def test_malformed_accumulator_declaration_is_a_configuration_error(run_warmstate, tmp_path):
+    write(tmp_path, "pyproject.toml", '[tool.warmstate]\naccumulators = ["EventBatch.add"]\n')
+    write(tmp_path, "app.py", BATCHING_HANDLER)
+    completed = run_warmstate("check", "app.py", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "pyproject.toml: [tool.warmstate]: accumulator 'EventBatch.add' is not" in completed.stderr
+    assert "Traceback" not in completed.stderr

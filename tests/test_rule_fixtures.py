@@ -3,6 +3,7 @@ the `.fixed.py` beside it, which compiles, is stable and no longer fires."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from conftest import RULE_FIXTURES
 from linter.engine import FileOptions, lint_text
 from linter.fixing.fixer import fix_text
 from linter.fixing.transform import apply_edits
+from linter.project.accumulators import parse_accumulator
 from linter.project.requirements import declared_requirements, parse_declarations
 from rules import ALL_RULES
 
@@ -33,8 +35,20 @@ def expected_findings(text):
     return found
 
 
+DECLARED = re.compile(r"#\s*warmstate-test:\s*accumulators\s*=\s*(?P<specs>.+)")
+
+
 def wants_unsafe(text):
     return "# warmstate-test: unsafe-fixes" in text
+
+
+def options(text):
+    """The options a fixture asks for: the accumulating types it declares, as
+    ``[tool.warmstate] accumulators`` would (``# warmstate-test: accumulators = SPEC SPEC``)."""
+    match = DECLARED.search(text)
+    if match is None:
+        return OPTIONS
+    return replace(OPTIONS, accumulators=tuple(parse_accumulator(spec) for spec in match.group("specs").split()))
 
 
 def identity(diagnostic):
@@ -47,7 +61,7 @@ def declared(path):
 
 
 def lint(path, text, requirements=None):
-    result = lint_text(str(path), text, OPTIONS, ALL_RULES, requirements or declared(path))
+    result = lint_text(str(path), text, options(text), ALL_RULES, requirements or declared(path))
     assert result.errors == []
     return result.diagnostics
 
@@ -65,7 +79,7 @@ def test_fix_gives_expected_output(case):
     diagnostics = lint(case, text)
     fixable = [d for d in diagnostics if d.fix and (d.fix.applicability == "safe" or unsafe)]
     expected_path = case.with_name(case.stem + ".fixed.py")
-    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, unsafe, declared(case))
+    outcome = fix_text(str(case), text, options(text), ALL_RULES, unsafe, declared(case))
     assert outcome.errors == []
     if not fixable:
         assert not expected_path.exists(), "a fixed file for a case with nothing to fix"
@@ -75,7 +89,7 @@ def test_fix_gives_expected_output(case):
     assert outcome.fixed == expected_path.read_text()
 
     compile(outcome.fixed, str(expected_path), "exec")
-    again = fix_text(str(expected_path), outcome.fixed, OPTIONS, ALL_RULES, unsafe, declared(case))
+    again = fix_text(str(expected_path), outcome.fixed, options(text), ALL_RULES, unsafe, declared(case))
     assert again.fixed == outcome.fixed, "a second fix changed the file"
     remaining = {identity(d) for d in lint(expected_path, outcome.fixed)}
     assert remaining.isdisjoint(identity(d) for d in fixable), "a fixed finding still fires"
@@ -88,13 +102,13 @@ def test_every_offered_fix_is_applied(case):
     they edit, and after `fix --unsafe-fixes` no finding that offered a fix
     is left."""
     text = case.read_text()
-    result = lint_text(str(case), text, OPTIONS, ALL_RULES, declared(case))
+    result = lint_text(str(case), text, options(text), ALL_RULES, declared(case))
     offered = [d for d in result.diagnostics if d.fix is not None]
     for diagnostic in offered:
         unapplied = []
         assert apply_edits(result.module, diagnostic.fix.edits, unapplied).code != text
         assert unapplied == [], f"{diagnostic.code} at line {diagnostic.line} offers a fix it cannot apply"
-    outcome = fix_text(str(case), text, OPTIONS, ALL_RULES, True, declared(case))
+    outcome = fix_text(str(case), text, options(text), ALL_RULES, True, declared(case))
     assert outcome.errors == []
     remaining = {identity(d) for d in lint(case, outcome.fixed)}
     assert remaining.isdisjoint(identity(d) for d in offered), "a finding that offered a fix is still there"

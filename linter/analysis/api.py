@@ -30,6 +30,7 @@ from linter.analysis.names import Context, Names, Where
 from linter.analysis.project import ProjectModel
 from linter.analysis.reach import InvocationPath
 from linter.analysis.states import StateKey, States
+from linter.project.accumulators import Accumulator
 from linter.fixing.transform import call_with_keyword
 from linter.parsing.positions import Position, PositionIndex
 from linter.parsing.syntax import without_comments
@@ -40,8 +41,10 @@ __all__ = ["Analysis", "Context", "ResetSite", "StateKey", "StateMutation"]
 
 
 class Analysis:
-    def __init__(self, project: ProjectModel, handlers: Sequence[Handler], positions: Dict[str, PositionIndex]):
+    def __init__(self, project: ProjectModel, handlers: Sequence[Handler], positions: Dict[str, PositionIndex],
+                 accumulators: Sequence[Accumulator] = ()):
         self.project = project
+        self.accumulators = tuple(accumulators)  # accumulating types the project declares
         self.handlers = list(handlers)
         self.positions = positions
         self.states = States(project)
@@ -121,6 +124,13 @@ class Analysis:
         return " → ".join(f"{'.'.join(key[1:])}()" for key in self.path.chain(handler, (function.key, receiver)))
 
     @cached_property
+    def clocks(self):
+        """Snapshots of the clock taken at import (:mod:`linter.analysis.clocks`), found on first use."""
+        from linter.analysis.clocks import Clocks
+
+        return Clocks(self)
+
+    @cached_property
     def taint(self):
         """Request-derived values (:mod:`linter.analysis.taint`), computed on first use."""
         from linter.analysis.taint import Taint
@@ -134,6 +144,9 @@ class Analysis:
 
     def looked_up(self, state: StateKey) -> bool:
         return self.effects.looked_up(state)
+
+    def compared(self, state: StateKey) -> bool:
+        return self.effects.compared(state)
 
     def reset_kinds(self, handler: Handler, state: StateKey) -> Set[str]:
         return self.effects.reset_kinds(handler, state)

@@ -81,11 +81,23 @@ class Effects:
         reaching = {handler for caller in passers for handler in self.path.handlers_of(caller)}
         return tuple(handler for handler in handlers if handler in reaching)
 
+    def compared(self, state: StateKey) -> bool:
+        """Whether the invocation path compares ``state`` or a value in it
+        (``if STATS["errors"] > LIMIT``): a running total kept on purpose."""
+        return state in self._compared_states
+
     @cached_property
     def _looked_up_states(self) -> Set[StateKey]:
+        return self._states_read("lookups")
+
+    @cached_property
+    def _compared_states(self) -> Set[StateKey]:
+        return self._states_read("compared")
+
+    def _states_read(self, attribute: str) -> Set[StateKey]:
         found: Set[StateKey] = set()
         for info, receiver, _ in self.path.reached_functions:
-            for path in info.lookups:
+            for path in getattr(info, attribute):
                 resolved = self.names.resolve_state(info, receiver, path)
                 if resolved is not None:
                     found.add(resolved[0])

@@ -56,10 +56,13 @@ def owner(analysis: Analysis, key: Tuple[str, ...]) -> str:
     return analysis.owner(key)
 
 
-def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Optional[Tuple[str, ...]]]):
+def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Optional[Tuple[str, ...]]],
+              relied_on: Optional[Callable[[Tuple[str, ...]], bool]] = None):
     """(fix, problem): prepend the reset to every leaking handler, spelled as
     the handler's module names the state (importing it when it must); unsafe
-    for caches and batches, and when the import would close an import cycle.
+    when a later invocation may rely on what is left (``relied_on``, by
+    default: read back as a cache or a batch), and when the import would
+    close an import cycle.
     No fix, and the problem that prevents it, when no statement restores the
     state's import-time contents or the reset would not reach it or would
     undo this invocation's own work."""
@@ -71,7 +74,8 @@ def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Option
     inserted = insert_in_handlers(analysis, leak.handlers, leak.state.key, statements)
     if inserted.problem is not None:
         return None, inserted.problem
-    applicability = "unsafe" if analysis.looked_up(leak.state.key) or inserted.cyclic else "safe"
+    relied_on = relied_on or analysis.looked_up
+    applicability = "unsafe" if relied_on(leak.state.key) or inserted.cyclic else "safe"
     where = inserted.place(leak.handlers, leak.state.module)
     return Fix(applicability, f"Insert `{'; '.join(inserted.shown)}` at the start of {where}", inserted.edits), None
 

@@ -78,7 +78,8 @@ class WarmstateChecker:
 
         def options(path: str) -> FileOptions:
             return FileOptions(settings.codes_for(path), settings.handlers_for(path),
-                               settings.optional_handlers_for(path), inline_noqa=False)
+                               settings.optional_handlers_for(path), inline_noqa=False,
+                               accumulators=settings.config.accumulators)
 
         unit = [path for path in sorted(graph.needed([name])) if path != name]  # importers, and what they import
         sources = [SourceText(path, _read_text(path), options(path)) for path in unit]

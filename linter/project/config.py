@@ -8,14 +8,16 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from linter.project.accumulators import Accumulator, AccumulatorSpecError, parse_accumulator
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on older interpreters only
     import tomli as tomllib
 
-KNOWN_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "handlers")
+KNOWN_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "handlers", "accumulators")
 
 
 class ConfigError(Exception):
@@ -65,6 +67,7 @@ class Config:
     exclude: List[str] = field(default_factory=list)
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     handlers: List[HandlerSpec] = field(default_factory=list)
+    accumulators: Tuple[Accumulator, ...] = ()  # declared accumulating types (LAM108)
 
 
 def find_pyproject(start: str) -> Optional[str]:
@@ -128,6 +131,11 @@ def load_config(start: str, explicit: Optional[str], known_codes: Sequence[str])
                 parse_handler_spec(spec, config.root, f"{_shown(path)} handlers")
                 for spec in _string_list(value, f"{where} handlers")
             ]
+        elif key == "accumulators":
+            try:
+                config.accumulators = tuple(parse_accumulator(spec) for spec in _string_list(value, f"{where} accumulators"))
+            except AccumulatorSpecError as error:
+                raise ConfigError(f"{where}: {error}") from None
         elif key == "exclude":
             config.exclude = _string_list(value, f"{where} exclude")
         else:

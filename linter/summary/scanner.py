@@ -17,6 +17,7 @@ from linter.parsing.syntax import (
     dotted_name,
     import_bindings,
     is_configuration,
+    is_constant,
     is_empty_literal,
     is_full_slice,
     is_main_guard,
@@ -92,6 +93,9 @@ class Mutation:
     guards: Tuple[Guard, ...] = ()
     appends: bool = False  # append/extend/add/write: it grows whatever the keys
     groups: bool = False  # ``setdefault(k, [])``: stores an empty container to grow, not a computed value
+    accumulates: bool = False  # the new value is computed from the old one (``X["n"] += 1``, ``o.n = o.n + 1``)
+    unconditional: bool = True  # not inside an ``if``, loop, ``try`` or ``match``
+    item: Tuple[str, ...] = ()  # the constant keys of a store, outermost first (``R["a"]["b"]``: '"a"', '"b"')
 
 
 @dataclass
@@ -151,6 +155,7 @@ class FunctionInfo:
     steps: List[Step] = field(default_factory=list)
     finally_steps: List[Step] = field(default_factory=list)
     lookups: List[RefPath] = field(default_factory=list)
+    compared: List[RefPath] = field(default_factory=list)  # operands of comparisons (``X["errors"] > LIMIT``)
     flows: List[Tuple[cst.CSTNode, cst.CSTNode]] = field(default_factory=list)  # (target, source) pairs
 
     @property
@@ -179,6 +184,33 @@ class FunctionInfo:
 def suite_statements(suite: cst.BaseSuite) -> List[cst.CSTNode]:
     """Statements of a block; a one-line suite yields its small statements."""
     return list(suite.body)
+
+
+def _reads(value: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """Whether ``value`` reads what ``target`` names (``o.n + 1`` for ``o.n``,
+    ``S.get("n", 0) + 1`` for ``S["n"]``: the mapping counts as read)."""
+    wanted = target.value if type(target) is cst.Subscript else target
+    written = _EMPTY_MODULE.code_for_node(wanted)
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if type(current) in (cst.Name, cst.Attribute, cst.Subscript) and _EMPTY_MODULE.code_for_node(current) == written:
+            return True
+        stack.extend(child_nodes(current))
+    return False
+
+
+def _constant_item(target: cst.Subscript) -> Tuple[str, ...]:
+    """The constant keys a store writes under, outermost first; () when any is computed."""
+    keys: List[str] = []
+    node = target
+    while type(node) is cst.Subscript:
+        found = subscript_keys(node)
+        if len(found) != 1 or not is_constant(found[0]):
+            return ()
+        keys.append(_EMPTY_MODULE.code_for_node(found[0]))
+        node = node.value
+    return tuple(reversed(keys))
 
 
 def path_of(node: cst.CSTNode) -> Optional[RefPath]:
@@ -469,6 +501,8 @@ class FunctionScanner:
             replaced = path_of(target.value) if is_full_slice(target) and value is not None else None
             if replaced is not None and not references_name(value, replaced.root):
                 self._reset(replaced, "clear")  # ``X[:] = [...]`` replaces every element
+            elif value is not None and _reads(value, target):
+                self._store_item(target, "updated from its own value", accumulates=True)
             else:
                 self._store_item(target, "assigned an item")
         elif type(target) is cst.Attribute:
@@ -478,7 +512,9 @@ class FunctionScanner:
                 return
             if path.root == self.info.receiver_name and len(path.attrs) == 1:
                 self.builder.note_self_assignment(self.info, path.attrs[0], value, self.statement)
-            if value is not None and not references_name(value, target.attr.value):
+            if value is not None and _reads(value, target):
+                self._mutate(path, "reassigned from its own value", rebind=True, accumulates=True)
+            elif value is not None:
                 self._reset(path, "clear")
 
     def _bind_name(self, name: str, value) -> None:
@@ -513,20 +549,21 @@ class FunctionScanner:
                 self.info.locals.add(target.value)
         elif type(target) is cst.Subscript:
             self._scan_receiver(target)
-            self._store_item(target, verb)
+            self._store_item(target, verb, accumulates=True)
         elif type(target) is cst.Attribute:
             self._scan_expr(target.value)
             path = path_of(target)
             if path is not None:
-                self._mutate(path, verb, augmented=True)
+                self._mutate(path, verb, augmented=True, accumulates=True)
 
-    def _store_item(self, target: cst.Subscript, verb: str) -> None:
+    def _store_item(self, target: cst.Subscript, verb: str, accumulates: bool = False) -> None:
         base = path_of(target.value)
         if base is None:
             return
         keys = tuple(subscript_keys(target))
         keys_constant = all(is_configuration(key) for key in keys)
-        self._mutate(base, verb, grows_mapping=not (base.const_keys and keys_constant), keys=keys)
+        self._mutate(base, verb, grows_mapping=not (base.const_keys and keys_constant), keys=keys,
+                     accumulates=accumulates, item=_constant_item(target))
 
     def _delete(self, target) -> None:
         if type(target) is cst.Subscript:
@@ -538,11 +575,12 @@ class FunctionScanner:
             self.info.locals.add(target.value)
 
     def _mutate(self, path, verb, grows_mapping=True, rebind=False, augmented=False, keys=(), appends=False,
-                groups=False) -> None:
+                groups=False, accumulates=False, item=()) -> None:
         if path is not None:
             self.step.mutations.append(
                 Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys,
-                         guards=self.guards, appends=appends, groups=groups)
+                         guards=self.guards, appends=appends, groups=groups, accumulates=accumulates,
+                         unconditional=not self.conditional, item=item)
             )
 
     def _reset(self, path: Optional[RefPath], kind: str) -> None:
@@ -620,9 +658,11 @@ class FunctionScanner:
 
     def _scan_comparison(self, node: cst.Comparison) -> None:
         saved, self.in_comparison = self.in_comparison, True
-        self._lookup(path_of(node.left))
-        for target in node.comparisons:
-            self._lookup(path_of(target.comparator))
+        for operand in (node.left, *(target.comparator for target in node.comparisons)):
+            path = path_of(operand)
+            self._lookup(path)
+            if path is not None:
+                self.info.compared.append(path)
         self._scan_children(node)
         self.in_comparison = saved
 

@@ -1,0 +1,195 @@
+"""LAM107: the clock read once at import and used on the invocation path as
+if it were the current time."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Dict, List, Optional, Tuple
+
+from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from
+from linter.fixing.edits import PrependStatements, ReplaceNode
+from linter.output.diagnostics import Fix
+
+CODE = "LAM107"
+_CONSEQUENCE = "so every warm invocation gets the cold start's time, and a report keeps its first day or month"
+_FACTORY_KEYWORD = {"pydantic.Field": "default_factory", "pydantic.fields.Field": "default_factory"}
+
+
+def _why_not_recomputed(analysis, snapshot, reads) -> Optional[str]:
+    """Why the snapshot cannot be computed again at the start of the
+    handlers reaching its reads: only handlers of its own module can rebind
+    it, only when every read is in that module (an importer keeps the old
+    object), and only from constants, imports and other snapshots."""
+    module = snapshot.binding.module
+    handlers = list(dict.fromkeys(h for read in reads for h in read.handlers))
+    if any(read.function.module != module for read in reads):
+        return "another module reads it through an import, which a rebinding would not reach"
+    if any(h.module != module or not h.has_body for h in handlers):
+        return "only a handler function of its own module can compute it again"
+    chain = _chain(analysis.clocks, snapshot)
+    blocking = _other_state(analysis, chain)
+    if blocking is not None:
+        return f"it is computed from '{blocking}', which is not a constant"
+    names = [s.binding.display for s in chain]
+    if any(analysis.function(h.key).is_local(name) for h in handlers for name in names):
+        return "a handler has a local variable of the same name"
+    return None
+
+
+def _recompute_fix(analysis, snapshot, handlers, fixable) -> Fix:
+    """Compute again, as the first statements of each handler, every fixable
+    snapshot of the module with those it is computed from, in module order:
+    one identical edit for all of the module's findings, applied once."""
+    chains = [s for other in fixable if other.binding.module == snapshot.binding.module
+              for s in _chain(analysis.clocks, other)]
+    ordered = _in_module_order(analysis, {s.binding.key: s for s in chains}.values())
+    statements = tuple(f"global {s.binding.display}" for s in ordered) + tuple(
+        f"{s.binding.display} = {analysis.source(s.binding.value)}" for s in ordered)
+    own = {s.binding.key for s in _chain(analysis.clocks, snapshot)}
+    shown = "; ".join(f"{s.binding.display} = {analysis.source(s.binding.value)}" for s in ordered if s.binding.key in own)
+    edits = tuple(PrependStatements(h.key, statements) for h in handlers)
+    return Fix("unsafe", f"Compute `{shown}` again at the start of {handler_phrase(handlers)}", edits)
+
+
+def _chain(clocks, snapshot) -> List[object]:
+    """The snapshot and those it is computed from, in the order the module computes them."""
+    found, stack = {}, [snapshot]
+    while stack:
+        current = stack.pop()
+        if current.binding.key not in found:
+            found[current.binding.key] = current
+            stack.extend(clocks.snapshots[(current.binding.module, name)] for name in current.depends_on)
+    return _in_module_order(clocks.analysis, found.values())
+
+
+def _in_module_order(analysis, snapshots) -> List[object]:
+    snapshots = list(snapshots)
+    if not snapshots:
+        return []
+    order = {name: index for index, name in enumerate(analysis.module(snapshots[0].binding.module).bindings)}
+    return sorted(snapshots, key=lambda s: order.get(s.binding.key[1], 0))
+
+
+def _other_state(analysis, chain) -> Optional[str]:
+    """A module-level name the computation reads that is neither a snapshot
+    recomputed with it, nor an import, nor an UPPER_CASE setting."""
+    from linter.analysis.clocks import names_read
+
+    recomputed = {s.binding.key[1] for s in chain}
+    for snapshot in chain:
+        module = analysis.module(snapshot.binding.module)
+        for name in names_read(snapshot.binding.value):
+            if name in recomputed or name.isupper() or name in module.imports or name not in module.bindings:
+                continue
+            return name
+    return None
+
+
+def _snapshot_findings(analysis):
+    by_snapshot: Dict[Tuple[str, ...], list] = {}
+    for read in analysis.clocks.reads():
+        key = read.snapshot.binding.key
+        stale = tuple(h for h in read.handlers if "clear" not in analysis.reset_kinds(h, key))  # not recomputed first
+        if stale:
+            by_snapshot.setdefault(key, []).append(replace(read, handlers=stale))
+    problems = {key: _why_not_recomputed(analysis, reads[0].snapshot, reads) for key, reads in by_snapshot.items()}
+    fixable = [reads[0].snapshot for key, reads in by_snapshot.items() if problems[key] is None]
+    for key, reads in by_snapshot.items():
+        snapshot, first = reads[0].snapshot, reads[0]
+        binding = snapshot.binding
+        handlers = tuple(dict.fromkeys(h for read in reads for h in read.handlers))
+        origin = "takes the time at import" if snapshot.clock_calls else (
+            f"is computed at import from {', '.join(repr(n) for n in snapshot.depends_on)}, which took the time then")
+        line = analysis.line(first.statement, first.function)
+        place = f"line {line}" if first.function.module == binding.module else f"{first.function.module}, line {line}"
+        message = (
+            f"module-level '{binding.display}' {origin}, and {first.function.display}() ({place}) reads it, "
+            f"reached from {reached_from(analysis, handlers, first.function, binding.module, first.receiver)}: "
+            f"Lambda imports the module once per environment, {_CONSEQUENCE}"
+        )
+        fix = None
+        if problems[key] is not None:
+            message += f" (no automatic fix: {problems[key]})"
+        else:
+            all_handlers = tuple(dict.fromkeys(
+                h for other in by_snapshot.values() if other[0].snapshot in fixable
+                and other[0].snapshot.binding.module == binding.module for read in other for h in read.handlers))
+            fix = _recompute_fix(analysis, snapshot, all_handlers, fixable)
+        yield Finding(CODE, binding.node, message, handlers, fix, binding.module)
+
+
+def _default_findings(analysis):
+    for info, handlers, parameter, default, call in analysis.clocks.defaults():
+        message = (
+            f"the default of '{parameter}' in {info.display}() reads the clock once, when the `def` runs at import "
+            f"(reached from {handler_phrase(handlers, info.module)}), {_CONSEQUENCE}; default to None and read the "
+            "clock in the body"
+        )
+        yield Finding(CODE, default, message, handlers, None, info.module)
+
+
+def _model_findings(analysis):
+    for module, statement, field, argument in analysis.clocks.model_defaults(analysis.lambda_modules()):
+        clock = argument.value
+        called = analysis.source(clock)
+        passed = analysis.source(clock.func) if not clock.args else f"lambda: {called}"
+        keyword = _FACTORY_KEYWORD.get(analysis.qualify(module, field.func) or "", "default")
+        message = (
+            f"`default={called}` is evaluated once, when the class body runs at import: every item a warm "
+            f"environment creates gets the cold start's time; pass the function (`{keyword}={passed}`)"
+        )
+        fix = Fix("unsafe", f"Pass the function: `{keyword}={passed}`",
+                  (ReplaceNode(module, field, _with_argument(analysis, field, argument, keyword, passed)),))
+        yield Finding(CODE, statement, message, (), fix, module)
+
+
+def _with_argument(analysis, call, argument, keyword: str, value: str) -> str:
+    """The source of ``call`` with ``argument`` replaced by ``keyword=value``."""
+    import libcst as cst
+
+    replaced = argument.with_changes(keyword=cst.Name(keyword), value=cst.parse_expression(value))
+    return analysis.source(call.with_changes(args=[replaced if arg is argument else arg for arg in call.args]))
+
+
+def check(analysis):
+    yield from _snapshot_findings(analysis)
+    yield from _default_findings(analysis)
+    yield from _model_findings(analysis)
+
+
+RULE = Rule(
+    code=CODE,
+    name="import-time-clock",
+    summary="the clock read at import (`NOW = datetime.now()`, `def f(ts=time.time())`, "
+    "`default=datetime.utcnow()`) and used on the invocation path as the current time",
+    why=(
+        "Module-level code runs once per execution environment, which serves invocations for hours:\n"
+        "`REPORT_MONTH = datetime.now().strftime(\"%Y-%m\")` stays the cold start's month, a default\n"
+        "`ts=time.time()` is the time the `def` ran, and a model field `default=datetime.utcnow()` stamps\n"
+        "every item with the same instant. Not flagged: an import-time clock used to measure the\n"
+        "environment's age (`time.time() - INIT_TIME`)."
+    ),
+    bad='''
+from datetime import datetime, timezone
+
+REPORT_MONTH = datetime.now(timezone.utc).strftime("%Y-%m")
+
+def lambda_handler(event, context):
+    return {"title": f"AWS costs for {REPORT_MONTH}"}
+''',
+    good='''
+from datetime import datetime, timezone
+
+REPORT_MONTH = datetime.now(timezone.utc).strftime("%Y-%m")
+
+def lambda_handler(event, context):
+    global REPORT_MONTH
+    REPORT_MONTH = datetime.now(timezone.utc).strftime("%Y-%m")
+    return {"title": f"AWS costs for {REPORT_MONTH}"}
+''',
+    fix="compute the value again as the first statements of each handler (`global NAME; NAME = <same expression>`, "
+    "with the snapshots it is computed from); pass a model field's clock function instead of calling it "
+    "(`default=datetime.utcnow`, `default_factory=` for pydantic); no fix for a default argument, for a value "
+    "another module imports, or one computed from other state",
+    safety="unsafe: code may rely on the value staying fixed for the environment's life",
+    check=check,
+)
