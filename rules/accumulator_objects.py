@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Tuple
 
 from linter.analysis.calls import reached_calls
 from linter.analysis.fixes import insert_in_handlers
-from linter.analysis.rule import Finding, Rule, reached_from
+from linter.analysis.rule import Finding, Rule, reached_from, where_in
 from linter.output.diagnostics import Fix
 from linter.project.accumulators import Accumulator
 from linter.summary.scanner import RefPath
@@ -44,8 +44,8 @@ def _instances(analysis) -> Iterator[Tuple[object, Accumulator]]:
                 yield binding, spec
 
 
-def _target(analysis, info, receiver, call, spec):
-    """The state a call of one of ``spec``'s methods (``TABLE.add_row``) acts on."""
+def _target(analysis, info, receiver, call):
+    """The state a method call (``TABLE.add_row``) acts on."""
     path = call.path
     if not path.attrs:
         return None
@@ -58,7 +58,7 @@ def _additions(analysis, binding, spec) -> List[Addition]:
         Addition(info, receiver, call, handlers)
         for info, receiver, handlers, call in reached_calls(analysis)
         if call.path.attrs and call.path.attrs[-1] in spec.adds
-        and _target(analysis, info, receiver, call, spec) == binding.key
+        and _target(analysis, info, receiver, call) == binding.key
     ]
 
 
@@ -74,7 +74,7 @@ def _emptied_first(analysis, handler, binding, spec, additions) -> bool:
     for info, receiver, handlers, call in reached_calls(analysis):
         if handler not in handlers or not call.always or (info.key, receiver) not in always:
             continue
-        if call.path.attrs and call.path.attrs[-1] in resets and _target(analysis, info, receiver, call, spec) == binding.key:
+        if call.path.attrs and call.path.attrs[-1] in resets and _target(analysis, info, receiver, call) == binding.key:
             line = analysis.line(call.statement, info)
             if all(a.function.key != info.key or line < analysis.line(a.call.statement, a.function) for a in additions):
                 return True
@@ -86,10 +86,10 @@ def _fix(analysis, binding, spec, additions, handlers):
     full = any(a.method in spec.needs_full for a in additions)
     method = spec.full_reset if full else spec.reset
     if method is None:
-        return None, f"no method that empties a {_short(spec)} is known; declare one as `{spec.type}:...=method`"
+        return None, f"no method is known that empties it; declare one as `{spec.type}:...=method`"
     filled = [call for info, receiver, call in analysis.calls_at_import()
               if call.path.attrs and call.path.attrs[-1] in spec.adds
-              and _target(analysis, info, receiver, call, spec) == binding.key]
+              and _target(analysis, info, receiver, call) == binding.key]
     if filled:
         line = analysis.line(filled[0].statement)
         return None, f"code run at import adds to it (line {line}), and `{method}()` would remove that too"
@@ -117,11 +117,9 @@ def check(analysis):
         if not leaking:
             continue
         first = min(additions, key=lambda a: (a.function.module, analysis.line(a.call.statement, a.function)))
-        line = analysis.line(first.call.statement, first.function)
-        place = f"line {line}" if first.function.module == binding.module else f"{first.function.module}, line {line}"
         message = (
             f"module-level {_short(spec)} '{binding.display}' is added to by {first.method}() in "
-            f"{first.function.display}() ({place}), reached from "
+            f"{where_in(analysis, first.call.statement, first.function, binding.module)}, reached from "
             f"{reached_from(analysis, leaking, first.function, binding.module, first.receiver)}, and never emptied "
             "between invocations: each invocation shows again what earlier ones added"
         )

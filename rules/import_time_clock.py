@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Dict, List, Optional, Tuple
 
-from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from
+from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from, where_in
 from linter.fixing.edits import PrependStatements, ReplaceNode
 from linter.output.diagnostics import Fix
 
@@ -35,19 +35,26 @@ def _why_not_recomputed(analysis, snapshot, reads) -> Optional[str]:
     return None
 
 
-def _recompute_fix(analysis, snapshot, handlers, fixable) -> Fix:
-    """Compute again, as the first statements of each handler, every fixable
-    snapshot of the module with those it is computed from, in module order:
-    one identical edit for all of the module's findings, applied once."""
-    chains = [s for other in fixable if other.binding.module == snapshot.binding.module
-              for s in _chain(analysis.clocks, other)]
-    ordered = _in_module_order(analysis, {s.binding.key: s for s in chains}.values())
-    statements = tuple(f"global {s.binding.display}" for s in ordered) + tuple(
-        f"{s.binding.display} = {analysis.source(s.binding.value)}" for s in ordered)
-    own = {s.binding.key for s in _chain(analysis.clocks, snapshot)}
-    shown = "; ".join(f"{s.binding.display} = {analysis.source(s.binding.value)}" for s in ordered if s.binding.key in own)
-    edits = tuple(PrependStatements(h.key, statements) for h in handlers)
-    return Fix("unsafe", f"Compute `{shown}` again at the start of {handler_phrase(handlers)}", edits)
+def _module_fixes(analysis, by_snapshot, problems) -> Dict[str, Fix]:
+    """One fix per module, shared by its findings: compute every fixable
+    snapshot again, with those it is computed from, in module order, as the
+    first statements of each handler reaching one (the identical edits of
+    the module's findings are applied once)."""
+    wanted: Dict[str, Tuple[dict, dict]] = {}  # module -> (snapshots by key, handlers)
+    for key, reads in by_snapshot.items():
+        if problems[key] is None:
+            chained, handlers = wanted.setdefault(key[0], ({}, {}))
+            chained.update((s.binding.key, s) for s in _chain(analysis.clocks, reads[0].snapshot))
+            handlers.update(dict.fromkeys(h for read in reads for h in read.handlers))
+    fixes = {}
+    for module, (chained, handlers) in wanted.items():
+        ordered = _in_module_order(analysis, chained.values())
+        assignments = tuple(f"{s.binding.display} = {analysis.source(s.binding.value)}" for s in ordered)
+        statements = (f"global {', '.join(s.binding.display for s in ordered)}",) + assignments
+        fixes[module] = Fix(
+            "unsafe", f"Compute `{'; '.join(assignments)}` again at the start of {handler_phrase(list(handlers), module)}",
+            tuple(PrependStatements(h.key, statements) for h in handlers))
+    return fixes
 
 
 def _chain(clocks, snapshot) -> List[object]:
@@ -92,33 +99,27 @@ def _snapshot_findings(analysis):
         if stale:
             by_snapshot.setdefault(key, []).append(replace(read, handlers=stale))
     problems = {key: _why_not_recomputed(analysis, reads[0].snapshot, reads) for key, reads in by_snapshot.items()}
-    fixable = [reads[0].snapshot for key, reads in by_snapshot.items() if problems[key] is None]
+    fixes = _module_fixes(analysis, by_snapshot, problems)
     for key, reads in by_snapshot.items():
         snapshot, first = reads[0].snapshot, reads[0]
         binding = snapshot.binding
         handlers = tuple(dict.fromkeys(h for read in reads for h in read.handlers))
         origin = "takes the time at import" if snapshot.clock_calls else (
             f"is computed at import from {', '.join(repr(n) for n in snapshot.depends_on)}, which took the time then")
-        line = analysis.line(first.statement, first.function)
-        place = f"line {line}" if first.function.module == binding.module else f"{first.function.module}, line {line}"
         message = (
-            f"module-level '{binding.display}' {origin}, and {first.function.display}() ({place}) reads it, "
+            f"module-level '{binding.display}' {origin}, and "
+            f"{where_in(analysis, first.statement, first.function, binding.module)} reads it, "
             f"reached from {reached_from(analysis, handlers, first.function, binding.module, first.receiver)}: "
             f"Lambda imports the module once per environment, {_CONSEQUENCE}"
         )
-        fix = None
+        fix = fixes.get(binding.module) if problems[key] is None else None
         if problems[key] is not None:
             message += f" (no automatic fix: {problems[key]})"
-        else:
-            all_handlers = tuple(dict.fromkeys(
-                h for other in by_snapshot.values() if other[0].snapshot in fixable
-                and other[0].snapshot.binding.module == binding.module for read in other for h in read.handlers))
-            fix = _recompute_fix(analysis, snapshot, all_handlers, fixable)
         yield Finding(CODE, binding.node, message, handlers, fix, binding.module)
 
 
 def _default_findings(analysis):
-    for info, handlers, parameter, default, call in analysis.clocks.defaults():
+    for info, handlers, parameter, default in analysis.clocks.defaults():
         message = (
             f"the default of '{parameter}' in {info.display}() reads the clock once, when the `def` runs at import "
             f"(reached from {handler_phrase(handlers, info.module)}), {_CONSEQUENCE}; default to None and read the "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from linter.analysis.calls import handler_trace, ignored_reset_note, reached_calls
 from linter.analysis.fixes import insert_in_handlers
-from linter.analysis.rule import Finding, Rule, reached_from
+from linter.analysis.rule import Finding, Rule, reached_from, where_in
 from linter.output.diagnostics import Fix
 
 CODE = "LAM201"
@@ -91,11 +91,9 @@ def check(analysis):
             continue
         module, name = key
         evicted = "is never evicted" if note is None else f"is not evicted on every invocation ({note})"
-        line = analysis.line(call.statement, info)
-        place = f"line {line}" if info.module == module else f"{info.module}, line {line}"
         message = (
-            f"unbounded cache on {name}() is filled with request-derived arguments in {info.display}() "
-            f"({place}), reached from {reached_from(analysis, handlers, info, module)}: every distinct "
+            f"unbounded cache on {name}() is filled with request-derived arguments in "
+            f"{where_in(analysis, call.statement, info, module)}, reached from {reached_from(analysis, handlers, info, module)}: every distinct "
             f"request adds an entry that {evicted}; bound it (`lru_cache(maxsize=N)`) or clear it"
         )
         inserted = insert_in_handlers(analysis, handlers, key, lambda spelled: (f"{spelled}.cache_clear()",))

@@ -10,7 +10,7 @@ scan of its module-level bindings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -45,6 +45,7 @@ class Clocks:
     def __init__(self, analysis):
         self.analysis = analysis
         self.snapshots: Dict[Tuple[str, ...], Snapshot] = {}
+        self._modules: Set[str] = set()  # those with a snapshot
         for module in analysis.project.modules.values():
             for binding in module.bindings.values():
                 self._consider(binding)
@@ -66,10 +67,11 @@ class Clocks:
         if len(binding.key) != 2 or binding.value is None:
             return
         calls = tuple(self.clock_calls(binding.module, binding.value))
-        names = names_read(binding.value)
-        depends = tuple(name for name in names if (binding.module, name) in self.snapshots)
+        depends = tuple(name for name in names_read(binding.value) if (binding.module, name) in self.snapshots) \
+            if binding.module in self._modules else ()
         if calls or depends:
             self.snapshots[binding.key] = Snapshot(binding, calls, depends)
+            self._modules.add(binding.module)
 
     def reads(self) -> Iterator[Read]:
         """Where the invocation path reads a snapshot as the current time:
@@ -89,14 +91,18 @@ class Clocks:
         return (type(parent) is cst.BinaryOperation and type(parent.operator) is cst.Subtract
                 and parent.right is node and bool(self.clock_calls(info, parent.left)))
 
-    def defaults(self) -> Iterator[Tuple[object, Tuple[object, ...], str, cst.CSTNode, cst.Call]]:
-        """(function, handlers, parameter, default, clock call) for each
-        default value of a function on the invocation path that reads the
-        clock when the ``def`` runs."""
+    def defaults(self) -> Iterator[Tuple[object, Tuple[object, ...], str, cst.CSTNode]]:
+        """(function, handlers, parameter, default) for each default value of
+        a function on the invocation path that reads the clock when the
+        ``def`` runs; once per function, whatever object a method runs on."""
+        found: Dict[tuple, Tuple[object, dict, str, cst.CSTNode]] = {}
         for info, _, handlers in self.analysis.reached_functions:
             for parameter, default in info.defaults:
-                for call in self.clock_calls(info.module, default)[:1]:
-                    yield info, handlers, parameter, default, call
+                if self.clock_calls(info.module, default):
+                    entry = found.setdefault((info.key, parameter), (info, {}, parameter, default))
+                    entry[1].update(dict.fromkeys(handlers))
+        for info, handlers, parameter, default in found.values():
+            yield info, tuple(handlers), parameter, default
 
     def model_defaults(self, modules) -> Iterator[Tuple[str, cst.CSTNode, cst.Call, cst.Arg]]:
         """(module, statement, field call, ``default=`` argument) in the class bodies of
@@ -105,6 +111,8 @@ class Clocks:
         for name in modules:
             for class_info in self.analysis.module(name).classes.values():
                 for line in class_info.node.body.body:
+                    if isinstance(line, (cst.FunctionDef, cst.ClassDef)):
+                        continue  # a method's calls run when it is called
                     for node, parent, statement in _nodes(line):
                         if (type(node) is cst.Arg and node.keyword is not None and node.keyword.value == "default"
                                 and type(node.value) is cst.Call

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
-from linter.analysis.rule import Finding, reached_from
+from linter.analysis.rule import Finding, reached_from, where_in
 from linter.output.diagnostics import Fix
 
 if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
@@ -94,17 +94,10 @@ def leak_message(analysis, leak, what: str, consequence: Consequence, is_complet
     note = reset_note(analysis, leak, is_complete_reset)
     ending = consequence.never if note is None else f"{consequence.partly}: {note}"
     return (
-        f"{what} is {first.mutation.verb} in {where_changed(analysis, first, leak.state.module)}, "
+        f"{what} is {first.mutation.verb} in {where_in(analysis, first.mutation.statement, first.function, leak.state.module)}, "
         f"reached from {reached_from(analysis, leak.handlers, first.function, leak.state.module, first.receiver)}, "
         f"and {ending}"
     )
-
-
-def where_changed(analysis, item: StateMutation, module: str) -> str:
-    """``record() (line 12)``, or ``record() (lib/audit.py, line 12)`` in another module."""
-    line = analysis.line(item.mutation.statement, item.function)
-    place = f"line {line}" if item.function.module == module else f"{item.function.module}, line {line}"
-    return f"{item.function.display}() ({place})"
 
 
 _SHOWN_LENGTH = 40  # longer resets are called "the reset" in messages
@@ -127,9 +120,7 @@ def reset_note(analysis, leak, is_complete_reset) -> Optional[str]:
     statement = site.reset.statement
     shown = analysis.source(statement).strip()
     what = site.reset.shown or (f"`{shown}`" if len(shown) <= _SHOWN_LENGTH and "\n" not in shown else "the reset")
-    line = analysis.line(statement, site.function)
-    place = f"line {line}" if site.function.module == leak.state.module else f"{site.function.module}, line {line}"
-    where = f"{what} in {site.function.display}() ({place})"
+    where = f"{what} in {where_in(analysis, statement, site.function, leak.state.module)}"
     if handler not in site.handlers:
         return f"{where} does not run when {handler.name}() is invoked"
     if not is_complete_reset({site.reset.kind}):

@@ -72,6 +72,14 @@ def handler_phrase(handlers: Sequence, module: Optional[str] = None) -> str:
     return "handlers " + ", ".join(named[:-1]) + " and " + named[-1]
 
 
+def where_in(analysis, statement, function, module: str) -> str:
+    """``record() (line 12)``, or ``record() (lib/audit.py, line 12)`` when
+    ``function`` is in another module than ``module`` (where the finding is reported)."""
+    line = analysis.line(statement, function)
+    place = f"line {line}" if function.module == module else f"{function.module}, line {line}"
+    return f"{function.display}() ({place})"
+
+
 def reached_from(analysis, handlers: Sequence, function, module: str, receiver=None) -> str:
     """``handler lambda_handler()``; for a handler in another module than
     ``module`` (where the finding is reported), with its module and the call

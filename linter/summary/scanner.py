@@ -190,6 +190,11 @@ def _reads(value: cst.CSTNode, target: cst.CSTNode) -> bool:
     """Whether ``value`` reads what ``target`` names (``o.n + 1`` for ``o.n``,
     ``S.get("n", 0) + 1`` for ``S["n"]``: the mapping counts as read)."""
     wanted = target.value if type(target) is cst.Subscript else target
+    root = wanted
+    while type(root) in (cst.Attribute, cst.Subscript):
+        root = root.value
+    if type(root) is not cst.Name or not references_name(value, root.value):
+        return False  # the common case, decided without rendering any code
     written = _EMPTY_MODULE.code_for_node(wanted)
     stack = [value]
     while stack:
