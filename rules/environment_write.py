@@ -1,7 +1,7 @@
 """LAM401: the process environment changed with request data."""
 from __future__ import annotations
 
-from linter.analysis.calls import qualified_callee, reached_calls
+from linter.analysis.calls import qualified_callee, qualified_path, reached_calls
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import RestoreEnvironment
 from linter.analysis.rule import Finding, Rule, handler_phrase
@@ -11,18 +11,12 @@ ENVIRON = "os.environ"
 PUTENV = "os.putenv"
 
 
-def _qualified(analysis, info, path) -> str:
-    """``os.environ`` for ``environ`` / ``os.environ`` however imported; "" for anything else."""
-    head = analysis.import_of(info, path.root)
-    return ".".join([head, *path.attrs]) if head else ""
-
-
 def _writes(analysis):
     """(function, statement, handlers, mutation or None) for environment writes."""
     for info, _, handlers in analysis.reached_functions:
         for step in info.all_steps():
             for mutation in step.mutations:
-                if _qualified(analysis, info, mutation.path) == ENVIRON:
+                if qualified_path(analysis, info, mutation.path) == ENVIRON:
                     yield info, mutation.statement, handlers, mutation
     for info, _, handlers, call in reached_calls(analysis):
         if qualified_callee(analysis, info, call, {PUTENV}) == PUTENV:
@@ -32,9 +26,9 @@ def _writes(analysis):
 def _restored(analysis, info) -> bool:
     """Whether a ``finally:`` of the function writes or pops the environment back."""
     for step in info.finally_steps:
-        if any(_qualified(analysis, info, m.path) == ENVIRON for m in step.mutations):
+        if any(qualified_path(analysis, info, m.path) == ENVIRON for m in step.mutations):
             return True
-        if any(c.path.attrs[-1:] == ("pop",) and _qualified(analysis, info, c.path)[: -len(".pop")] == ENVIRON
+        if any(c.path.attrs[-1:] == ("pop",) and qualified_path(analysis, info, c.path)[: -len(".pop")] == ENVIRON
                for c in step.calls):
             return True
     return False

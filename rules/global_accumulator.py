@@ -2,19 +2,19 @@
 
 The value may be a name rebound under ``global`` (``total += x``), an item of
 a module-level mapping under a constant key (``SUMMARY["created"] += 1``,
-``STATS["n"] = STATS.get("n", 0) + 1``) or an attribute of a module-level
-object (``stats.processed += 1``).  A mapping whose keys cannot grow is not
+``STATS["n"] = STATS.get("n", 0) + 1``), an attribute of a module-level
+object (``stats.processed += 1``) or of a top-level function
+(``lambda_handler.calls += 1``), or a variable of a closure made at import
+that its handler rebinds under ``nonlocal``.  A mapping whose keys cannot grow is not
 LAM101's, but its values can still add up across invocations.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
-from linter.output.diagnostics import Fix
-from linter.fixing.edits import PrependStatements
-from linter.summary.kinds import CONTAINER_KINDS, MAPPING_KINDS
-from linter.analysis.leaks import find_leaks, leak_message, owner, reset_fix
-from linter.analysis.rule import Finding, Rule, handler_phrase
+from linter.summary.kinds import CLOSURE, CONTAINER_KINDS, MAPPING_KINDS
+from linter.analysis.leaks import find_leaks, leak_message, owner, rebind_fix, reset_fix
+from linter.analysis.rule import Finding, Rule, value_name
 from rules.unbounded_container import NEVER_RESET, is_complete_reset
 
 CODE = "LAM105"
@@ -25,7 +25,7 @@ def counts(binding, item) -> bool:
     a constant-key item of a mapping or an attribute of an object computed
     from its own value."""
     mutation = item.mutation
-    if len(item.state) == 2 and mutation.rebind:
+    if (len(item.state) == 2 or item.state[-2:-1] == (CLOSURE,)) and mutation.rebind:
         return not (mutation.augmented and binding.kind in CONTAINER_KINDS)
     if not mutation.accumulates:
         return False
@@ -58,31 +58,6 @@ def _items_reset_first(analysis, handler, leak) -> bool:
     )
 
 
-def _rebind_fix(analysis, leak):
-    """(fix, problem) for a name under ``global``: rebind it to its import-time
-    value, when the source shows it.  Only a handler of the state's own
-    module can rebind it; a name of another module gets no fix."""
-    from linter.analysis.restore import initial_value_source, why_not_restorable
-
-    name = leak.state.display
-    initial = initial_value_source(analysis, leak.state)
-    handlers = leak.handlers
-    if initial is None:
-        return None, why_not_restorable(analysis, leak.state)
-    if any(h.module != leak.state.module or not h.has_body for h in handlers):
-        return None, "only a handler function of its own module can rebind it"
-    if any(analysis.function(h.key).is_local(name) for h in handlers):
-        return None, "a handler has a local variable of the same name"
-    edits = []
-    for handler in handlers:
-        declared = name in analysis.function(handler.key).globals
-        statements = (f"{name} = {initial}",) if declared else (f"global {name}", f"{name} = {initial}")
-        edits.append(PrependStatements(handler.key, statements))
-    applicability = "unsafe" if analysis.looked_up(leak.state.key) else "safe"
-    message = f"Reset `{name} = {initial}` at the start of {handler_phrase(handlers)}"
-    return Fix(applicability, message, tuple(edits)), None
-
-
 def _restore_statements(analysis, binding):
     """How to give a mapping or an attribute its import-time value back, in
     place, spelled as the handler's module names it."""
@@ -94,7 +69,7 @@ def _restore_statements(analysis, binding):
     return lambda name: None if initial is None else (f"{name} = {initial}",)
 
 
-def _describe(leak) -> str:
+def _describe(analysis, leak) -> str:
     state = leak.state
     if _is_item(leak):
         item = next(item.mutation.item for item in leak.mutations if item.mutation.item)
@@ -102,9 +77,7 @@ def _describe(leak) -> str:
         if len(state.key) == 2:
             return f"module-level {state.kind} '{state.display}' {value}"
         return f"{state.kind} '{state.display}' of a module-level object {value}"
-    if len(state.key) == 3:
-        return f"attribute '{state.display}' of a module-level object"
-    return f"module-level name '{state.display}'"
+    return value_name(analysis, state.key)
 
 
 def check(analysis):
@@ -120,9 +93,9 @@ def check(analysis):
             if not leaking:
                 continue
             leak = replace(leak, handlers=leaking)
-        message = leak_message(analysis, leak, _describe(leak), NEVER_RESET, is_complete_reset)
-        if len(leak.state.key) == 2 and not _is_item(leak):
-            fix, problem = _rebind_fix(analysis, leak)
+        message = leak_message(analysis, leak, _describe(analysis, leak), NEVER_RESET, is_complete_reset)
+        if (len(leak.state.key) == 2 or analysis.states.is_closure_variable(leak.state.key)) and not _is_item(leak):
+            fix, problem = rebind_fix(analysis, leak.state, leak.handlers, unsafe=analysis.looked_up(leak.state.key))
         else:
             fix, problem = reset_fix(analysis, leak, _restore_statements(analysis, leak.state), analysis.compared)
         if problem is not None:
@@ -135,12 +108,15 @@ RULE = Rule(
     name="global-accumulator",
     summary="a module-level value accumulated on the invocation path and never reset: a name under `global` "
     "(`total += x`), a constant-key item of a module-level dict (`SUMMARY[\"created\"] += 1`), an attribute "
-    "of a module-level object (`stats.processed += 1`)",
+    "of a module-level object (`stats.processed += 1`) or of a function (`lambda_handler.calls += 1`), a "
+    "variable of a closure made at import (`nonlocal count; count += 1`)",
     why=(
         "`global total; total += amount` keeps adding to the value the previous invocation left behind:\n"
         "the second caller is told the sum of both requests. The same holds for counters kept in a\n"
         "module-level dict under fixed keys (`SUMMARY[\"created\"] += 1`, `STATS[k] = STATS.get(k, 0) + 1`)\n"
-        "or on a module-level object: reported as \"this run's totals\", they double on every warm\n"
+        "or on a module-level object, on the handler function itself (`lambda_handler.calls += 1`), or in\n"
+        "a closure made once at import (`lambda_handler = make_handler()` whose handler does\n"
+        "`nonlocal count; count += 1`): reported as \"this run's totals\", they double on every warm\n"
         "invocation. Lazy initialisation (`if _conn is None: _conn = connect()`) and flags set to a\n"
         "constant are not accumulation and are not flagged; nor is a counter every handler resets\n"
         "first (the whole dict, or each key it adds to)."
@@ -165,7 +141,7 @@ def lambda_handler(event, context):
 ''',
     fix="insert the import-time value at the start of each handler: `global NAME` (unless declared) and "
     "`NAME = <initial value>`; `NAME.clear(); NAME.update({...})` for a dict; `OBJ.attr = <initial value>` "
-    "for an attribute; no fix when the initial value is not a literal or module-level code changes it",
+    "for an attribute; `nonlocal NAME` (unless declared) and `NAME = <initial value>` in a closure's handler; no fix when the initial value is not a literal or module-level code changes it",
     safety="safe; unsafe when the invocation path compares the value (a counter or threshold a later "
     "invocation may rely on)",
     check=check,

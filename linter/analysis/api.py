@@ -131,6 +131,13 @@ class Analysis:
         return Clocks(self)
 
     @cached_property
+    def sticky(self):
+        """Values written on some invocations only (:mod:`linter.analysis.sticky`), found on first use."""
+        from linter.analysis.sticky import Sticky
+
+        return Sticky(self)
+
+    @cached_property
     def taint(self):
         """Request-derived values (:mod:`linter.analysis.taint`), computed on first use."""
         from linter.analysis.taint import Taint

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # LibCST-free at import time, so `warmstate rule` stays fast
     from linter.analysis.api import Analysis, Context, StateKey
     from linter.analysis.handlers import Handler
     from linter.summary.model import Binding
-    from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard
+    from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard, RefPath
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,13 @@ def qualified_callee(analysis: Analysis, info: FunctionInfo, call: CallRef, name
         if not any(name.rsplit(".", 1)[-1] == last for name in named):
             return None
     return analysis.qualify(info, call.node.func)
+
+
+def qualified_path(analysis: Analysis, info: FunctionInfo, path: RefPath) -> str:
+    """``os.environ`` for ``environ`` / ``os.environ`` however imported; "" for
+    a path that does not start with an imported name."""
+    head = analysis.import_of(info, path.root)
+    return ".".join([head, *path.attrs]) if head else ""
 
 
 def method_of(call: CallRef) -> Optional[str]:

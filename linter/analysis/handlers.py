@@ -253,6 +253,9 @@ def _object_handler(project, model, name: str, binding: Binding, heuristic: bool
         if wrapper in model.top_level_functions and wrapped in model.top_level_functions:
             return Handler((module, wrapped), f"{why}: {wrapper}({wrapped})", binding.node, name,
                            wrapped_by=(module, wrapper))
+        inner = _returned_function(model, wrapper)
+        if inner is not None:
+            return Handler(inner, f"{why}: the function {wrapper}() returns", binding.node, name)
     if isinstance(value, cst.Attribute):
         method, owner = value.attr.value, value.value
         ref = project.constructed_class(module, owner) if isinstance(owner, cst.Call) else None
@@ -262,6 +265,22 @@ def _object_handler(project, model, name: str, binding: Binding, heuristic: bool
         key = project.method(ref, method) if ref else None
         if key is not None:
             return Handler(key, f"{why}: the method {ref[1]}.{method} of an object", binding.node, name, receiver)
+    return None
+
+
+def _returned_function(model: ModuleModel, factory: Optional[str]) -> Optional[Tuple[str, ...]]:
+    """The key of the function defined in the top-level function ``factory``
+    that it returns (``def make_handler(): ... def handler(event, context):
+    ...; return handler``), or None."""
+    node = model.top_level_functions.get(factory or "")
+    if node is None:
+        return None
+    nested = {statement.name.value for statement in node.body.body if isinstance(statement, cst.FunctionDef)}
+    for statement in node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Return) and isinstance(small.value, cst.Name) and small.value.value in nested:
+                    return (model.name, factory, small.value.value)
     return None
 
 

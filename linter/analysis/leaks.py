@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
-from linter.analysis.rule import Finding, reached_from, where_in
+from linter.analysis.rule import Finding, handler_phrase, reached_from, where_in
 from linter.output.diagnostics import Fix
 
 if TYPE_CHECKING:  # LibCST-free at run time, so rules import quickly
@@ -78,6 +78,37 @@ def reset_fix(analysis: Analysis, leak: Leak, statements: Callable[[str], Option
     applicability = "unsafe" if relied_on(leak.state.key) or inserted.cyclic else "safe"
     where = inserted.place(leak.handlers, leak.state.module)
     return Fix(applicability, f"Insert `{'; '.join(inserted.shown)}` at the start of {where}", inserted.edits), None
+
+
+def rebind_fix(analysis: Analysis, binding: Binding, handlers, unsafe: bool, initial: Optional[str] = None):
+    """(fix, problem) for a module-level name (or a closure's variable):
+    rebind it at the start of each handler, under ``global`` (``nonlocal``),
+    to ``initial`` (by default its import-time value, when the source shows
+    it).  Only a handler of the name's own module (a function of the
+    closure) can rebind it; a name of another module gets no fix."""
+    from linter.analysis.restore import initial_value_source, why_not_restorable
+    from linter.fixing.edits import PrependStatements
+
+    name = binding.key[-1]
+    closure = analysis.states.is_closure_variable(binding.key)
+    initial = initial or initial_value_source(analysis, binding)
+    if initial is None:
+        return None, why_not_restorable(analysis, binding)
+    if closure and any(h.key[:2] != binding.key[:2] for h in handlers):
+        return None, "only a function of the closure can rebind it"
+    if any(h.module != binding.module or not h.has_body for h in handlers):
+        return None, "only a handler function of its own module can rebind it"
+    if any(analysis.function(h.key).is_local(name) for h in handlers):
+        return None, "a handler has a local variable of the same name"
+    edits = []
+    for handler in handlers:
+        info = analysis.function(handler.key)
+        declared = name in (info.nonlocals if closure else info.globals)
+        declaration = f"{'nonlocal' if closure else 'global'} {name}"
+        statements = (f"{name} = {initial}",) if declared else (declaration, f"{name} = {initial}")
+        edits.append(PrependStatements(handler.key, statements))
+    message = f"Reset `{name} = {initial}` at the start of {handler_phrase(handlers)}"
+    return Fix("unsafe" if unsafe else "safe", message, tuple(edits)), None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import libcst as cst
 
 from linter.analysis.project import ClassRef, ProjectModel
 from linter.analysis.states import StateKey, States
+from linter.summary.kinds import CLOSURE
 from linter.parsing.syntax import dotted_name
 from linter.analysis.arguments import PARTIAL, passed_object_method
 from linter.summary.scanner import CSV_WRITERS, FunctionInfo, FunctionKey, RefPath, path_of
@@ -104,6 +105,9 @@ class Names:
                 return [found] if found else []
             if path.root == scope.receiver_name:
                 return [found for found in [self._receiver_state(scope, receiver, path)] if found]
+            closure = scope.key + (CLOSURE, path.root)
+            if scope is not info and closure in self.states:  # ``nonlocal count`` in a closure made at import
+                return [(closure, path)]
             alias = scope.aliases.get(path.root)
             if alias is None:
                 return self._passed_states(scope, path)
@@ -157,6 +161,9 @@ class Names:
                 return None
             key = self.states.class_attribute((module, root), attrs[0], via_instance=False)
             return (key, path) if key else None
+        if root in model.top_level_functions:  # ``lambda_handler.calls``
+            key = (module, root, *attrs)
+            return (key, path) if len(attrs) == 1 and key in self.states else None
         binding = model.bindings.get(root)
         if binding is None:
             followed = self.project.follow_import(module, root, attrs)

@@ -141,3 +141,12 @@ def initial_value_source(analysis: Analysis, binding: Binding) -> Optional[str]:
     where the constructor's name means the same."""
     value = _initial_contents(analysis, binding)
     return None if value is None else analysis.source(value)
+
+
+def recomputed_source(analysis: Analysis, binding: Binding) -> Optional[str]:
+    """Source of the expression that made the state, to evaluate again (an
+    unsafe reset: it may not give the same value, or may have effects); None
+    when code run at import changes the state afterwards."""
+    if binding.value is None or analysis.changed_at_import(binding.key):
+        return None
+    return analysis.source(binding.value)

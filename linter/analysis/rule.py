@@ -72,6 +72,20 @@ def handler_phrase(handlers: Sequence, module: Optional[str] = None) -> str:
     return "handlers " + ", ".join(named[:-1]) + " and " + named[-1]
 
 
+def value_name(analysis, key) -> str:
+    """How messages name a state holding one value: ``module-level name
+    'total'``, ``attribute 'stats.processed' of a module-level object``,
+    ``attribute 'calls' of function lambda_handler()``, ``variable 'count' of
+    the closure make_handler() made at import``."""
+    if analysis.states.is_closure_variable(key):
+        return f"variable '{key[-1]}' of the closure {key[1]}() made at import"
+    if analysis.states.is_function_attribute(key):
+        return f"attribute '{key[2]}' of function {key[1]}()"
+    if len(key) == 3:
+        return f"attribute '{'.'.join(key[1:])}' of a module-level object"
+    return f"module-level name '{key[1]}'"
+
+
 def where_in(analysis, statement, function, module: str) -> str:
     """``record() (line 12)``, or ``record() (lib/audit.py, line 12)`` when
     ``function`` is in another module than ``module`` (where the finding is reported)."""

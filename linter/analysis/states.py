@@ -1,13 +1,18 @@
 """Module-level state: what can outlive an invocation, keyed by ``StateKey``.
 
-Three kinds of state are known, in every module of the project:
+Five kinds of state are known, in every module of the project:
 
 - a name bound at module level: ``("lib/audit.py", "SEEN")``;
 - an attribute of a module-level object, as its class's ``__init__`` creates
   it: ``("app.py", "RECORDER", "rows")`` (the class may be imported from
   another module of the project);
 - a mutable attribute of a class body, shared by every instance:
-  ``("app.py", "Batch", "items")``.
+  ``("app.py", "Batch", "items")``;
+- an attribute given to a top-level function at module level
+  (``lambda_handler.calls = 0``): ``("app.py", "lambda_handler", "calls")``;
+- a variable of a closure made at import (``lambda_handler = make_handler()``)
+  that an inner function rebinds under ``nonlocal``:
+  ``("app.py", "make_handler", "<locals>", "count")``.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from typing import Dict, Optional, Tuple
 import libcst as cst
 
 from linter.analysis.project import ClassRef, ProjectModel
-from linter.summary.kinds import MUTABLE_KINDS
+from linter.summary.kinds import CLOSURE, MUTABLE_KINDS
 from linter.summary.model import Binding
 
 StateKey = Tuple[str, ...]
@@ -40,6 +45,10 @@ class States:
         return self.bindings.get(key)
 
     def _collect(self, module) -> None:
+        for binding in module.function_attributes.values():
+            self.bindings[binding.key] = binding
+        for binding in self._closure_variables(module):
+            self.bindings[binding.key] = binding
         for binding in module.bindings.values():
             self.bindings[binding.key] = binding
             ref = self.project.constructed_class(module.name, binding.value)
@@ -57,6 +66,26 @@ class States:
                 for attribute in class_info.attributes.values():
                     if attribute.kind in MUTABLE_KINDS:
                         self.bindings[attribute.key] = attribute
+
+    def _closure_variables(self, module):
+        """Variables of a closure made at import (``lambda_handler =
+        make_handler()``) that its inner functions rebind under ``nonlocal``:
+        they live as long as the module-level object the call made."""
+        factories = {binding.value.func.value for binding in module.bindings.values()
+                     if isinstance(binding.value, cst.Call) and isinstance(binding.value.func, cst.Name)
+                     and binding.value.func.value in module.top_level_functions}
+        for factory in sorted(factories):
+            info = module.functions[(module.name, factory)]
+            rebound = {name for key in info.nested.values() for name in module.functions[key].nonlocals}
+            for target, value in info.flows:
+                if isinstance(target, cst.Name) and target.value in rebound:
+                    rebound.discard(target.value)
+                    kind, _ = module.value_kind(value)
+                    key = (module.name, factory, CLOSURE, target.value)
+                    yield Binding(key, kind, _assignment_of(module.top_level_functions[factory], target), value)
+
+    def is_closure_variable(self, key: StateKey) -> bool:
+        return len(key) == 4 and key[2] == CLOSURE
 
     def _plain_class(self, ref: ClassRef) -> bool:
         """A class whose attributes Python shares between instances as written.
@@ -93,12 +122,30 @@ class States:
         """A module-level object of a project class (its attributes are state too)."""
         return key in self.instance_of
 
+    def is_function_attribute(self, key: StateKey) -> bool:
+        """An attribute of a top-level function (``lambda_handler.calls``)."""
+        return len(key) == 3 and key[1] in self.project.modules[key[0]].top_level_functions
+
     def owner(self, key: StateKey) -> str:
         """"module" (a module-level name), "instance" (an attribute of a
         module-level object) or "class" (a class attribute)."""
         if len(key) == 2:
             return "module"
         return "class" if key[1] in self.project.modules[key[0]].classes else "instance"
+
+
+def _assignment_of(function: cst.FunctionDef, target: cst.Name) -> cst.CSTNode:
+    """The statement of ``function``'s body that assigns ``target`` (where a
+    finding about the variable is reported), or the function itself."""
+    for line in function.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if isinstance(small, cst.Assign) and any(t.target is target for t in small.targets):
+                return small
+            if isinstance(small, cst.AnnAssign) and small.target is target:
+                return small
+    return function
 
 
 def _given_value(call, attr: str, default, is_field: bool):

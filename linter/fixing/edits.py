@@ -86,7 +86,7 @@ class WrapInIf:
 class RestoreEnvironment(_InFunction):
     """Run the rest of a function's body in ``try:`` and restore one
     environment variable in ``finally:``; ``statement`` (a top-level statement
-    of the function) is where the variable is first set."""
+    of the function, or a statement inside one) is where the variable is first set."""
 
     function: Tuple[str, ...]
     statement: object

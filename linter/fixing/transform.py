@@ -67,8 +67,8 @@ def _prepend(function: cst.FunctionDef, edits: List[PrependStatements], module: 
     """Insert the edits' statements in order: an edit identical to another is
     inserted once, and ``global`` declarations (each once) go first."""
     sources = [source for statements in dict.fromkeys(e.statements for e in edits) for source in statements]
-    declarations = list(dict.fromkeys(s for s in sources if s.startswith("global ")))
-    ordered = declarations + [s for s in sources if not s.startswith("global ")]
+    declarations = list(dict.fromkeys(s for s in sources if s.startswith(_DECLARATIONS)))
+    ordered = declarations + [s for s in sources if not s.startswith(_DECLARATIONS)]
     new = [_statements(source, module) for source in ordered]
     body = function.body
     if not isinstance(body, cst.IndentedBlock):
@@ -80,9 +80,13 @@ def _prepend(function: cst.FunctionDef, edits: List[PrependStatements], module: 
     return function.with_changes(body=body.with_changes(body=existing[:position] + new + existing[position:]))
 
 
+_DECLARATIONS = ("global ", "nonlocal ")
+
+
 def _is_global(statement: cst.CSTNode) -> bool:
+    """A ``global`` or ``nonlocal`` declaration: prepended statements go after it."""
     return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, cst.Global) for small in statement.body
+        isinstance(small, (cst.Global, cst.Nonlocal)) for small in statement.body
     )
 
 
@@ -158,10 +162,7 @@ def _apply_node_edits(module: cst.Module, edits: List[object], unapplied: List[o
 
 def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, module: cst.Module):
     body = list(function.body.body)
-    index = next(
-        (i for i, line in enumerate(body) if isinstance(line, cst.SimpleStatementLine) and edit.statement in line.body),
-        None,
-    )
+    index = next((i for i, line in enumerate(body) if _holds(line, edit.statement)), None)
     if index is None:
         return None
     environ, key = edit.environ, edit.key
@@ -178,6 +179,17 @@ def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, mo
         body=guarded.body.with_changes(body=[body[index].with_changes(leading_lines=()), *body[index + 1:]])
     )
     return function.with_changes(body=function.body.with_changes(body=new_body))
+
+
+def _holds(statement: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether ``node`` is ``statement`` or inside it (an assignment in an ``if``)."""
+    pending = [statement]
+    while pending:
+        current = pending.pop()
+        if current is node:
+            return True
+        pending.extend(current.children)
+    return False
 
 
 def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:

@@ -19,3 +19,7 @@ MAPPING_KINDS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter"})
 CONTAINER_KINDS = frozenset(CONTAINER_TYPES.values())
 BUFFER_KINDS = frozenset(BUFFER_TYPES.values())
 MUTABLE_KINDS = CONTAINER_KINDS | BUFFER_KINDS
+
+# The middle part of a closure variable's state key, as Python's qualified names spell it:
+# ``("app.py", "make_handler", CLOSURE, "count")``.
+CLOSURE = "<locals>"

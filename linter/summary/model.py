@@ -65,6 +65,7 @@ class ModuleModel:
     bindings: Dict[str, Binding] = field(default_factory=dict)
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     top_level_functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
+    function_attributes: Dict[Tuple[str, str], Binding] = field(default_factory=dict)  # ``handler.calls = 0``
     redefined: Set[str] = field(default_factory=set)  # defined more than once (``if``/``else`` branches)
     module_statements: List[cst.BaseSmallStatement] = field(default_factory=list)  # outside functions
     _functions: Optional[Dict[FunctionKey, FunctionInfo]] = field(default=None, repr=False)
@@ -259,6 +260,15 @@ class _ModelBuilder:
                     self.model.bindings[target.value] = Binding(
                         (self.model.name, target.value), kind, node, node.value, class_name
                     )
+                elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                    self._function_attribute(target.value.value, target.attr.value, node)
+
+    def _function_attribute(self, function: str, attr: str, node) -> None:
+        """``lambda_handler.calls = 0`` after ``def lambda_handler``: state on the function object."""
+        if function in self.model.top_level_functions and (function, attr) not in self.model.function_attributes:
+            kind, _ = self.model.value_kind(node.value)
+            key = (self.model.name, function, attr)
+            self.model.function_attributes[(function, attr)] = Binding(key, kind, node, node.value)
 
     def _add_class(self, node: cst.ClassDef) -> None:
         bases = [dotted_name(arg.value) for arg in node.bases if dotted_name(arg.value)]

@@ -81,6 +81,14 @@ class Guard:
     positive: bool
 
 
+# The ``if`` branches a change is written in, within its top-level statement:
+# (the ``if`` node, True for its body / False for its ``else``), outermost
+# first; () when it runs whenever the statement does, None when a loop,
+# ``try``, ``match`` or expression makes it conditional.  Changes in both
+# branches of an ``if`` run whichever way the test goes.
+Branch = Tuple[cst.If, bool]
+
+
 @dataclass
 class Mutation:
     path: RefPath
@@ -96,6 +104,8 @@ class Mutation:
     accumulates: bool = False  # the new value is computed from the old one (``X["n"] += 1``, ``o.n = o.n + 1``)
     unconditional: bool = True  # not inside an ``if``, loop, ``try`` or ``match``
     item: Tuple[str, ...] = ()  # the constant keys of a store, outermost first (``R["a"]["b"]``: '"a"', '"b"')
+    branches: Optional[Tuple[Branch, ...]] = ()  # see Branch
+    region: Optional[str] = None  # what makes it conditional ("a loop", "an `if`"), for messages
 
 
 @dataclass
@@ -106,6 +116,10 @@ class Reset:
     statement: Optional[cst.CSTNode] = None  # where it is written, for messages
     region: Optional[str] = None  # what makes it conditional ("a loop", "an `if`"), for messages
     shown: Optional[str] = None  # how messages name it, when not by its statement's source
+    value: Optional[cst.CSTNode] = None  # what a rebinding assigns (``X = value``, ``o.attr = value``)
+    guards: Tuple[Guard, ...] = ()
+    branches: Optional[Tuple[Branch, ...]] = ()  # see Branch
+    item: Tuple[str, ...] = ()  # the constant keys an eviction removes (``X.pop("k", None)``, ``del X["a"]["b"]``)
 
 
 @dataclass
@@ -126,6 +140,11 @@ class CallRef:
         return type(self.node) is cst.Call
 
 
+# A value read: the path, the constant keys it is read under (``X["host"]``,
+# ``X.get("host")``: '"host"'; () when read as a whole), and the statement.
+Read = Tuple[RefPath, Tuple[str, ...], cst.CSTNode]
+
+
 @dataclass
 class Step:
     """One statement of a function body at its top level, in order."""
@@ -133,6 +152,7 @@ class Step:
     mutations: List[Mutation] = field(default_factory=list)
     resets: List[Reset] = field(default_factory=list)
     calls: List[CallRef] = field(default_factory=list)
+    reads: List[Read] = field(default_factory=list)  # what the statement reads (not the objects it changes)
 
 
 @dataclass
@@ -218,6 +238,17 @@ def _constant_item(target: cst.Subscript) -> Tuple[str, ...]:
     return tuple(reversed(keys))
 
 
+def _popped_item(call: cst.Call, func: cst.Attribute) -> Tuple[str, ...]:
+    """The constant keys ``X.pop("k", None)`` / ``X["a"].pop("b")`` removes; () when any is computed."""
+    key = call.args[0].value if func.attr.value == "pop" and call.args else None
+    if key is None or not is_constant(key):
+        return ()
+    holder = _constant_item(func.value) if type(func.value) is cst.Subscript else ()
+    if type(func.value) is cst.Subscript and not holder:
+        return ()
+    return holder + (_EMPTY_MODULE.code_for_node(key),)
+
+
 def path_of(node: cst.CSTNode) -> Optional[RefPath]:
     """The RefPath an expression names, or None for anything computed."""
     attrs: List[str] = []
@@ -288,6 +319,8 @@ class FunctionScanner:
         self.region: Optional[str] = None  # the innermost construct that makes code conditional
         self.withs: Tuple[cst.BaseExpression, ...] = ()
         self.in_comparison = False
+        self.receiving = False  # scanning the object an operation changes, or part of a longer reference
+        self.branches: Optional[Tuple[Branch, ...]] = ()
 
     # -- statements --------------------------------------------------------
     def scan(self) -> None:
@@ -350,15 +383,17 @@ class FunctionScanner:
 
     def _begin_step(self, steps: List[Step]) -> None:
         self.step = Step()
+        self.branches = ()
         steps.append(self.step)
 
-    def _scan_conditionally(self, nodes, region: str) -> None:
-        saved = self.conditional, self.region
+    def _scan_conditionally(self, nodes, region: str, branch: Optional[Branch] = None) -> None:
+        saved = self.conditional, self.region, self.branches
         self.conditional, self.region = True, region
+        self.branches = None if branch is None or self.branches is None else self.branches + (branch,)
         for node in nodes:
             if node is not None:
                 self._scan_statement(node)
-        self.conditional, self.region = saved
+        self.conditional, self.region, self.branches = saved
 
     def _scan_block(self, suite: cst.BaseSuite) -> None:
         for statement in suite_statements(suite):
@@ -381,9 +416,11 @@ class FunctionScanner:
         self.statement = node
         self._scan_expr(node.test)
         self._lookup_truthiness(node.test)
-        self._scan_guarded(node.test, True, node.body, "an `if`")
+        self._scan_guarded(node.test, True, node.body, "an `if`",
+                           lambda nodes, region: self._scan_conditionally(nodes, region, (node, True)))
         if node.orelse is not None:
-            self._scan_guarded(node.test, False, node.orelse, "an `else` branch")
+            self._scan_guarded(node.test, False, node.orelse, "an `else` branch",
+                               lambda nodes, region: self._scan_conditionally(nodes, region, (node, False)))
 
     def _scan_guarded(self, test, positive: bool, node, region: str, scan=None) -> None:
         """Scan ``node`` (conditionally) under the guard ``test`` is ``positive``."""
@@ -505,13 +542,13 @@ class FunctionScanner:
             self._scan_receiver(target)
             replaced = path_of(target.value) if is_full_slice(target) and value is not None else None
             if replaced is not None and not references_name(value, replaced.root):
-                self._reset(replaced, "clear")  # ``X[:] = [...]`` replaces every element
+                self._reset(replaced, "clear")  # ``X[:] = [...]`` replaces every element (not a rebinding)
             elif value is not None and _reads(value, target):
                 self._store_item(target, "updated from its own value", accumulates=True)
             else:
                 self._store_item(target, "assigned an item")
         elif type(target) is cst.Attribute:
-            self._scan_expr(target.value)
+            self._scan_part(target.value)
             path = path_of(target)
             if path is None:
                 return
@@ -520,14 +557,14 @@ class FunctionScanner:
             if value is not None and _reads(value, target):
                 self._mutate(path, "reassigned from its own value", rebind=True, accumulates=True)
             elif value is not None:
-                self._reset(path, "clear")
+                self._reset(path, "clear", value)
 
     def _bind_name(self, name: str, value) -> None:
         if self.info.rebinds_outside(name):
             if value is not None and references_name(value, name):
                 self._mutate(RefPath(name), "reassigned from its own value", rebind=True)
             else:
-                self._reset(RefPath(name), "clear")
+                self._reset(RefPath(name), "clear", value)
             return
         self.info.locals.add(name)
         if value is None:
@@ -556,7 +593,7 @@ class FunctionScanner:
             self._scan_receiver(target)
             self._store_item(target, verb, accumulates=True)
         elif type(target) is cst.Attribute:
-            self._scan_expr(target.value)
+            self._scan_part(target.value)
             path = path_of(target)
             if path is not None:
                 self._mutate(path, verb, augmented=True, accumulates=True)
@@ -572,7 +609,8 @@ class FunctionScanner:
 
     def _delete(self, target) -> None:
         if type(target) is cst.Subscript:
-            self._reset(path_of(target.value), "clear" if is_full_slice(target) else "evict")
+            self._reset(path_of(target.value), "clear" if is_full_slice(target) else "evict",
+                        item=_constant_item(target))
         elif type(target) in (cst.Tuple, cst.List):
             for element in target.elements:
                 self._delete(element.value)
@@ -585,28 +623,49 @@ class FunctionScanner:
             self.step.mutations.append(
                 Mutation(path, verb, self.statement, grows_mapping, rebind=rebind, augmented=augmented, keys=keys,
                          guards=self.guards, appends=appends, groups=groups, accumulates=accumulates,
-                         unconditional=not self.conditional, item=item)
+                         unconditional=not self.conditional, item=item, branches=self.branches,
+                         region=self.region)
             )
 
-    def _reset(self, path: Optional[RefPath], kind: str) -> None:
+    def _reset(self, path: Optional[RefPath], kind: str, value=None, item=()) -> None:
         if path is not None:
-            self.step.resets.append(Reset(path, kind, not self.conditional, self.statement, self.region))
+            self.step.resets.append(
+                Reset(path, kind, not self.conditional, self.statement, self.region, value=value, guards=self.guards,
+                      branches=self.branches, item=item)
+            )
 
     # -- expressions -------------------------------------------------------
     def _scan_expr(self, node: cst.CSTNode) -> None:
         _EXPRESSION_SCANNERS.get(type(node), FunctionScanner._scan_children)(self, node)
 
     def _scan_reference(self, node) -> None:
-        """A name or attribute: possibly a function handed on as a callback."""
+        """A name or attribute read (unless part of a longer reference), and
+        possibly a function handed on as a callback."""
         path = path_of(node)
-        if path is not None and len(path.attrs) <= 1:
-            self.step.calls.append(CallRef(path, False, False, node, self.statement))
+        if path is not None and not self.receiving:  # not ``X`` of ``X.attr``: that is not handed on
+            if len(path.attrs) <= 1:
+                self.step.calls.append(CallRef(path, False, False, node, self.statement))
+            self.step.reads.append((path, (), self.statement))
         if type(node) is cst.Attribute:
-            self._scan_expr(node.value)
+            self._scan_part(node.value)
+
+    def _scan_part(self, node) -> None:
+        """The object of an attribute, an item or a change (``X`` in ``X.a``,
+        ``X["k"]``, ``X.append(v)``): not read as a whole by itself."""
+        saved, self.receiving = self.receiving, type(node) in (cst.Name, cst.Attribute, cst.Subscript)
+        self._scan_expr(node)
+        self.receiving = saved
 
     def _scan_subscript(self, node: cst.Subscript) -> None:
-        self._lookup(path_of(node.value))
-        self._scan_children(node)
+        base = path_of(node.value)
+        self._lookup(base)
+        if base is not None and not self.receiving:
+            self.step.reads.append((base, _constant_item(node), self.statement))
+        self._scan_part(node.value)
+        saved, self.receiving = self.receiving, False
+        for key in subscript_keys(node):
+            self._scan_expr(key)
+        self.receiving = saved
 
     def _scan_if_expression(self, node: cst.IfExp) -> None:
         self._scan_expr(node.test)
@@ -636,24 +695,24 @@ class FunctionScanner:
 
     def _scan_receiver(self, node: cst.CSTNode) -> None:
         """The object an operation acts on: ``X[k]`` in ``X[k].append(v)`` is
-        not a lookup of ``X``."""
+        not a lookup of ``X``, nor a read."""
         if type(node) is cst.Subscript:
             self._scan_receiver(node.value)
             for key in subscript_keys(node):
                 self._scan_expr(key)
         else:
-            self._scan_expr(node)
+            self._scan_part(node)
 
     def _scan_children(self, node: cst.CSTNode) -> None:
         for child in child_nodes(node):
             self._scan_expr(child)
 
     def _scan_conditional_exprs(self, nodes, region: str) -> None:
-        saved = self.conditional, self.region
-        self.conditional, self.region = True, region
+        saved = self.conditional, self.region, self.branches
+        self.conditional, self.region, self.branches = True, region, None
         for node in nodes:
             self._scan_expr(node)
-        self.conditional, self.region = saved
+        self.conditional, self.region, self.branches = saved
 
     def _lookup_truthiness(self, test) -> None:
         """``if BATCH:`` / ``while QUEUE:`` / ``not X``: reading whether it holds anything."""
@@ -730,13 +789,18 @@ class FunctionScanner:
         elif method == "clear":
             self._reset(receiver, "clear")
         elif method in ("pop", "popitem", "popleft"):
-            self._reset(receiver, "evict")
+            self._reset(receiver, "evict", item=_popped_item(node, func))
         elif method == "seek" and _first_arg_is_zero(node) and _from_start(node):
             self._reset(receiver, "seek0")
         elif method == "truncate" and (not node.args or _first_arg_is_zero(node)):
             self._reset(receiver, "truncate")
         elif method in _LOOKUP_METHODS:
             self._lookup(receiver)
+            key = node.args[0].value if method == "get" and node.args else None
+            item = (_EMPTY_MODULE.code_for_node(key),) if key is not None and is_constant(key) else ()
+            self.step.reads.append((receiver, item, self.statement))
+        else:
+            self.step.reads.append((receiver, (), self.statement))  # ``X.items()``, ``TEXT.upper()``: read as a whole
 
     def _builtin_call(self, node: cst.Call, name: str) -> None:
         if name == "print":
