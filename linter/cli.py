@@ -177,6 +177,7 @@ def run_fix(args, project: Project) -> int:
                     errors.append(FileError(result.path, f"cannot write: {error.strerror or error}"))
     _report_errors(errors)
     if args.diff:
+        sys.stdout.flush()  # the diff comes before the summary, also when both streams go to one pipe
         print(f"Would fix {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}.", file=sys.stderr)
         return EXIT_ERROR if any(e.fails for e in errors) else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
     remaining.sort(key=lambda d: d.sort_key())

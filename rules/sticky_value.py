@@ -23,7 +23,7 @@ def _describe(analysis, sticky) -> str:
         return f"environment variable {slot.item[0]}"
     binding = analysis.states[slot.state]
     if slot.item:
-        return f"key {']['.join(slot.item)} of module-level {binding.kind} '{binding.display}'"
+        return f"key {''.join(f'[{key}]' for key in slot.item)} of module-level {binding.kind} '{binding.display}'"
     return value_name(analysis, slot.state)
 
 
@@ -87,14 +87,13 @@ def _literal_entries(value):
     """{key source: value} of a dict literal (``{}`` and ``dict()`` are empty), or None."""
     import libcst as cst
 
-    from linter.parsing.syntax import dotted_name
+    from linter.parsing.syntax import dotted_name, key_text
 
     if type(value) is cst.Call and dotted_name(value.func) == "dict" and not value.args:
         return {}
     if type(value) is not cst.Dict or not all(type(e) is cst.DictElement for e in value.elements):
         return None
-    module = cst.Module(body=[])
-    return {module.code_for_node(element.key): element.value for element in value.elements}
+    return {key_text(element.key): element.value for element in value.elements}
 
 
 def _environ_fix(analysis, sticky):

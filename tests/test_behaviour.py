@@ -100,6 +100,7 @@ LEAK_PROOFS = [
     "LAM106/computed_initial_value.py",
     "LAM106/debug_switch_in_environment.py",
     "LAM106/host_in_metadata.py",
+    "LAM106/message_on_state_change.py",
     "LAM106/sticky_in_a_closure.py",
     "LAM107/clock_in_defaults.py",
     "LAM107/model_default.py",

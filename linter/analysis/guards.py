@@ -1,7 +1,7 @@
 """Conditions that make code run once per process rather than once per
 invocation, so that what it does to module-level state cannot pile up.
 
-Two shapes matter to the rules:
+Three shapes matter to the rules:
 
 - *filled once*: a container filled only while it is empty or lacks a
   constant key (``if "keys" not in _JWKS: _JWKS.update(fetch_keys())``,
@@ -10,6 +10,11 @@ Two shapes matter to the rules:
 - *set up once*: code behind a look at a logger's handlers
   (``if not logger.handlers:``) or at a module-level flag the module rebinds
   under ``global`` (``if _configured: return``, ``if _handler is None:``).
+
+- *kept for the process*: a value written behind a look at state the
+  invocation path itself writes (``if _client is None:``, ``if time.time() -
+  _LOADED_AT > TTL:``, ``if getattr(CLIENTS, "s3", None) is None:``), or in
+  an ``except KeyError:`` after a failed lookup of the cache it fills.
 
 A guard counts wherever it is: around the statement, on an early ``return``
 before it, or around every call that leads to the function holding it
@@ -127,3 +132,112 @@ def _is_once_flag(analysis: Analysis, info, name: str) -> bool:
         for function in module.functions.values() if name in function.globals
         for target, value in function.flows
     )
+
+
+_LOOKUP_ERRORS = frozenset({"KeyError", "LookupError", "AttributeError", "NameError", "IndexError"})
+
+
+def looks_at_written_state(analysis: Analysis, guard: Guard, written) -> bool:
+    """Whether the guard's test looks at state the invocation path writes (or
+    at a local copied from it: ``token = _TOKEN.get("value")``) and not at
+    the request: lazy initialisation, a cache refreshed on a timer."""
+    import libcst as cst
+
+    from linter.analysis.calls import qualified_path
+    from linter.parsing.syntax import child_nodes
+
+    info = analysis.function(guard.function)
+    if info is None or analysis.taint.is_tainted(info, guard.test):
+        return False
+    copied: dict = {}
+    for target, source in info.flows:
+        if type(target) is cst.Name:
+            copied.setdefault(target.value, []).append(source)
+    pending, seen = [guard.test], set()
+    while pending:
+        node = pending.pop()
+        if type(node) is cst.Name and node.value in copied and info.is_local(node.value) and node.value not in seen:
+            seen.add(node.value)
+            pending.extend(copied[node.value])
+        path = _looked_at(node)
+        if path is not None:
+            if qualified_path(analysis, info, path) == "os.environ":
+                if ("os.environ",) in written:
+                    return True
+            elif any(_related(state, written) for state, _ in analysis.names.resolve_states(info, None, path)):
+                return True
+        pending.extend(child_nodes(node))
+    return False
+
+
+def _looked_at(node):
+    """The path a part of a test looks at: a name, attribute or item, or the
+    attribute ``getattr(X, "a", None)`` / ``hasattr(X, "a")`` asks for."""
+    import libcst as cst
+
+    from linter.summary.scanner import RefPath, path_of
+
+    if type(node) in (cst.Name, cst.Attribute, cst.Subscript):
+        return path_of(node)
+    if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in ("getattr", "hasattr"):
+        if len(node.args) >= 2 and type(node.args[1].value) is cst.SimpleString:
+            owner = path_of(node.args[0].value)
+            attribute = node.args[1].value.evaluated_value
+            if owner is not None and not owner.element and isinstance(attribute, str):
+                return RefPath(owner.root, owner.attrs + (attribute,))
+    return None
+
+
+def _related(state, written) -> bool:
+    """The state is written, or holds (or is held by) written state."""
+    return any(other[:len(state)] == state or state[:len(other)] == other for other in written)
+
+
+def fills_after_failed_lookup(info, statement) -> bool:
+    """Whether ``statement`` fills what the ``try`` body failed to look up,
+    in an ``except KeyError:`` (or another lookup error) of ``info``:
+    ``try: return _CACHE["key"] / except KeyError: _CACHE["key"] = load()``."""
+    import libcst as cst
+
+    from linter.parsing.syntax import child_nodes, contains, dotted_name
+
+    targets = [target.target for target in getattr(statement, "targets", ())]
+    if info.node is None or not targets:
+        return False
+    pending = [info.node.body]
+    while pending:
+        node = pending.pop()
+        if type(node) in (cst.Try, cst.TryStar):
+            for handler in node.handlers:
+                if _catches_lookup_error(handler, dotted_name) and contains(handler.body, statement):
+                    return any(_mentions(node.body, target) for target in targets)
+        if type(node) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            pending.extend(child_nodes(node))
+    return False
+
+
+def _catches_lookup_error(handler, dotted_name) -> bool:
+    import libcst as cst
+
+    caught = handler.type
+    if caught is None:
+        return False
+    exceptions = [element.value for element in caught.elements] if type(caught) is cst.Tuple else [caught]
+    return bool({dotted_name(exception) for exception in exceptions} & _LOOKUP_ERRORS)
+
+
+def _mentions(block, target) -> bool:
+    """Whether ``block`` reads the same name, attribute or item as ``target``."""
+    import libcst as cst
+
+    from linter.parsing.syntax import child_nodes
+
+    render = cst.Module(body=[]).code_for_node
+    wanted = render(target)
+    pending = [block]
+    while pending:
+        node = pending.pop()
+        if type(node) is type(target) and render(node) == wanted:
+            return True
+        pending.extend(child_nodes(node))
+    return False

@@ -73,6 +73,7 @@ class ReadSite:
     item: Tuple[str, ...]
     statement: cst.CSTNode
     function: FunctionInfo
+    branches: Optional[tuple]
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,10 @@ class Sticky:
         return self._reads[context]
 
     def _resolve_read(self, info: FunctionInfo, receiver, read) -> List[ReadSite]:
-        path, item, statement = read
+        path, item, statement, branches = read
         if qualified_path(self.analysis, info, path) == "os.environ":
-            return [ReadSite(ENVIRON, item, statement, info)]
-        return [ReadSite(state, item, statement, info)
+            return [ReadSite(ENVIRON, item, statement, info, branches)]
+        return [ReadSite(state, item, statement, info, branches)
                 for state, _ in self.analysis.names.resolve_states(info, receiver, path)]
 
     @staticmethod
@@ -166,33 +167,18 @@ class Sticky:
         return not write.unconditional or bool(write.guards) or write.context not in self._always[handler]
 
     def _process_level(self, write: Write, written: Set[StateKey]) -> bool:
-        """Whether the write runs behind a look at a slot the path writes
-        (lazy initialisation, a refresh on a timer, a cold-start flag)."""
+        """Whether the write runs once per process rather than per request:
+        behind a look at a slot the path writes (lazy initialisation, a
+        refresh on a timer, a cold-start flag), or when a lookup of the cache
+        it fills failed (``except KeyError:``)."""
+        from linter.analysis.guards import fills_after_failed_lookup, looks_at_written_state
+
         def holds(guard: Guard) -> bool:
-            return self._tests_written_state(guard, written)
+            return looks_at_written_state(self.analysis, guard, written)
 
-        return any(holds(guard) for guard in write.guards) or self.analysis.path.always_guarded(write.context, holds)
-
-    def _tests_written_state(self, guard: Guard, written: Set[StateKey]) -> bool:
-        import libcst as cst
-
-        from linter.parsing.syntax import child_nodes
-        from linter.summary.scanner import path_of
-
-        info = self.analysis.function(guard.function)
-        pending = [guard.test]
-        while pending:
-            node = pending.pop()
-            path = path_of(node) if type(node) in (cst.Name, cst.Attribute, cst.Subscript) else None
-            if path is not None and info is not None:
-                if qualified_path(self.analysis, info, path) == "os.environ":
-                    if ENVIRON in written:
-                        return True
-                elif any(state in written or state[:2] in written
-                         for state, _ in self.analysis.names.resolve_states(info, None, path)):
-                    return True
-            pending.extend(child_nodes(node))
-        return False
+        return (any(holds(guard) for guard in write.guards)
+                or self.analysis.path.always_guarded(write.context, holds)
+                or fills_after_failed_lookup(write.function, write.statement))
 
     # -- what each invocation does first ---------------------------------------
     def first_touch(self, context: Context, slot: Slot, active=frozenset()) -> Optional[str]:
@@ -210,30 +196,57 @@ class Sticky:
         return found
 
     def _steps_touch(self, context: Context, info: FunctionInfo, slot: Slot, active) -> Optional[str]:
-        reads = {id(site.statement) for site in self.reads(context) if self._reads_slot(site, slot)}
         for step in info.steps:
-            if any(id(read[2]) in reads for read in step.reads):
-                return _READ
-            if self._always_writes(context, step, slot):
-                return _WRITE
-            for call in step.calls:
-                if not call.called:
-                    continue
-                for callee in self.analysis.path.targets(info, context[1], call):
-                    touch = self.first_touch(callee, slot, active)
-                    if touch == _READ or (touch == _WRITE and call.unconditional):
-                        return touch
+            touch = self._step_touch(context, info, step, slot, active)
+            if touch is not None:
+                return touch
         return None
+
+    def _step_touch(self, context: Context, info: FunctionInfo, step, slot: Slot, active) -> Optional[str]:
+        """``"read"`` when one top-level statement may read the slot before
+        writing it, ``"write"`` when it writes it whichever way its branches
+        go; a read after a write in the same branch reads this invocation's value."""
+        events = []  # (where, reads before writes, what, branches)
+        for read in step.reads:
+            if any(self._reads_slot(site, slot) for site in self._resolve_read(info, context[1], read)):
+                events.append((read[2], 0, _READ, read[3]))
+        for found, change in self._step_writes(context, step):
+            if found == slot:
+                events.append((change.statement, 1, _WRITE, change.branches))
+        for call in step.calls:
+            for callee in self.analysis.path.targets(info, context[1], call) if call.called else ():
+                touch = self.first_touch(callee, slot, active)
+                if touch is not None:
+                    events.append((call.statement, 0 if touch == _READ else 1, touch, call.branches))
+        if not events:
+            return None
+        written: List[tuple] = []
+        for _, _, touch, branches in sorted(events, key=lambda event: (self._where(event[0], info), event[1])):
+            if touch == _WRITE:
+                written.append(branches)
+            elif not any(_within(branches, write) for write in written):
+                return _READ
+        return _WRITE if _covers([w for w in written if w is not None], info.exits) else None
+
+    def _where(self, statement, info: FunctionInfo) -> Tuple[int, int]:
+        return self.analysis.position(statement, info) if statement is not None else (0, 0)
 
     def _always_writes(self, context: Context, step, slot: Slot) -> bool:
         """Whether one step writes the slot whichever way its ``if`` tests go."""
         written = [change for found, change in self._step_writes(context, step) if found == slot]
-        return bool(written) and _covers([change.branches for change in written if change.branches is not None])
+        paths = [change.branches for change in written if change.branches is not None]
+        return bool(written) and _covers(paths, self.analysis.function(context[0]).exits)
 
     def _refreshes(self, handler: Handler, slot: Slot) -> bool:
-        """Whether every invocation of ``handler`` writes the slot before
-        reading it, or puts it back in a top-level ``finally:``."""
-        for context, always in self.analysis.path.entries(handler):
+        """Whether no invocation of ``handler`` can read the value a previous
+        one left: each writes the slot before reading it (or reads it only
+        after writing it in the same branch), or puts it back in a top-level
+        ``finally:``.  Routes a framework dispatches to run on some
+        invocations only, so a handler with routes is not taken to refresh a
+        slot it does not write first; nor is the environment, which libraries
+        read where no code shows it."""
+        entries = self.analysis.path.entries(handler)
+        for context, always in entries:
             if not always:
                 continue
             info = self.analysis.function(context[0])
@@ -242,7 +255,7 @@ class Sticky:
             touch = self.first_touch(context, slot)
             if touch is not None:
                 return touch == _WRITE
-        return False
+        return not slot.is_environ and all(always for _, always in entries)
 
     # -- the answer ------------------------------------------------------------
     @cached_property
@@ -296,16 +309,40 @@ class Sticky:
         return None
 
 
-def _covers(paths: List[tuple]) -> bool:
-    """Whether changes in these ``if`` branches run whichever way the tests
-    go: one is unconditional, or each test has one in both branches."""
+def _within(read: Optional[tuple], write: Optional[tuple]) -> bool:
+    """Whether a read in ``read``'s branches runs only after a write in
+    ``write``'s: the same branch, or one inside it."""
+    return read is not None and write is not None and read[:len(write)] == write
+
+
+def _covers(paths: List[tuple], exits) -> bool:
+    """Whether changes in these branches run whichever way the tests go:
+    one is unconditional, or every branch of the outermost ``if`` (every case
+    of a ``match`` ending in ``case _``) has one or ends in ``return`` or
+    ``raise``, all the way down."""
     if any(not path for path in paths):
         return True
     if not paths:
         return False
     head = paths[0][0][0]
-    under = {True: [], False: []}
+    under: dict = {}
     for path in paths:
         if path[0][0] is head:
-            under[path[0][1]].append(path[1:])
-    return all(under[taken] and _covers(under[taken]) for taken in (True, False))
+            under.setdefault(path[0][1], []).append(path[1:])
+    return all((head, taken) in exits or (taken in under and _covers(under[taken], exits))
+               for taken in _branches_of(head))
+
+
+def _branches_of(node) -> tuple:
+    """Every way through a branching statement (see ``Branch``)."""
+    import libcst as cst
+
+    if type(node) is cst.If:
+        return (True, False)
+    if type(node) is cst.Match:
+        last = node.cases[-1].pattern
+        wildcard = type(last) is cst.MatchAs and last.pattern is None and last.name is None
+        return tuple(range(len(node.cases))) + (() if wildcard else ("no case",))
+    if type(node) is cst.While and type(node.test) is cst.Name and node.test.value == "True":
+        return (True,)
+    return (True, False)  # a loop's body may not run

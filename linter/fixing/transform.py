@@ -14,7 +14,7 @@ from linter.fixing.edits import (
     AddDecorator, AddImport, AddMiddleware, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment,
     WrapAdapter, WrapInIf,
 )
-from linter.parsing.syntax import docstring_count
+from linter.parsing.syntax import contains, docstring_count
 
 FunctionKey = Tuple[str, ...]
 
@@ -162,7 +162,7 @@ def _apply_node_edits(module: cst.Module, edits: List[object], unapplied: List[o
 
 def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, module: cst.Module):
     body = list(function.body.body)
-    index = next((i for i, line in enumerate(body) if _holds(line, edit.statement)), None)
+    index = next((i for i, line in enumerate(body) if contains(line, edit.statement)), None)
     if index is None:
         return None
     environ, key = edit.environ, edit.key
@@ -179,17 +179,6 @@ def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, mo
         body=guarded.body.with_changes(body=[body[index].with_changes(leading_lines=()), *body[index + 1:]])
     )
     return function.with_changes(body=function.body.with_changes(body=new_body))
-
-
-def _holds(statement: cst.CSTNode, node: cst.CSTNode) -> bool:
-    """Whether ``node`` is ``statement`` or inside it (an assignment in an ``if``)."""
-    pending = [statement]
-    while pending:
-        current = pending.pop()
-        if current is node:
-            return True
-        pending.extend(current.children)
-    return False
 
 
 def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:

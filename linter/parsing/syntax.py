@@ -8,6 +8,7 @@ punctuation) and iterates those directly.
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Dict, Iterator, List, Optional, Tuple, Type
 
 import libcst as cst
@@ -21,6 +22,7 @@ _SKIPPED_FIELDS = frozenset(
         "trailing_whitespace", "empty_lines", "newline", "asynchronous",
     }
 )
+_DETACHED = cst.Module(body=[])  # renders nodes that are not part of a module
 _FIELD_CACHE: Dict[Type[cst.CSTNode], Tuple[str, ...]] = {}
 
 
@@ -131,6 +133,27 @@ def is_constant(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Tuple):
         return all(is_constant(e.value) for e in node.elements)
     return False
+
+
+def contains(node: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """Whether ``target`` is ``node`` or inside it."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current is target:
+            return True
+        pending.extend(current.children)
+    return False
+
+
+def key_text(node: cst.CSTNode) -> str:
+    """A constant key in one spelling, so that ``'host'`` and ``"host"`` are
+    the same key: a string in double quotes, anything else as written."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        if isinstance(value, str):
+            return json.dumps(value, ensure_ascii=False)
+    return _DETACHED.code_for_node(node)
 
 
 _ENVIRONMENT_READERS = frozenset({"os.getenv", "os.environ.get", "getenv", "environ.get"})

@@ -21,6 +21,7 @@ from linter.parsing.syntax import (
     is_empty_literal,
     is_full_slice,
     is_main_guard,
+    key_text,
     references_name,
     subscript_keys,
 )
@@ -81,12 +82,13 @@ class Guard:
     positive: bool
 
 
-# The ``if`` branches a change is written in, within its top-level statement:
-# (the ``if`` node, True for its body / False for its ``else``), outermost
-# first; () when it runs whenever the statement does, None when a loop,
-# ``try``, ``match`` or expression makes it conditional.  Changes in both
-# branches of an ``if`` run whichever way the test goes.
-Branch = Tuple[cst.If, bool]
+# The branches a change is written in, within its top-level statement,
+# outermost first: (an ``if``, True for its body / False for its ``else``),
+# (a loop, True for its body), (a ``match``, the index of its case).  () when
+# it runs whenever the statement does, None when a ``try`` or an expression
+# makes it conditional.  Changes in every branch of an ``if`` run whichever
+# way the test goes; what follows a change in its branch runs after it.
+Branch = Tuple[cst.CSTNode, object]
 
 
 @dataclass
@@ -133,6 +135,7 @@ class CallRef:
     withs: Tuple[cst.BaseExpression, ...] = ()  # context managers it runs inside
     guards: Tuple[Guard, ...] = ()
     region: Optional[str] = None  # what makes it conditional ("a loop", "an `if`"), for messages
+    branches: Optional[Tuple[Branch, ...]] = ()  # see Branch
 
     @property
     def is_call(self) -> bool:
@@ -141,8 +144,9 @@ class CallRef:
 
 
 # A value read: the path, the constant keys it is read under (``X["host"]``,
-# ``X.get("host")``: '"host"'; () when read as a whole), and the statement.
-Read = Tuple[RefPath, Tuple[str, ...], cst.CSTNode]
+# ``X.get("host")``: '"host"'; () when read as a whole), the statement and
+# its branches (see Branch).
+Read = Tuple[RefPath, Tuple[str, ...], cst.CSTNode, Optional[Tuple[Branch, ...]]]
 
 
 @dataclass
@@ -177,6 +181,7 @@ class FunctionInfo:
     lookups: List[RefPath] = field(default_factory=list)
     compared: List[RefPath] = field(default_factory=list)  # operands of comparisons (``X["errors"] > LIMIT``)
     flows: List[Tuple[cst.CSTNode, cst.CSTNode]] = field(default_factory=list)  # (target, source) pairs
+    exits: Set[Branch] = field(default_factory=set)  # branches that end in ``return`` or ``raise``
 
     @property
     def module(self) -> str:
@@ -233,7 +238,7 @@ def _constant_item(target: cst.Subscript) -> Tuple[str, ...]:
         found = subscript_keys(node)
         if len(found) != 1 or not is_constant(found[0]):
             return ()
-        keys.append(_EMPTY_MODULE.code_for_node(found[0]))
+        keys.append(key_text(found[0]))
         node = node.value
     return tuple(reversed(keys))
 
@@ -246,7 +251,7 @@ def _popped_item(call: cst.Call, func: cst.Attribute) -> Tuple[str, ...]:
     holder = _constant_item(func.value) if type(func.value) is cst.Subscript else ()
     if type(func.value) is cst.Subscript and not holder:
         return ()
-    return holder + (_EMPTY_MODULE.code_for_node(key),)
+    return holder + (key_text(key),)
 
 
 def path_of(node: cst.CSTNode) -> Optional[RefPath]:
@@ -435,14 +440,16 @@ class FunctionScanner:
         self.info.flows.append((node.target, node.iter))
         self._bind_target(node.target, None)
         self._scan_expr(node.iter)
-        self._scan_conditionally([node.body, node.orelse], "a loop")
+        self._scan_conditionally([node.body], "a loop", (node, True))
+        self._scan_conditionally([node.orelse], "a loop's `else`")
 
     def _scan_while(self, node: cst.While) -> None:
         self.statement = node
         self._scan_expr(node.test)
         self._lookup_truthiness(node.test)
         evictions = len(self.step.resets)
-        self._scan_guarded(node.test, True, node.body, "a loop")
+        self._scan_guarded(node.test, True, node.body, "a loop",
+                           lambda nodes, region: self._scan_conditionally(nodes, region, (node, True)))
         self._scan_conditionally([node.orelse], "a loop's `else`")
         drained = _truth_tested(node.test)
         if drained is not None and any(
@@ -460,7 +467,8 @@ class FunctionScanner:
         self.withs = saved
 
     def _scan_try(self, node) -> None:
-        self._scan_conditionally([node.body, *node.handlers, node.orelse, node.finalbody], "a `try` statement")
+        self._scan_conditionally([node.body, node.orelse, node.finalbody], "a `try` statement")
+        self._scan_conditionally(node.handlers, "an `except` clause")
 
     def _scan_except(self, node) -> None:
         if node.name is not None:
@@ -476,7 +484,8 @@ class FunctionScanner:
     def _scan_match(self, node: cst.Match) -> None:
         self.statement = node
         self._scan_expr(node.subject)
-        self._scan_conditionally([case.body for case in node.cases], "a `match` case")
+        for index, case in enumerate(node.cases):
+            self._scan_conditionally([case.body], "a `match` case", (node, index))
 
     def _scan_with_items(self, node: cst.With) -> None:
         for item in node.items:
@@ -496,6 +505,8 @@ class FunctionScanner:
 
     def _scan_small(self, node: cst.BaseSmallStatement) -> None:
         self.statement = node
+        if self.branches and type(node) in (cst.Return, cst.Raise):
+            self.info.exits.add(self.branches[-1])
         if self.conditional and type(node) in (cst.Return, cst.Raise):
             self.exited_early = True
             if self.guards:  # what follows runs only when the innermost test went the other way
@@ -645,7 +656,7 @@ class FunctionScanner:
         if path is not None and not self.receiving:  # not ``X`` of ``X.attr``: that is not handed on
             if len(path.attrs) <= 1:
                 self.step.calls.append(CallRef(path, False, False, node, self.statement))
-            self.step.reads.append((path, (), self.statement))
+            self.step.reads.append((path, (), self.statement, self.branches))
         if type(node) is cst.Attribute:
             self._scan_part(node.value)
 
@@ -660,7 +671,7 @@ class FunctionScanner:
         base = path_of(node.value)
         self._lookup(base)
         if base is not None and not self.receiving:
-            self.step.reads.append((base, _constant_item(node), self.statement))
+            self.step.reads.append((base, _constant_item(node), self.statement, self.branches))
         self._scan_part(node.value)
         saved, self.receiving = self.receiving, False
         for key in subscript_keys(node):
@@ -743,7 +754,7 @@ class FunctionScanner:
             self.step.calls.append(
                 CallRef(callee, True, not self.conditional, node, self.statement,
                         always=not (self.conditional or self.exited_early), withs=self.withs, guards=self.guards,
-                        region=self.region)
+                        region=self.region, branches=self.branches)
             )
             if not callee.attrs:
                 self.info.called_names.add(callee.root)
@@ -797,10 +808,10 @@ class FunctionScanner:
         elif method in _LOOKUP_METHODS:
             self._lookup(receiver)
             key = node.args[0].value if method == "get" and node.args else None
-            item = (_EMPTY_MODULE.code_for_node(key),) if key is not None and is_constant(key) else ()
-            self.step.reads.append((receiver, item, self.statement))
+            item = (key_text(key),) if key is not None and is_constant(key) else ()
+            self.step.reads.append((receiver, item, self.statement, self.branches))
         else:
-            self.step.reads.append((receiver, (), self.statement))  # ``X.items()``, ``TEXT.upper()``: read as a whole
+            self.step.reads.append((receiver, (), self.statement, self.branches))  # ``X.items()``, ``TEXT.upper()``: read as a whole
 
     def _builtin_call(self, node: cst.Call, name: str) -> None:
         if name == "print":
