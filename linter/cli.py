@@ -160,7 +160,6 @@ def run_fix(args, project: Project) -> int:
             outcome = result.outcome
             if outcome is None or not outcome.changed:
                 continue
-            changed_files += 1
             if args.diff:
                 sys.stdout.writelines(
                     difflib.unified_diff(
@@ -171,10 +170,12 @@ def run_fix(args, project: Project) -> int:
                     )
                 )
             else:
-                try:
-                    write_atomically(result.source, outcome.fixed)
-                except OSError as error:
-                    errors.append(FileError(result.path, f"cannot write: {error.strerror or error}"))
+                problem = _write(result.source, outcome.fixed)
+                if problem is not None:  # left as it was: its findings are still there
+                    errors.append(FileError(result.path, problem))
+                    fixed -= max(outcome.found - len(result.diagnostics), 0)
+                    continue
+            changed_files += 1
     _report_errors(errors)
     if args.diff:
         sys.stdout.flush()  # the diff comes before the summary, also when both streams go to one pipe
@@ -187,6 +188,17 @@ def run_fix(args, project: Project) -> int:
     if any(error.fails for error in errors):
         return EXIT_ERROR
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
+
+
+def _write(source, text: str) -> Optional[str]:
+    """Write a fixed file; why it was left as it was, or None."""
+    try:
+        write_atomically(source, text)
+    except SourceError as error:
+        return str(error)
+    except OSError as error:
+        return f"cannot write: {error.strerror or error}; not fixed"
+    return None
 
 
 def run_handlers(args, project: Project) -> int:

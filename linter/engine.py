@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -24,7 +24,7 @@ from linter.fixing.transform import apply_edits
 from linter.output.diagnostics import Diagnostic, FileError
 from linter.output.suppression import file_suppression, is_suppressed
 from linter.parsing.parse import parse
-from linter.parsing.positions import PositionIndex
+from linter.parsing.positions import LibcstPositions, PositionIndex
 from linter.project.accumulators import Accumulator
 from linter.project.layout import Layout
 from linter.summary.model import build_model
@@ -54,6 +54,7 @@ class LintResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     errors: List[FileError] = field(default_factory=list)
     module: Optional[cst.Module] = None
+    restore: Callable[[str], str] = lambda code: code  # the module's code (fixed) as the file's text
 
 
 @dataclass
@@ -65,18 +66,20 @@ class UnitAnalysis:
     analysis: Optional[Analysis]
     helpers: List[Helper]
     errors: List[FileError]
+    restorers: Dict[str, Callable[[str], str]] = field(default_factory=dict)  # the data elided before parsing, put back
 
 
 def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requirements=None) -> UnitAnalysis:
-    models, positions, errors = {}, {}, []
+    models, positions, restorers, errors = {}, {}, {}, []
     for source in sources:
         parsed = parse(source.path, source.text)
         if isinstance(parsed, FileError):
             errors.append(parsed)
             continue
-        module, tree = parsed
+        module, tree, elided = parsed
+        restorers[source.path] = elided.restore
         models[source.path] = build_model(module, source.path)
-        positions[source.path] = PositionIndex(module, tree, source.text)
+        positions[source.path] = PositionIndex(module, tree, elided.text) if tree is not None else LibcstPositions(module)
     project = ProjectModel(models, layout, requirements)
     candidates: List[Handler] = []
     for source in sources:
@@ -88,7 +91,7 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
                 errors.append(FileError(source.path, message, level=level))
     modules = {path: model.module for path, model in models.items()}
     if not candidates:
-        return UnitAnalysis(modules, None, [], errors)
+        return UnitAnalysis(modules, None, [], errors, restorers)
     declared = tuple(dict.fromkeys(spec for source in sources for spec in source.options.accumulators))
     analysis = Analysis(project, candidates, positions, declared)
     explicit = {source.path for source in sources if source.options.handlers is not None}
@@ -97,7 +100,7 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
     if helpers:
         kept = set(handlers)
         analysis = Analysis(project, [c for c in candidates if c in kept or c.module in explicit], positions, declared)
-    return UnitAnalysis(modules, analysis, helpers, errors)
+    return UnitAnalysis(modules, analysis, helpers, errors, restorers)
 
 
 def lint_sources(
@@ -115,6 +118,7 @@ def lint_sources(
         results[error.path].errors.append(error)
     for path, module in unit.modules.items():
         results[path].module = module
+        results[path].restore = unit.restorers[path]
     if unit.analysis is not None:
         try:
             _report(unit.analysis, {source.path: source for source in sources}, rules, results, requested)

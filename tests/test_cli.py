@@ -138,6 +138,116 @@ def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_pa
     assert any(e.startswith(f"{tmp_path}/chain.py") and "nested too deeply" in e for e in errors)
 
 
+NEWER_SYNTAX = textwrap.dedent("""\
+    type Record = dict[str, object]
+
+    RESULTS = []
+
+
+    def first[T](items: list[T]) -> T:
+        return items[0]
+
+
+    def lambda_handler(event, context):
+        record: Record = first(event["Records"])
+        RESULTS.append(f"{record["messageId"]}: {record["body"]}")
+        return {"processed": len(RESULTS)}
+""")
+
+
+def test_syntax_newer_than_the_running_python_is_checked_and_fixed(run_warmstate, tmp_path):
+    """PEP 695 and PEP 701 (Python 3.12) parse with LibCST whatever Python runs warmstate."""
+    import libcst
+
+    app = write(tmp_path, "app.py", NEWER_SYNTAX)
+    check = run_warmstate("check", app)
+    assert check.returncode == 1, check.stderr
+    [finding] = finding_lines(check.stdout)
+    assert finding.startswith(f"{app}:3:1: LAM101 module-level list 'RESULTS' is appended to in lambda_handler() (line 12)")
+    assert run_warmstate("fix", app).returncode == 0
+    fixed = app.read_text()
+    libcst.parse_module(fixed)
+    assert "def lambda_handler(event, context):\n    RESULTS.clear()\n" in fixed
+    assert run_warmstate("fix", app).returncode == 0 and app.read_text() == fixed
+
+
+def test_a_named_directory_is_searched_even_when_an_ancestor_ignores_it(run_warmstate, tmp_path):
+    """git's and ruff's rule: ignore files apply below the path you named."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".gitignore", "vendor/\n")
+    tool = tmp_path / "vendor" / "tool"
+    write(tool, "app.py", LEAK)
+    write(tool, ".gitignore", "generated/\n")
+    write(tool / "generated", "copy.py", LEAK)
+    assert run_warmstate("check", tmp_path).stdout.strip() == "No findings in 0 files."
+    named = run_warmstate("check", tool)
+    assert named.returncode == 1
+    assert [line.split(":")[0] for line in finding_lines(named.stdout)] == [f"{tool}/app.py"]
+
+
+def test_nothing_to_check_is_said_on_stderr(run_warmstate, tmp_path):
+    write(tmp_path, "README.md", "# not Python\n")
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 0
+    assert completed.stderr.strip() == f"{tmp_path}: warning: no Python files found under this directory"
+
+
+def test_fix_leaves_a_read_only_file_as_it_was_and_fixes_the_others(run_warmstate, tmp_path):
+    locked = write(tmp_path, "locked.py", LEAK)
+    other = write(tmp_path, "other.py", LEAK)
+    locked.chmod(0o444)
+    try:
+        completed = run_warmstate("fix", tmp_path)
+    finally:
+        locked.chmod(0o644)
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == f"{locked}: error: cannot write: the file is read-only; not fixed"
+    assert locked.read_text() == LEAK
+    assert "RESULTS.clear()" in other.read_text()
+
+
+def test_fix_that_cannot_be_written_leaves_the_file_as_it_was(run_warmstate, tmp_path):
+    """A full disk, simulated: the process may not write files larger than
+    the small one's fixed text, so writing the big one fails half-way."""
+    import resource
+    import signal
+
+    small = write(tmp_path, "small.py", LEAK)
+    padding = "".join(f"# {index:04d} {'-' * 70}\n" for index in range(200))
+    big_text = padding + LEAK
+    big = write(tmp_path, "big.py", big_text)
+    limit = len(LEAK) + 200
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = installed_command("warmstate")
+    completed = subprocess.run([command, "fix", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                               preexec_fn=limit_file_size)
+    assert "Traceback" not in completed.stderr
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == f"{big}: error: cannot write: File too large; not fixed"
+    assert big.read_text() == big_text
+    assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".warmstate-")]
+    assert "RESULTS.clear()" in small.read_text()
+
+
+def test_a_file_changed_on_disk_since_it_was_read_is_not_overwritten(tmp_path):
+    from linter.parsing.source import SourceError, read_source, write_atomically
+
+    path = write(tmp_path, "app.py", LEAK)
+    source = read_source(str(path))
+    path.write_text(LEAK + "# saved by an editor meanwhile\n")
+    try:
+        write_atomically(source, "RESULTS = []\n")
+    except SourceError as error:
+        assert str(error) == "changed on disk since it was read; not fixed"
+    else:
+        raise AssertionError("the file was overwritten")
+    assert path.read_text().endswith("# saved by an editor meanwhile\n")
+
+
 def test_missing_path_is_an_error(run_warmstate, tmp_path):
     completed = run_warmstate("check", tmp_path / "nope.py")
     assert completed.returncode == 2

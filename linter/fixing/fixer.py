@@ -14,9 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence
 
+import libcst as cst
+
 from linter.engine import LintResult, SourceText, lint_sources
 from linter.fixing.transform import apply_edits
 from linter.output.diagnostics import Diagnostic, FileError
+from linter.parsing.elide import elide
 from linter.project.layout import Layout
 
 MAX_ROUNDS = 5
@@ -42,12 +45,28 @@ def _applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability == "safe" or unsafe)
 
 
-def _compile_error(path: str, text: str):
+def _compile_error(path: str, text: str, original: str):
+    """Why the fixed text (as the parsers saw it, without elided data) would
+    not run, or None.  A file in syntax newer than the running Python (which
+    does not compile the original either) is checked by LibCST's parser instead."""
     try:
         compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as error:
-        return getattr(error, "msg", str(error))
+        if _compiles(path, elide(original).text):
+            return getattr(error, "msg", str(error))
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError as unparsable:
+            return unparsable.message
     return None
+
+
+def _compiles(path: str, text: str) -> bool:
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _identity(diagnostic: Diagnostic) -> tuple:
@@ -64,6 +83,7 @@ class _Round:
 
     def __init__(self, results: Dict[str, LintResult], fixable: List[Diagnostic]):
         self.texts: Dict[str, str] = {}
+        self.parsed_texts: Dict[str, str] = {}  # what the parsers see: without elided data (linter.parsing.elide)
         self.unapplied: List[Diagnostic] = []
         by_module: Dict[str, List[object]] = {}
         for diagnostic in fixable:
@@ -73,7 +93,8 @@ class _Round:
             module = results[path].module if path in results else None
             unapplied: List[object] = []
             if module is not None:
-                self.texts[path] = apply_edits(module, edits, unapplied).code
+                self.parsed_texts[path] = apply_edits(module, edits, unapplied).code
+                self.texts[path] = results[path].restore(self.parsed_texts[path])
             else:
                 unapplied.extend(edits)
             self.unapplied += [d for d in fixable if any(e in unapplied for e in d.fix.edits)]
@@ -111,7 +132,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
         changed = {path: text for path, text in round_.texts.items() if text != outcomes[path].fixed}
         if not changed:
             break
-        broken = {path: _compile_error(path, text) for path, text in changed.items()}
+        broken = {path: _compile_error(path, round_.parsed_texts[path], outcomes[path].original) for path in changed}
         broken = {path: problem for path, problem in broken.items() if problem is not None}
         if broken:
             path, problem = next(iter(broken.items()))

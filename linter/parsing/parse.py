@@ -2,27 +2,71 @@
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 import libcst as cst
 
 from linter.output.diagnostics import FileError
+from linter.parsing.elide import elide
+
+MAX_NESTING = 100  # brackets or indented blocks inside one another; CPython's own limit is 200 brackets
 
 
 def parse(path: str, text: str):
-    """(LibCST module, CPython AST), or a FileError.
+    """(LibCST module, CPython AST or None, Elided), or a FileError.
 
     CPython's own parser runs first: it is several times faster, rejects
     nesting it could not run anyway with a clean error, and so keeps
     pathological input away from LibCST's native parser, which can crash the
-    process on it.
+    process on it.  Syntax newer than the running Python (``type X = ...``,
+    PEP 695 generics, PEP 701 f-strings on Python 3.11) is still LibCST's to
+    parse: when CPython rejects a file whose nesting a cheap tokenizer pass
+    finds safe, LibCST decides, and the module has no CPython tree (positions
+    then come from LibCST).  Large literal data is elided first
+    (:mod:`linter.parsing.elide`): ``Elided.restore`` puts it back into fixed text.
     """
+    elided = elide(text)
     try:
-        tree = ast.parse(text, filename=path)
+        tree = ast.parse(elided.text, filename=path)
     except SyntaxError as error:
-        return FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
+        rejected = FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
+        if _nesting(elided.text) > MAX_NESTING:
+            return rejected
+        try:
+            return cst.parse_module(elided.text), None, elided
+        except cst.ParserSyntaxError:
+            return rejected  # CPython's message says more than LibCST's
     except (RecursionError, MemoryError):
         return FileError(path, "cannot parse: nested too deeply")
     try:
-        return cst.parse_module(text), tree
+        return cst.parse_module(elided.text), tree, elided
     except cst.ParserSyntaxError as error:
         return FileError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of brackets and indented blocks, from the tokens;
+    from the bracket characters alone when the tokenizer gives up."""
+    deepest = depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.INDENT or (token.type == tokenize.OP and token.string in "([{"):
+                depth += 1
+            elif token.type == tokenize.DEDENT or (token.type == tokenize.OP and token.string in ")]}"):
+                depth -= 1
+            deepest = max(deepest, depth)
+    except (tokenize.TokenError, SyntaxError):
+        return max(deepest, _bracket_depth(text))
+    return deepest
+
+
+def _bracket_depth(text: str) -> int:
+    deepest = depth = 0
+    for character in text:
+        if character in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in ")]}":
+            depth -= 1
+    return deepest

@@ -118,3 +118,21 @@ class PositionIndex:
         for param, twin in zip(params.kwonly_params, arguments.kw_defaults):
             if param.default is not None and twin is not None:
                 self._pairs[id(param.default)] = twin
+
+
+class LibcstPositions:
+    """Positions from LibCST, for a module the running Python cannot parse
+    (syntax newer than it): slower than pairing with CPython's tree, and
+    needed only for such modules."""
+
+    def __init__(self, module: cst.Module):
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        self._ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    def contains(self, node: cst.CSTNode) -> bool:
+        return node in self._ranges
+
+    def position(self, node: cst.CSTNode) -> Position:
+        found = self._ranges[node]
+        return found.start.line, found.start.column + 1, found.end.line, found.end.column + 1

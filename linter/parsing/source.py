@@ -55,7 +55,22 @@ def decode_source(path: str, data: bytes) -> SourceFile:
 
 
 def write_atomically(source: SourceFile, text: str) -> None:
-    """Replace the file's contents, keeping its encoding, BOM and mode."""
+    """Replace the file's contents, keeping its encoding, BOM and mode.
+
+    The file is left exactly as it was, with a SourceError or OSError saying
+    why, when it is read-only (a rename would replace it anyway), when it
+    changed on disk since it was read (an editor saved it: the fix was made
+    for other text), or when writing the new contents fails (a full disk)."""
+    writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH  # root may write anything: the bits say what is meant
+    if not os.access(source.path, os.W_OK) or not os.stat(source.path).st_mode & writable_bits:
+        raise SourceError("cannot write: the file is read-only; not fixed")
+    try:
+        with open(source.path, "rb") as handle:
+            unchanged = handle.read() == source.encode(source.text)
+    except OSError as error:
+        raise SourceError(f"cannot read it again before writing: {error.strerror or error}") from None
+    if not unchanged:
+        raise SourceError("changed on disk since it was read; not fixed")
     data = source.encode(text)
     directory = os.path.dirname(os.path.abspath(source.path))
     mode = stat.S_IMODE(os.stat(source.path).st_mode)

@@ -36,12 +36,17 @@ def _read_gitignore(directory: str) -> Optional[pathspec.PathSpec]:
 
 
 class _Ignores:
-    """The .gitignore files that apply below a directory, nearest last."""
+    """The .gitignore files that apply below a directory, nearest last.
+
+    As in git and ruff, ignore files apply below the path a user names: an
+    ancestor's ``.gitignore`` that ignores the named directory itself (a
+    checkout inside another repository's ignored folder, a tool's install
+    directory) is not applied to what is below it."""
 
     def __init__(self, start: str):
         self.specs: List[Tuple[str, pathspec.PathSpec]] = []
         ancestors = []
-        directory = os.path.abspath(start)
+        start = directory = os.path.abspath(start)
         while True:
             ancestors.append(directory)
             parent = os.path.dirname(directory)
@@ -50,6 +55,8 @@ class _Ignores:
             directory = parent
         for directory in reversed(ancestors[1:]):
             self.add(directory)
+            if self.ignored(start, is_dir=True):
+                self.specs.pop()
 
     def add(self, directory: str) -> None:
         spec = _read_gitignore(directory)
@@ -88,7 +95,10 @@ class Discovery:
         errors: List[FileError] = []
         for path in paths:
             if os.path.isdir(path):
-                found.extend(self._walk(path))
+                below = self._walk(path)
+                if not below:
+                    errors.append(FileError(path, "no Python files found under this directory", level="warning"))
+                found.extend(below)
             elif os.path.exists(path):
                 if not (self.force_exclude and self.excluded(path)):
                     found.append(display_path(path))
