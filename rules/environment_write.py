@@ -1,13 +1,12 @@
 """LAM401: the process environment changed with request data."""
 from __future__ import annotations
 
-from linter.analysis.calls import qualified_callee, qualified_path, reached_calls
+from linter.analysis.calls import ENVIRON, is_environ, qualified_callee, qualified_path, reached_calls
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import RestoreEnvironment
 from linter.analysis.rule import Finding, Rule, handler_phrase
 
 CODE = "LAM401"
-ENVIRON = "os.environ"
 PUTENV = "os.putenv"
 
 
@@ -16,7 +15,7 @@ def _writes(analysis):
     for info, _, handlers in analysis.reached_functions:
         for step in info.all_steps():
             for mutation in step.mutations:
-                if qualified_path(analysis, info, mutation.path) == ENVIRON:
+                if is_environ(analysis, info, mutation.path):
                     yield info, mutation.statement, handlers, mutation
     for info, _, handlers, call in reached_calls(analysis):
         if qualified_callee(analysis, info, call, {PUTENV}) == PUTENV:
@@ -26,7 +25,7 @@ def _writes(analysis):
 def _restored(analysis, info) -> bool:
     """Whether a ``finally:`` of the function writes or pops the environment back."""
     for step in info.finally_steps:
-        if any(qualified_path(analysis, info, m.path) == ENVIRON for m in step.mutations):
+        if any(is_environ(analysis, info, m.path) for m in step.mutations):
             return True
         if any(c.path.attrs[-1:] == ("pop",) and qualified_path(analysis, info, c.path)[: -len(".pop")] == ENVIRON
                for c in step.calls):
@@ -48,8 +47,15 @@ def _fix(analysis, info, statement, mutation, handlers):
     key = mutation.keys[0]
     if type(key).__name__ not in ("SimpleString", "Name"):
         return None
+    return restore_environment_fix(analysis, info.key, statement, analysis.source(key))
+
+
+def restore_environment_fix(analysis, handler, statement, key: str) -> Fix:
+    """Keep the variable's value before ``statement`` (an ``os.environ[KEY] =
+    value`` in the handler's body, possibly inside an ``if``) sets it, and
+    put it back in a ``finally:`` when the handler returns."""
     environ = analysis.source(statement.targets[0].target.value)
-    edit = RestoreEnvironment(info.key, statement, environ, analysis.source(key))
+    edit = RestoreEnvironment(handler, statement, environ, key)
     return Fix("unsafe", "Restore the variable in a `finally:` when the handler returns", (edit,))
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from linter.analysis.leaks import Leak, rebind_fix, reset_fix
 from linter.analysis.rule import Finding, Rule, reached_from, value_name, where_in
-from linter.output.diagnostics import Fix
 
 CODE = "LAM106"
 
@@ -99,7 +98,7 @@ def _literal_entries(value):
 def _environ_fix(analysis, sticky):
     """Restore the variable in a ``finally:`` when one handler sets it with
     ``os.environ[KEY] = value`` in its own body."""
-    from linter.fixing.edits import RestoreEnvironment
+    from rules.environment_write import restore_environment_fix
 
     write = sticky.writes[0]
     handler = sticky.handlers[0]
@@ -108,9 +107,7 @@ def _environ_fix(analysis, sticky):
     statement = write.statement
     if type(statement).__name__ != "Assign" or len(statement.targets) != 1:
         return None, "the variable is not set by a plain assignment"
-    environ = analysis.source(statement.targets[0].target.value)
-    edit = RestoreEnvironment(handler.key, statement, environ, sticky.slot.item[0])
-    return Fix("unsafe", "Restore the variable in a `finally:` when the handler returns", (edit,)), None
+    return restore_environment_fix(analysis, handler.key, statement, sticky.slot.item[0]), None
 
 
 def _fix(analysis, sticky):

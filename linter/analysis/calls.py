@@ -93,6 +93,14 @@ def qualified_path(analysis: Analysis, info: FunctionInfo, path: RefPath) -> str
     return ".".join([head, *path.attrs]) if head else ""
 
 
+ENVIRON = "os.environ"
+
+
+def is_environ(analysis: Analysis, info: FunctionInfo, path: RefPath) -> bool:
+    """Whether ``path`` is the process environment (``os.environ``, ``environ``), however imported."""
+    return qualified_path(analysis, info, path) == ENVIRON
+
+
 def method_of(call: CallRef) -> Optional[str]:
     return call.path.attrs[-1] if call.path.attrs else None
 

@@ -143,7 +143,8 @@ def looks_at_written_state(analysis: Analysis, guard: Guard, written) -> bool:
     the request: lazy initialisation, a cache refreshed on a timer."""
     import libcst as cst
 
-    from linter.analysis.calls import qualified_path
+    from linter.analysis.calls import is_environ
+    from linter.analysis.sticky import ENVIRON
     from linter.parsing.syntax import child_nodes
 
     info = analysis.function(guard.function)
@@ -161,8 +162,8 @@ def looks_at_written_state(analysis: Analysis, guard: Guard, written) -> bool:
             pending.extend(copied[node.value])
         path = _looked_at(node)
         if path is not None:
-            if qualified_path(analysis, info, path) == "os.environ":
-                if ("os.environ",) in written:
+            if is_environ(analysis, info, path):
+                if ENVIRON in written:
                     return True
             elif any(_related(state, written) for state, _ in analysis.names.resolve_states(info, None, path)):
                 return True
@@ -228,11 +229,9 @@ def _catches_lookup_error(handler, dotted_name) -> bool:
 
 def _mentions(block, target) -> bool:
     """Whether ``block`` reads the same name, attribute or item as ``target``."""
-    import libcst as cst
+    from linter.parsing.syntax import child_nodes, detached_code
 
-    from linter.parsing.syntax import child_nodes
-
-    render = cst.Module(body=[]).code_for_node
+    render = detached_code
     wanted = render(target)
     pending = [block]
     while pending:

@@ -15,8 +15,10 @@ initialisation (``if _client is None:``), a cache refreshed on a timer
 (``if time.time() - LOADED_AT > TTL:``), a cold-start flag.
 
 A handler *refreshes* a slot when the first thing each invocation does with
-it is to write it: unconditionally, or in both branches of an ``if``,
-directly or in a function it always calls.  The environment is read by
+it is to write it (unconditionally, in every branch of an ``if`` or of a
+``match`` ending in ``case _``, directly or in a function it always calls),
+when it reads it only after writing it in the same branch or loop
+iteration, or when it puts it back in a top-level ``finally:``.  The environment is read by
 libraries where no code shows it, so a conditional write of it needs no
 visible read to count.
 """
@@ -26,8 +28,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
-from linter.analysis.calls import qualified_path
+from linter.analysis.calls import ENVIRON as _ENVIRON_NAME, is_environ
 from linter.summary.kinds import MAPPING_KINDS
+from linter.summary.scanner import EXCEPT_CLAUSE
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from linter.analysis.handlers import Handler
     from linter.summary.scanner import FunctionInfo, Guard
 
-ENVIRON = ("os.environ",)  # the state key of the process environment
+ENVIRON = (_ENVIRON_NAME,)  # the state key of the process environment
 _READ, _WRITE = "read", "write"
 
 
@@ -94,6 +97,8 @@ class Sticky:
     def __init__(self, analysis: Analysis):
         self.analysis = analysis
         self._reads: Dict[Context, List[ReadSite]] = {}
+        self._resolved: Dict[Tuple[Context, int], List[ReadSite]] = {}  # by context and id of the scanned read
+        self._step_changes: Dict[Tuple[Context, int], list] = {}  # by context and id of the step
         self._touch: Dict[Tuple[Context, Slot], Optional[str]] = {}
         self._always: Dict[Handler, Set[Context]] = {}
 
@@ -109,8 +114,15 @@ class Sticky:
                                        change.guards, change.branches, change.region))
         return found
 
-    def _step_writes(self, context: Context, step):
-        """(slot, reset or mutation) for each write of a slot in one step."""
+    def _step_writes(self, context: Context, step) -> list:
+        """(slot, reset or mutation) for each write of a slot in one step,
+        found once: every slot asks about the steps of the functions it meets."""
+        key = (context, id(step))
+        if key not in self._step_changes:
+            self._step_changes[key] = list(self._find_step_writes(context, step))
+        return self._step_changes[key]
+
+    def _find_step_writes(self, context: Context, step):
         analysis = self.analysis
         info = analysis.function(context[0])
         for reset in step.resets:
@@ -128,7 +140,7 @@ class Sticky:
     def _item_slots(self, info: FunctionInfo, receiver, path, item, change):
         """The slot a change of a constant key is for: of the environment, or of a module-level dict."""
         analysis = self.analysis
-        if qualified_path(analysis, info, path) == "os.environ":
+        if is_environ(analysis, info, path):
             yield Slot(ENVIRON, item[:1]), change
             return
         for state, _ in analysis.names.resolve_states(info, receiver, path):
@@ -142,13 +154,20 @@ class Sticky:
             info = self.analysis.function(context[0])
             self._reads[context] = [
                 site for step in info.all_steps() for read in step.reads
-                for site in self._resolve_read(info, context[1], read)
+                for site in self._resolve_read(context, info, read)
             ] if info is not None else []
         return self._reads[context]
 
-    def _resolve_read(self, info: FunctionInfo, receiver, read) -> List[ReadSite]:
+    def _resolve_read(self, context: Context, info: FunctionInfo, read) -> List[ReadSite]:
+        """The state a scanned read means, resolved once."""
+        key = (context, id(read))
+        if key not in self._resolved:
+            self._resolved[key] = self._find_read(info, context[1], read)
+        return self._resolved[key]
+
+    def _find_read(self, info: FunctionInfo, receiver, read) -> List[ReadSite]:
         path, item, statement, branches = read
-        if qualified_path(self.analysis, info, path) == "os.environ":
+        if is_environ(self.analysis, info, path):
             return [ReadSite(ENVIRON, item, statement, info, branches)]
         return [ReadSite(state, item, statement, info, branches)
                 for state, _ in self.analysis.names.resolve_states(info, receiver, path)]
@@ -178,7 +197,7 @@ class Sticky:
 
         return (any(holds(guard) for guard in write.guards)
                 or self.analysis.path.always_guarded(write.context, holds)
-                or fills_after_failed_lookup(write.function, write.statement))
+                or (write.region == EXCEPT_CLAUSE and fills_after_failed_lookup(write.function, write.statement)))
 
     # -- what each invocation does first ---------------------------------------
     def first_touch(self, context: Context, slot: Slot, active=frozenset()) -> Optional[str]:
@@ -208,7 +227,7 @@ class Sticky:
         go; a read after a write in the same branch reads this invocation's value."""
         events = []  # (where, reads before writes, what, branches)
         for read in step.reads:
-            if any(self._reads_slot(site, slot) for site in self._resolve_read(info, context[1], read)):
+            if any(self._reads_slot(site, slot) for site in self._resolve_read(context, info, read)):
                 events.append((read[2], 0, _READ, read[3]))
         for found, change in self._step_writes(context, step):
             if found == slot:

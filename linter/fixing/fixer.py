@@ -49,24 +49,22 @@ def _compile_error(path: str, text: str, original: str):
     """Why the fixed text (as the parsers saw it, without elided data) would
     not run, or None.  A file in syntax newer than the running Python (which
     does not compile the original either) is checked by LibCST's parser instead."""
+    problem = _compile_problem(path, text)
+    if problem is None or _compile_problem(path, elide(original).text) is None:
+        return problem
     try:
-        compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        if _compiles(path, elide(original).text):
-            return getattr(error, "msg", str(error))
-        try:
-            cst.parse_module(text)
-        except cst.ParserSyntaxError as unparsable:
-            return unparsable.message
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as unparsable:
+        return unparsable.message
     return None
 
 
-def _compiles(path: str, text: str) -> bool:
+def _compile_problem(path: str, text: str) -> Optional[str]:
     try:
         compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    except (SyntaxError, ValueError) as error:
+        return getattr(error, "msg", str(error))
+    return None
 
 
 def _identity(diagnostic: Diagnostic) -> tuple:

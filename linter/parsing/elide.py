@@ -31,6 +31,7 @@ _GROUP_LINES = 2_000  # lines of a literal parsed at a time to prove it constant
 _MAX_GROUP_LINES = 50_000  # an element longer than this: not elided
 _OPENING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:[ \t]*:[^=\n]*)?[ \t]*=[ \t]*([\[{(])[ \t]*$", re.MULTILINE)
 _CLOSING = {"{": "}", "[": "]", "(": ")"}
+_CLOSING_LINE = {bracket: re.compile(rf"^\{closing}[ \t]*(?:#.*)?$", re.MULTILINE) for bracket, closing in _CLOSING.items()}
 _KINDS = {ast.Dict: "dict", ast.Set: "set", ast.List: "list", ast.Tuple: "tuple"}
 
 
@@ -75,7 +76,7 @@ def elide(text: str) -> Elided:
 def _closing(text: str, start: int, bracket: str) -> Optional[int]:
     """The end of the literal opened at ``start``: after the first closing
     bracket alone at column 0 (a trailing comment allowed)."""
-    match = re.compile(rf"^\{_CLOSING[bracket]}[ \t]*(?:#.*)?$", re.MULTILINE).search(text, start)
+    match = _CLOSING_LINE[bracket].search(text, start)
     return None if match is None else match.start() + 1
 
 

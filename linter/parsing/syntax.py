@@ -146,6 +146,11 @@ def contains(node: cst.CSTNode, target: cst.CSTNode) -> bool:
     return False
 
 
+def detached_code(node: cst.CSTNode) -> str:
+    """The code of a node on its own (an operator, a target), without its module."""
+    return _DETACHED.code_for_node(node)
+
+
 def key_text(node: cst.CSTNode) -> str:
     """A constant key in one spelling, so that ``'host'`` and ``"host"`` are
     the same key: a string in double quotes, anything else as written."""
@@ -153,7 +158,7 @@ def key_text(node: cst.CSTNode) -> str:
         value = node.evaluated_value
         if isinstance(value, str):
             return json.dumps(value, ensure_ascii=False)
-    return _DETACHED.code_for_node(node)
+    return detached_code(node)
 
 
 _ENVIRONMENT_READERS = frozenset({"os.getenv", "os.environ.get", "getenv", "environ.get"})

@@ -14,6 +14,7 @@ import libcst as cst
 
 from linter.parsing.syntax import (
     child_nodes,
+    detached_code,
     dotted_name,
     import_bindings,
     is_configuration,
@@ -51,11 +52,11 @@ _DUMPERS = {
     "yaml.dump": (1, "stream"),
     "yaml.safe_dump": (1, "stream"),
 }
+EXCEPT_CLAUSE = "an `except` clause"  # the region of code in an ``except`` handler
 CSV_WRITERS = frozenset({"csv.writer", "csv.DictWriter"})  # write to the file-like object they are given
 _KEYED_VERBS = {"update": "updated", "setdefault": "given keys by setdefault()",
                 "__setitem__": "assigned an item"}
 _LOOKUP_METHODS = frozenset({"get", "tell", "__contains__"})
-_EMPTY_MODULE = cst.Module(body=[])  # renders detached nodes such as operators
 
 
 
@@ -220,11 +221,11 @@ def _reads(value: cst.CSTNode, target: cst.CSTNode) -> bool:
         root = root.value
     if type(root) is not cst.Name or not references_name(value, root.value):
         return False  # the common case, decided without rendering any code
-    written = _EMPTY_MODULE.code_for_node(wanted)
+    written = detached_code(wanted)
     stack = [value]
     while stack:
         current = stack.pop()
-        if type(current) in (cst.Name, cst.Attribute, cst.Subscript) and _EMPTY_MODULE.code_for_node(current) == written:
+        if type(current) in (cst.Name, cst.Attribute, cst.Subscript) and detached_code(current) == written:
             return True
         stack.extend(child_nodes(current))
     return False
@@ -376,7 +377,7 @@ class FunctionScanner:
             elif type(statement) in (cst.Try, cst.TryStar):
                 self._scan_top(suite_statements(statement.body), steps)
                 self._begin_step(steps)
-                self._scan_conditionally([*statement.handlers, statement.orelse], "an `except` clause")
+                self._scan_conditionally([*statement.handlers, statement.orelse], EXCEPT_CLAUSE)
                 if statement.finalbody is not None:
                     saved = self.exited_early, self.guards
                     self.exited_early, self.guards = False, ()  # finally runs after any exit
@@ -456,7 +457,7 @@ class FunctionScanner:
             reset.kind == "evict" and reset.path.root == drained.root and reset.path.attrs == drained.attrs
             for reset in self.step.resets[evictions:]
         ):  # ``while QUEUE: QUEUE.pop()`` empties it
-            shown = f"the `while {_EMPTY_MODULE.code_for_node(node.test)}:` loop"
+            shown = f"the `while {detached_code(node.test)}:` loop"
             self.step.resets.append(Reset(drained, "clear", not self.conditional, node, self.region, shown))
 
     def _scan_with(self, node: cst.With) -> None:
@@ -468,7 +469,7 @@ class FunctionScanner:
 
     def _scan_try(self, node) -> None:
         self._scan_conditionally([node.body, node.orelse, node.finalbody], "a `try` statement")
-        self._scan_conditionally(node.handlers, "an `except` clause")
+        self._scan_conditionally(node.handlers, EXCEPT_CLAUSE)
 
     def _scan_except(self, node) -> None:
         if node.name is not None:
@@ -594,7 +595,7 @@ class FunctionScanner:
 
     def _augment(self, node: cst.AugAssign) -> None:
         target = node.target
-        verb = f"updated with {_EMPTY_MODULE.code_for_node(node.operator).strip()}"
+        verb = f"updated with {detached_code(node.operator).strip()}"
         if type(target) is cst.Name:
             if self.info.rebinds_outside(target.value):
                 self._mutate(RefPath(target.value), verb, rebind=True, augmented=True)
