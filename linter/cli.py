@@ -48,6 +48,14 @@ def _add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_cache_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache of earlier results")
+    parser.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where earlier results are kept (default: $WARMSTATE_CACHE_DIR, else .warmstate_cache at the project root)",
+    )
+
+
 def _codes(value: str) -> List[str]:
     return [code for code in value.split(",") if code.strip()]
 
@@ -63,12 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="report findings")
     _add_selection_arguments(check)
+    _add_cache_arguments(check)
     check.add_argument("--output-format", choices=sorted(RENDERERS), default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
 
     fix = commands.add_parser("fix", help="apply fixes in place")
     _add_selection_arguments(fix)
+    _add_cache_arguments(fix)
     fix.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
 
@@ -91,16 +101,19 @@ def _report_errors(errors: Sequence[FileError]) -> None:
         print(error.render(), file=sys.stderr)
 
 
-def _read_text(path: str) -> str:
-    try:
-        return read_source(path).text
-    except SourceError:
-        return ""  # reported when the file is checked
-
-
-def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False):
+def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, texts: Optional[dict] = None):
+    """One task per unit; ``texts`` collects the text of each file read for the import graph."""
     from linter.engine import FileOptions
     from linter.runner import Task
+
+    texts = {} if texts is None else texts
+
+    def read_text(path: str) -> str:
+        try:
+            texts[path] = read_source(path).text
+        except SourceError:
+            return ""  # reported when the file is checked
+        return texts[path]
 
     settings, requested = project.settings, frozenset(project.files)
     return [
@@ -110,15 +123,19 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False):
                                      accumulators=settings.config.accumulators)) for path in unit),
             requested & frozenset(unit), project.layout, fix, getattr(args, "unsafe_fixes", False),
         )
-        for unit in project.units(_read_text)
+        for unit in project.units(read_text)
         if requested.intersection(unit)
     ]
 
 
 def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
+    from linter.cache import ResultCache, cache_directory
     from linter.runner import run_tasks
 
-    return run_tasks(_tasks(args, project, fix, text_edits), args.jobs)
+    texts: dict = {}
+    tasks = _tasks(args, project, fix, text_edits, texts)
+    cache = None if args.no_cache else ResultCache(cache_directory(project.root, args.cache_dir))
+    return run_tasks(tasks, args.jobs, cache, texts)
 
 
 def _plural(count: int, noun: str) -> str:

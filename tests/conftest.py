@@ -23,6 +23,15 @@ def installed_command(name: str) -> str:
     return found
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_outside_the_repository(tmp_path_factory):
+    """Every warmstate the tests run keeps its cache in one temporary
+    directory, not in ``.warmstate_cache/`` folders across the fixtures."""
+    os.environ["WARMSTATE_CACHE_DIR"] = str(tmp_path_factory.mktemp("warmstate-cache"))
+    yield
+    os.environ.pop("WARMSTATE_CACHE_DIR", None)
+
+
 @pytest.fixture
 def run_warmstate():
     command = installed_command("warmstate")

@@ -1,0 +1,171 @@
+"""Results of earlier runs, so that a rerun pays only for the units that changed.
+
+A unit's findings depend on nothing but the texts of its files, the options
+each is checked with, which files it was asked about, the project's files
+(imports resolve against them), the library versions the project declares,
+and warmstate itself (its code, and the Python and LibCST it runs on).  The
+key is a hash of all of them, so an entry can never be stale: a changed input
+is a different key.  A unit whose key is stored is neither parsed nor
+analysed.
+
+ruff's ``.ruff_cache`` is the model: ``.warmstate_cache/`` at the project
+root, with a ``.gitignore`` of ``*`` (git never sees it) and a
+``CACHEDIR.TAG`` (backup tools skip it).  Entries are JSON, one file per
+unit, written atomically, so parallel runs cannot corrupt each other and an
+entry from elsewhere cannot run code; an unreadable entry is a miss, and a
+cache directory that cannot be written is simply not used.  Only ``check``
+stores results; ``fix`` uses one when it says there is nothing to fix.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from linter import __version__
+from linter.output.diagnostics import Diagnostic, FileError, Fix
+from linter.project.requirements import declared_requirements, requirement_directories
+
+DIRECTORY_NAME = ".warmstate_cache"
+ENVIRONMENT_VARIABLE = "WARMSTATE_CACHE_DIR"
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by warmstate.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+def cache_directory(root: str, option: Optional[str]) -> str:
+    """``--cache-dir``, else ``WARMSTATE_CACHE_DIR``, else ``.warmstate_cache`` at the project root."""
+    return option or os.environ.get(ENVIRONMENT_VARIABLE) or os.path.join(root, DIRECTORY_NAME)
+
+
+@lru_cache(maxsize=None)
+def code_fingerprint() -> str:
+    """warmstate's version and a hash of its own code (a change to a rule
+    during development is a new cache), with the Python and LibCST it runs on."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__} {sys.version} {metadata.version('libcst')}".encode())
+    base = Path(__file__).resolve().parent.parent
+    for package in ("linter", "rules"):
+        for path in sorted((base / package).rglob("*.py")):
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def canonical(value) -> object:
+    """``value`` as JSON-able data that is the same in every process (sets
+    sorted: their iteration order changes with string hashing)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}]
+    if isinstance(value, dict):
+        return sorted([canonical(k), canonical(v)] for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(canonical(item) for item in value)
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: str):
+        self.directory = Path(directory)
+        self._entries = self.directory / code_fingerprint()
+        self._requirements: Dict[str, object] = {}
+        self._usable = True
+
+    def key(self, task, digests: Dict[str, str]) -> Optional[str]:
+        """The unit's key from the digests of its files' texts; None when one could not be read."""
+        digest = hashlib.blake2b(digest_size=20)
+        for path, options in task.files:
+            if path not in digests:
+                return None
+            digest.update(json.dumps([path, canonical(options), digests[path]]).encode())
+        layout = task.layout
+        directories = requirement_directories(layout.root if layout else None, [path for path, _ in task.files])
+        digest.update(json.dumps([
+            sorted(task.requested), self._layout(layout), [self._declared(d) for d in directories],
+        ]).encode())
+        return digest.hexdigest()
+
+    def _layout(self, layout) -> object:
+        if layout is None:
+            return None
+        return [layout.root, sorted(layout.names.values()), layout.extra_roots]
+
+    def _declared(self, directory: str) -> object:
+        if directory not in self._requirements:
+            self._requirements[directory] = canonical(
+                {name: [(d.text, d.where) for d in found] for name, found in declared_requirements([directory]).items()})
+        return self._requirements[directory]
+
+    def load(self, key: Optional[str]):
+        """The stored result of a unit (runner.UnitResult), or None."""
+        if key is None:
+            return None
+        try:
+            data = json.loads((self._entries / f"{key}.json").read_text(encoding="utf-8"))
+            return _unit_result(data)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def store(self, key: Optional[str], result) -> None:
+        if key is None or not self._usable:
+            return
+        try:
+            self._prepare()
+            data = json.dumps(_unit_data(result), separators=(",", ":"))
+            handle, temporary = tempfile.mkstemp(dir=self._entries, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(data)
+            os.replace(temporary, self._entries / f"{key}.json")
+        except OSError:
+            self._usable = False  # a read-only checkout: run without a cache
+
+    def _prepare(self) -> None:
+        if self._entries.is_dir():
+            return
+        self._entries.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "# Automatically created by warmstate.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+            marker = self.directory / name
+            if not marker.exists():
+                marker.write_text(text, encoding="utf-8")
+
+
+def _unit_data(result) -> dict:
+    return {"files": [
+        {"path": file.path, "diagnostics": [dataclasses.asdict(d) for d in file.diagnostics],
+         "errors": [dataclasses.asdict(e) for e in file.errors]}
+        for file in result.files
+    ]}
+
+
+def _unit_result(data: dict):
+    from linter.runner import TaskResult, UnitResult
+
+    files: List[TaskResult] = []
+    for file in data["files"]:
+        diagnostics = [_diagnostic(d) for d in file["diagnostics"]]
+        files.append(TaskResult(file["path"], diagnostics=diagnostics, errors=[FileError(**e) for e in file["errors"]]))
+    return UnitResult(files)
+
+
+def _diagnostic(data: dict) -> Diagnostic:
+    fix = data.pop("fix")
+    if fix is not None:
+        fix = Fix(fix["applicability"], fix["message"], (), tuple(fix["text_edits"]))
+    return Diagnostic(**data, fix=fix)

@@ -1,0 +1,162 @@
+"""The cache of earlier results (``.warmstate_cache/``): it must never change a
+result, only skip work.  Every comparison runs the installed command, with
+and without the cache, on the same files."""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, SAMPLE_APP, installed_command
+
+FIXTURE_ROOTS = ["rules", "sample_app", *sorted(p.name for p in (FIXTURES / "projects").iterdir() if p.is_dir()
+                                                  and not p.name.endswith(".expected"))]
+
+
+def run(*args):
+    """(exit code, stdout, stderr) of warmstate run in this process: comparing
+    over every fixture would otherwise spend most of its time starting
+    interpreters (the installed command is compared in the tests below)."""
+    from linter.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*map(str, args)])
+    return code, out.getvalue(), err.getvalue()
+
+
+def outputs(*args, fix=True):
+    """`check`, and `fix --diff` (which uses a stored result when it has nothing to fix)."""
+    commands = [["check", "--output-format", "json"]] + ([["fix", "--diff"]] if fix else [])
+    return [run(*command, "--jobs", "1", *args, ".") for command in commands]
+
+
+def entries(cache):
+    return sorted(cache.rglob("*.json"))
+
+
+@pytest.mark.parametrize("name", FIXTURE_ROOTS)
+def test_cached_results_equal_uncached_over_every_fixture(tmp_path, monkeypatch, name):
+    source = FIXTURES / name if name in ("rules", "sample_app") else FIXTURES / "projects" / name
+    directory = tmp_path / name
+    shutil.copytree(source, directory, ignore=shutil.ignore_patterns(".warmstate_cache"))  # tests elsewhere leave one
+    monkeypatch.chdir(directory)
+    cache = tmp_path / "cache"
+    uncached = outputs("--no-cache")
+    assert not (directory / ".warmstate_cache").exists() and not cache.exists()
+    filling = outputs("--cache-dir", cache, fix=False)
+    assert entries(cache), "check stored nothing"
+    from_cache = outputs("--cache-dir", cache)
+    assert filling == uncached[:1]
+    assert from_cache == uncached
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_project_changing_between_runs_gets_the_uncached_result_each_time(tmp_path, monkeypatch):
+    """Each change is one a cache keyed too narrowly would miss: a file's text,
+    a file added or removed, the rules configured, a requirements pin, and
+    which files are asked about (a finding in a shared module is shown at the
+    handler when only the handler's file is checked)."""
+    project = tmp_path / "app"
+    shutil.copytree(SAMPLE_APP, project)
+    shutil.copytree(FIXTURES / "rules" / "LAM304" / "powertools_3_8", project / "buffered")
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(project)
+    def add_shared_audit_trail():
+        (project / "shared" / "audit.py").write_text("TRAIL = []\n\n\ndef record(entry):\n    TRAIL.append(entry)\n")
+        edit(project / "users" / "handler.py", "import boto3\n", "import boto3\nfrom shared import audit\n")
+        edit(project / "users" / "handler.py", "    _recent.clear()\n", "    _recent.clear()\n    audit.record(event)\n")
+
+    changes = [
+        lambda: edit(project / "orders" / "app.py", "def ", "AUDIT_TRAIL = []\n\n\ndef "),
+        add_shared_audit_trail,
+        lambda: (project / "shared" / "audit.py").unlink(),
+        lambda: edit(project / "pyproject.toml", 'exclude = ["scripts/"]', 'exclude = ["scripts/"]\nignore = ["LAM104"]'),
+        lambda: (project / "buffered" / "requirements.txt").write_text("aws-lambda-powertools==3.9.0\n"),
+    ]
+    before = None
+    for change in [lambda: None, *changes]:
+        change()
+        reported = []
+        for paths in (["."], ["users/handler.py"]):
+            results = [run("check", "--output-format", "json", "--jobs", "1", *cache_args, *paths)
+                       for cache_args in (["--no-cache"], ["--cache-dir", cache], ["--cache-dir", cache])]
+            assert results[1] == results[0] and results[2] == results[0]
+            reported.append(results[0])
+        assert reported != before, "each change must change what is reported, or it tests nothing"
+        before = reported
+
+
+def test_a_rerun_analyses_only_the_units_that_changed(tmp_path, monkeypatch, capsys):
+    """Counted in this process (``--jobs 1``): the second run analyses
+    nothing, the third only the unit of the file that changed."""
+    import linter.runner
+    from linter.cli import main
+
+    project = tmp_path / "app"
+    shutil.copytree(SAMPLE_APP, project)
+    monkeypatch.chdir(project)
+    analysed = []
+    real = linter.runner.run_task
+    monkeypatch.setattr(linter.runner, "run_task", lambda task: analysed.append(task) or real(task))
+
+    def check():
+        analysed.clear()
+        code = main(["check", "--jobs", "1", "."])
+        return code, capsys.readouterr().out, len(analysed)
+
+    cold = check()
+    assert cold[2] >= 3, "the sample app has several independent units"
+    assert check() == (*cold[:2], 0)
+    with open(project / "users" / "handler.py", "a") as handle:
+        handle.write("# reviewed by the platform team\n")
+    changed = check()
+    assert changed[:2] == cold[:2] and changed[2] == 1
+
+
+def test_cache_directory_layout_and_where_it_goes(run_warmstate, tmp_path):
+    project = tmp_path / "app"
+    shutil.copytree(SAMPLE_APP, project)
+    (project / ".git").mkdir()  # the project root
+    environment = {name: value for name, value in os.environ.items() if name != "WARMSTATE_CACHE_DIR"}
+    subprocess.run([installed_command("warmstate"), "check", "orders"], cwd=project, env=environment, timeout=120,
+                   capture_output=True)
+    default = project / ".warmstate_cache"
+    assert (default / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (default / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert entries(default)
+
+    elsewhere = tmp_path / "from-environment"
+    completed = subprocess.run([installed_command("warmstate"), "check", "."], cwd=project, capture_output=True,
+                               text=True, timeout=120, env={**environment, "WARMSTATE_CACHE_DIR": str(elsewhere)})
+    assert completed.returncode == 1 and entries(elsewhere)
+    option = tmp_path / "from-option"
+    run_warmstate("check", "--cache-dir", option, ".", cwd=project)
+    assert entries(option)
+
+
+def test_an_unusable_cache_is_never_an_error(run_warmstate, tmp_path):
+    """A corrupt entry is a miss; a cache directory that cannot be written is not used."""
+    project = tmp_path / "app"
+    shutil.copytree(SAMPLE_APP, project)
+    cache = tmp_path / "cache"
+    expected = run_warmstate("check", "--no-cache", ".", cwd=project)
+    run_warmstate("check", "--cache-dir", cache, ".", cwd=project)
+    for entry in entries(cache):
+        entry.write_text('{"files": [{"path": 1')
+    assert run_warmstate("check", "--cache-dir", cache, ".", cwd=project).stdout == expected.stdout
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory\n")  # cannot hold a cache, whoever runs the test
+    completed = run_warmstate("check", "--cache-dir", blocked / "cache", ".", cwd=project)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (
+        expected.returncode, expected.stdout, expected.stderr)
