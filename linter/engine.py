@@ -18,12 +18,13 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from linter.analysis.api import Analysis
+from linter.analysis.entry_points import may_hold_handler, on_invocation_path
 from linter.analysis.handlers import Handler, Helper, find_handlers, missing_handlers, separate_helpers
 from linter.analysis.project import ProjectModel
 from linter.fixing.transform import apply_edits
 from linter.output.diagnostics import Diagnostic, FileError
 from linter.output.suppression import file_suppression, is_suppressed
-from linter.parsing.parse import parse
+from linter.parsing.parse import parse_prepared, prepare
 from linter.parsing.positions import LibcstPositions, PositionIndex
 from linter.project.accumulators import Accumulator
 from linter.project.layout import Layout
@@ -71,15 +72,15 @@ class UnitAnalysis:
 
 def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requirements=None) -> UnitAnalysis:
     models, positions, restorers, errors = {}, {}, {}, []
-    for source in sources:
-        parsed = parse(source.path, source.text)
+    for prepared in _on_invocation_path(sources, layout, errors):
+        parsed = parse_prepared(prepared)
         if isinstance(parsed, FileError):
             errors.append(parsed)
             continue
-        module, tree, elided = parsed
-        restorers[source.path] = elided.restore
-        models[source.path] = build_model(module, source.path)
-        positions[source.path] = PositionIndex(module, tree, elided.text) if tree is not None else LibcstPositions(module)
+        path, (module, tree, elided) = prepared.path, parsed
+        restorers[path] = elided.restore
+        models[path] = build_model(module, path)
+        positions[path] = PositionIndex(module, tree, elided.text) if tree is not None else LibcstPositions(module)
     project = ProjectModel(models, layout, requirements)
     candidates: List[Handler] = []
     for source in sources:
@@ -101,6 +102,24 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
         kept = set(handlers)
         analysis = Analysis(project, [c for c in candidates if c in kept or c.module in explicit], positions, declared)
     return UnitAnalysis(modules, analysis, helpers, errors, restorers)
+
+
+def _on_invocation_path(sources: Sequence[SourceText], layout: Optional[Layout], errors: List[FileError]):
+    """The files of the unit LibCST must parse (:mod:`linter.analysis.entry_points`),
+    each prepared by CPython's parser; a file even that rejects is an error."""
+    prepared, roots = {}, []
+    for source in sources:
+        first = prepare(source.path, source.text)
+        if isinstance(first, FileError):
+            errors.append(first)
+            continue
+        prepared[source.path] = first
+        handlers = source.options.handlers
+        if handlers or (handlers is None and may_hold_handler(first.tree, source.text)):
+            roots.append(source.path)
+    texts = {source.path: source.text for source in sources if source.path in prepared}
+    needed = on_invocation_path(texts, roots, layout)
+    return [prepared[path] for path in prepared if path in needed]
 
 
 def lint_sources(

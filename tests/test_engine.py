@@ -22,3 +22,42 @@ def test_call_traces_are_capped_on_fan_out_call_graphs():
     )
     assert 0 < len(events) <= MAX_EVENTS * 2
     assert all(event.kind == "add" and event.function.display == f"f{depth}" for event in events)
+
+
+def test_libcst_parses_only_the_files_on_an_invocation_path(tmp_path, monkeypatch):
+    """A handler, the module it imports and a package it imports through are
+    parsed by LibCST; a test importing the handler, a CDK stack and a script
+    are not (CPython's parser decides), and the leak behind the import is
+    still found."""
+    import linter.engine
+    from linter.engine import lint_sources
+    from linter.project.layout import Layout
+    from rules import ALL_RULES
+
+    files = {
+        "orders/app.py": "from orders.audit import record\n\n\n"
+                         "def lambda_handler(event, context):\n    record(event['id'])\n    return {'ok': True}\n",
+        "orders/audit/__init__.py": "from .trail import record\n",
+        "orders/audit/trail.py": "TRAIL = []\n\n\ndef record(entry):\n    TRAIL.append(entry)\n",
+        "tests/test_app.py": "import pytest\n\nfrom orders import app\n\n\n@pytest.fixture\ndef event():\n"
+                             "    return {'id': 'o-1'}\n\n\ndef test_handler(event, monkeypatch):\n"
+                             "    assert app.lambda_handler(event, None) == {'ok': True}\n",
+        "infra/stack.py": "from aws_cdk import Stack\n\n\nclass OrdersStack(Stack):\n"
+                          "    def __init__(self, scope, construct_id, **kwargs):\n"
+                          "        super().__init__(scope, construct_id, **kwargs)\n",
+        "scripts/backfill.py": "import sys\n\n\ndef main(argv):\n    return 0\n\n\n"
+                               "if __name__ == '__main__':\n    sys.exit(main(sys.argv))\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    parsed = []
+    real = linter.engine.parse_prepared
+    monkeypatch.setattr(linter.engine, "parse_prepared", lambda prepared: parsed.append(prepared.path) or real(prepared))
+    options = FileOptions(frozenset(rule.code for rule in ALL_RULES))
+    results = lint_sources([SourceText(name, text, options) for name, text in files.items()], ALL_RULES,
+                           Layout(str(tmp_path), list(files)))
+    assert sorted(parsed) == ["orders/app.py", "orders/audit/__init__.py", "orders/audit/trail.py"]
+    assert [d.code for d in results["orders/audit/trail.py"].diagnostics] == ["LAM101"]
+    assert not any(result.errors for result in results.values())

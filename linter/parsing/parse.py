@@ -4,13 +4,49 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from dataclasses import dataclass
+from typing import Optional, Union
 
 import libcst as cst
 
 from linter.output.diagnostics import FileError
-from linter.parsing.elide import elide
+from linter.parsing.elide import Elided, elide
 
 MAX_NESTING = 100  # brackets or indented blocks inside one another; CPython's own limit is 200 brackets
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file CPython's parser has seen: its text with large data elided, its
+    CPython tree (None when CPython rejected syntax newer than itself, whose
+    error is ``rejected``), ready for LibCST."""
+
+    path: str
+    elided: Elided
+    tree: Optional[ast.Module]
+    rejected: Optional[FileError] = None
+
+
+def prepare(path: str, text: str) -> Union[Prepared, FileError]:
+    """The first, cheap stage of :func:`parse`; a FileError when the file cannot be parsed at all."""
+    elided = elide(text)
+    try:
+        return Prepared(path, elided, ast.parse(elided.text, filename=path))
+    except SyntaxError as error:
+        rejected = FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
+        return rejected if _nesting(elided.text) > MAX_NESTING else Prepared(path, elided, None, rejected)
+    except (RecursionError, MemoryError):
+        return FileError(path, "cannot parse: nested too deeply")
+
+
+def parse_prepared(prepared: Prepared):
+    """(LibCST module, CPython AST or None, Elided), or a FileError."""
+    try:
+        return cst.parse_module(prepared.elided.text), prepared.tree, prepared.elided
+    except cst.ParserSyntaxError as error:
+        if prepared.rejected is not None:
+            return prepared.rejected  # CPython's message says more than LibCST's
+        return FileError(prepared.path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
 
 
 def parse(path: str, text: str):
@@ -26,23 +62,8 @@ def parse(path: str, text: str):
     then come from LibCST).  Large literal data is elided first
     (:mod:`linter.parsing.elide`): ``Elided.restore`` puts it back into fixed text.
     """
-    elided = elide(text)
-    try:
-        tree = ast.parse(elided.text, filename=path)
-    except SyntaxError as error:
-        rejected = FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
-        if _nesting(elided.text) > MAX_NESTING:
-            return rejected
-        try:
-            return cst.parse_module(elided.text), None, elided
-        except cst.ParserSyntaxError:
-            return rejected  # CPython's message says more than LibCST's
-    except (RecursionError, MemoryError):
-        return FileError(path, "cannot parse: nested too deeply")
-    try:
-        return cst.parse_module(elided.text), tree, elided
-    except cst.ParserSyntaxError as error:
-        return FileError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+    prepared = prepare(path, text)
+    return prepared if isinstance(prepared, FileError) else parse_prepared(prepared)
 
 
 def _nesting(text: str) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 Resolved = Tuple[str, Tuple[str, ...]]  # (file name, the attribute names after the module)
 
@@ -28,12 +28,13 @@ class Layout:
         self.names: Dict[str, str] = {}  # absolute path -> file name as the run shows it
         for name in files:
             self.names[os.path.abspath(name)] = name
+        self.entries = _entries(self.names)
         roots = [os.path.join(self.root, "src"), *(os.path.abspath(r) for r in extra_roots)]
         self.extra_roots: List[str] = list(dict.fromkeys(r for r in roots if os.path.isdir(r)))
         self.resolve = lru_cache(maxsize=None)(self._resolve)
 
     def __getstate__(self):  # sent to worker processes without its cache
-        return {"root": self.root, "names": self.names, "extra_roots": self.extra_roots}
+        return {"root": self.root, "names": self.names, "entries": self.entries, "extra_roots": self.extra_roots}
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
@@ -69,6 +70,8 @@ class Layout:
         return None
 
     def _find(self, base: str, parts: List[str], allow_package_itself: bool) -> Optional[Resolved]:
+        if parts and parts[0] not in self.entries.get(base, ()):
+            return None  # most bases hold nothing of that name: one lookup, not a path per length
         for length in range(len(parts), -1 if allow_package_itself else 0, -1):
             path = os.path.join(base, *parts[:length])
             for candidate in (path + ".py", os.path.join(path, "__init__.py")):
@@ -108,6 +111,27 @@ class Layout:
         for _ in range(depth):
             path = os.path.dirname(path)
         return path
+
+
+def _entries(paths: Iterable[str]) -> Dict[str, Set[str]]:
+    """{directory: names of the modules and packages in it that hold project
+    files}: ``{"/p": {"orders", "app"}, "/p/orders": {"app"}}``.  Resolving an
+    import tries every search base (hundreds, with one code directory per
+    function), so a base that cannot hold the name must cost one lookup."""
+    entries: Dict[str, Set[str]] = {}
+    for path in paths:
+        directory, name = os.path.split(path)
+        name = name[: -len(".py")] if name.endswith(".py") else name
+        while True:
+            known = entries.setdefault(directory, set())
+            if name in known:
+                break
+            known.add(name)
+            parent, name = os.path.split(directory)
+            if parent == directory:
+                break
+            directory = parent
+    return entries
 
 
 def _package_root(path: str) -> str:

@@ -51,7 +51,8 @@ class Settings:
         deployment definitions); an empty dict for a file in code a
         deployment definition describes but whose handlers are elsewhere
         (no heuristics there); None where the heuristics decide."""
-        explicit = {spec.function: spec.origin for spec in [*self.handler_specs, *self.deployed] if spec.matches(path)}
+        explicit = {spec.function: spec.origin for spec in [*self.handler_specs, *self._deployed_for(path)]
+                    if spec.matches(path)}
         if explicit:
             return explicit
         absolute = os.path.abspath(path)
@@ -60,7 +61,19 @@ class Settings:
     def optional_handlers_for(self, path: str) -> frozenset:
         """Handlers a deployment definition names for ``path``: one that is
         missing is a warning (the definition may be stale), not an error."""
-        return frozenset(spec.function for spec in self.deployed if spec.matches(path))
+        return frozenset(spec.function for spec in self._deployed_for(path))
+
+    def _deployed_for(self, path: str) -> List[HandlerSpec]:
+        return self._deployed_by_file.get(os.path.abspath(path), [])
+
+    @cached_property
+    def _deployed_by_file(self) -> Dict[str, List[HandlerSpec]]:
+        """Deployment definitions name handler files by path: indexed, as a
+        template names hundreds of functions and every file asks."""
+        found: Dict[str, List[HandlerSpec]] = {}
+        for spec in self.deployed:
+            found.setdefault(os.path.abspath(os.path.join(spec.base, spec.target)), []).append(spec)
+        return found
 
     def with_definitions(self, definitions) -> "Settings":
         specs = []

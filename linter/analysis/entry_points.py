@@ -1,0 +1,98 @@
+"""Which files of a unit can matter, decided before LibCST parses anything.
+
+Findings are about state a handler's invocation reaches, and an invocation
+only runs code of the modules the handler's module imports, directly or not.
+So the files worth LibCST's time (several times CPython's parser, and most
+of a run) are those that may define a handler and the files they import;
+a test importing a handler, a CDK stack or a maintenance script is not on
+any invocation path, and costs only the CPython parse that decides so.
+
+The decision over-approximates the handler heuristics of
+:mod:`linter.analysis.handlers`, on CPython's tree: a file that might hold
+a handler is parsed, and the heuristics decide.  A file CPython cannot parse
+(syntax newer than itself) is parsed by LibCST as before.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterable, Iterator, Optional, Set
+
+from linter.analysis.handlers import (
+    CHALICE_HANDLERS, CONTEXT_NAMES, DECORATOR_FACTORY, EVENT_NAMES, HANDLER_NAMES, POWERTOOLS_DECORATORS,
+)
+from linter.project.layout import Layout
+from linter.project.units import imported_names
+
+# Words whose presence makes a file a possible handler whatever its shape:
+# adapters and Chalice apps are handlers by what makes them, decorator
+# factories by what they decorate, annotations may spell LambdaContext in a string.
+MARKERS = ("Mangum", "make_lambda_handler", "Chalice", DECORATOR_FACTORY, "LambdaContext")
+HANDLER_DECORATORS = POWERTOOLS_DECORATORS | CHALICE_HANDLERS
+
+
+def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
+    """False only when no handler heuristic can take anything in the file."""
+    if tree is None or any(marker in text for marker in MARKERS):
+        return True
+    for statement in _module_level(tree.body):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _looks_like_handler(statement):
+            return True
+        if any(name in HANDLER_NAMES for name in _bound_names(statement)):
+            return True
+    return False
+
+
+def on_invocation_path(texts: Dict[str, str], roots: Iterable[str], layout: Optional[Layout]) -> Set[str]:
+    """``roots`` (files that may hold a handler) and every file of ``texts``
+    they import, directly or not (imports found as the unit's import graph
+    finds them, so never fewer)."""
+    found, pending = set(roots), list(roots)
+    while pending:
+        path = pending.pop()
+        for dotted in imported_names(texts[path]) if layout is not None else ():
+            resolved = layout.resolve(path, dotted)
+            if resolved is not None and resolved[0] in texts and resolved[0] not in found:
+                found.add(resolved[0])
+                pending.append(resolved[0])
+    return found
+
+
+def _module_level(body) -> Iterator[ast.stmt]:
+    """Statements run at import: the module's, and those inside its
+    top-level ``if``/``try``/``with``/loops (not inside functions or classes)."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _module_level(getattr(statement, field, ()))
+        for handler in getattr(statement, "handlers", ()):
+            yield from _module_level(handler.body)
+        for case in getattr(statement, "cases", ()):
+            yield from _module_level(case.body)
+
+
+def _looks_like_handler(function) -> bool:
+    positional = [*function.args.posonlyargs, *function.args.args]
+    if len(positional) >= 2 and positional[0].arg in EVENT_NAMES and positional[1].arg in CONTEXT_NAMES:
+        return True
+    if function.name in HANDLER_NAMES:
+        return True
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+        if name in HANDLER_DECORATORS:
+            return True
+    return False
+
+
+def _bound_names(statement: ast.stmt) -> Iterator[str]:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield statement.name
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        for alias in statement.names:
+            yield (alias.asname or alias.name).split(".")[0]
+    else:  # any name a module-level statement stores (assignment, loop or ``with`` target, walrus)
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                yield node.id
