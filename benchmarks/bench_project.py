@@ -77,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--skip", default="", metavar="TOOLS", help="comma-separated: flake8, ruff")
     parser.add_argument("--parse-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.parse_only:
@@ -101,9 +102,10 @@ def main() -> None:
         rows.append((f"warmstate check, {changed.relative_to(copy)} changed", measure(warmstate, copy)))
         rows.append(("warmstate check --jobs 1 --no-cache", measure(
             [sys.executable, "-m", "linter", "check", "--exit-zero", "--no-cache", "--jobs", "1", "."], copy)))
-        if shutil.which("flake8"):
+        skipped = set(args.skip.split(","))
+        if shutil.which("flake8") and "flake8" not in skipped:
             rows.append(("flake8", measure(["flake8", "--exit-zero", "-j", str(args.jobs), "."], copy)))
-        if shutil.which("ruff"):
+        if shutil.which("ruff") and "ruff" not in skipped:
             rows.append(("ruff check --no-cache", measure(["ruff", "check", "--no-cache", "--exit-zero", "."], copy)))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -68,6 +68,35 @@ def test_flake8_reads_handlers_from_pyproject_and_its_own_option(tmp_path):
 # -- pre-commit ----------------------------------------------------------------
 
 
+def test_flake8_analyses_each_unit_once_not_once_per_file(tmp_path, monkeypatch):
+    """flake8 calls the plugin file by file; a layer every handler imports
+    must not make each of its files analyse the whole project again."""
+    import shutil
+
+    import linter.engine
+    from flake8.main.application import Application
+
+    project = tmp_path / "app"
+    shutil.copytree(SAMPLE_APP, project)
+    (project / ".git").mkdir()
+    (project / "pyproject.toml").write_text("[tool.warmstate]\n")  # no exclude: flake8 has its own
+    for name in ("tracing", "formatting", "ids"):
+        write(project, f"shared/{name}.py", f"def {name}(value):\n    return value\n")
+    for service in ("billing", "notifications", "reports", "users"):
+        handler = project / service / "handler.py"
+        handler.write_text("from shared import tracing, formatting, ids\n" + handler.read_text())
+    monkeypatch.chdir(project)
+    analysed = []
+    real = linter.engine.lint_sources
+    monkeypatch.setattr(linter.engine, "lint_sources", lambda sources, *args: analysed.append(
+        sorted(s.path for s in sources)) or real(sources, *args))
+    application = Application()
+    application.run(["--select", "LAM", "--jobs", "1", "--output-file", str(tmp_path / "flake8.txt"), "."])
+    units = [unit for unit in analysed if "shared/tracing.py" in unit]
+    assert len(units) == 1, f"the shared layer's unit was analysed {len(units)} times"
+    assert application.result_count == len(finding_lines(run("warmstate", "check", ".", cwd=project).stdout))
+
+
 def test_pre_commit_hooks(tmp_path):
     repository = tmp_path / "project"
     repository.mkdir()

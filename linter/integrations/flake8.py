@@ -62,8 +62,7 @@ class WarmstateChecker:
         cls.checked = tuple(os.path.abspath(path) for path in getattr(options, "filenames", None) or ["."])
 
     def run(self) -> Iterator[tuple]:
-        from linter.engine import FileOptions, SourceText, lint_sources
-        from rules import ALL_RULES
+        from linter.engine import FileOptions, SourceText
 
         directory = os.path.dirname(os.path.abspath(self.filename))
         settings = _settings(directory, self.handlers)
@@ -81,13 +80,17 @@ class WarmstateChecker:
                                settings.optional_handlers_for(path), inline_noqa=False,
                                accumulators=settings.config.accumulators)
 
-        unit = [path for path in sorted(graph.needed([name])) if path != name]  # importers, and what they import
-        sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
-        sources.append(SourceText(name, text, options(name)))
-        requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
-        # A file LibCST cannot parse gives no findings: flake8 reports E999 itself.
-        requested = frozenset(source.path for source in sources if source.path == name or self._checked(source.path))
-        for diagnostic in lint_sources(sources, ALL_RULES, project.layout, requirements, requested)[name].diagnostics:
+        on_disk = self._checked(name) and text == _read_text(name)
+        shared = _shared_unit(project, graph, name, self._checked) if on_disk else None
+        if shared is not None:  # analysed once for every file flake8 checks in it
+            diagnostics = _unit_diagnostics(project, shared, options, self._checked)[name]
+        else:  # text the disk does not have (stdin, an editor's unsaved buffer)
+            unit = [path for path in sorted(graph.needed([name])) if path != name]  # importers, and what they import
+            sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
+            sources.append(SourceText(name, text, options(name)))
+            diagnostics = _lint(project, sources, frozenset(s.path for s in sources
+                                                            if s.path == name or self._checked(s.path)))[name]
+        for diagnostic in diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
 
     def _checked(self, path: str) -> bool:
@@ -107,6 +110,41 @@ def _read_text(path: str) -> str:
 
 
 _PROJECTS = {}  # (id(settings), root) -> (Project, ImportGraph): found once per project in this process
+_UNITS = {}  # id(project) -> {file: its unit}: the units of what flake8 checks, as `warmstate check` makes them
+_DIAGNOSTICS = {}  # unit -> {file: diagnostics}: each unit analysed once per process
+
+
+def _lint(project, sources, requested) -> dict:
+    """{file: diagnostics} of ``sources`` analysed together.  A file LibCST
+    cannot parse gives no findings: flake8 reports E999 itself."""
+    from linter.engine import lint_sources
+    from rules import ALL_RULES
+
+    requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
+    results = lint_sources(sources, ALL_RULES, project.layout, requirements, requested)
+    return {path: result.diagnostics for path, result in results.items()}
+
+
+def _shared_unit(project, graph, name: str, checked) -> Optional[Tuple[str, ...]]:
+    """The unit ``name`` is analysed in: the files flake8 checks, the files
+    importing them and the files those import, split into the groups that
+    import each other, exactly as ``warmstate check`` on the same paths
+    splits them.  flake8 calls the plugin once per file: without sharing,
+    each file of a layer every handler imports would analyse the whole
+    project again."""
+    if id(project) not in _UNITS:
+        wanted = [path for path in project.project_files if checked(path)]
+        _UNITS[id(project)] = {path: tuple(unit) for unit in graph.units(graph.needed(wanted)) for path in unit}
+    return _UNITS[id(project)].get(name)
+
+
+def _unit_diagnostics(project, unit: Tuple[str, ...], options, checked) -> dict:
+    if unit not in _DIAGNOSTICS:
+        from linter.engine import SourceText
+
+        sources = [SourceText(path, _read_text(path), options(path)) for path in unit]
+        _DIAGNOSTICS[unit] = _lint(project, sources, frozenset(path for path in unit if checked(path)))
+    return _DIAGNOSTICS[unit]
 
 
 def _project(settings: Settings, directory: str):
