@@ -86,6 +86,8 @@ class ResultCache:
         self.directory = Path(directory)
         self._entries = self.directory / code_fingerprint()
         self._requirements: Dict[str, object] = {}
+        self._canonical: Dict[str, object] = {}
+        self._layouts: Dict[int, tuple] = {}  # id -> (the layout, kept alive so the id stays its own; its hash)
         self._usable = True
 
     def key(self, task, digests: Dict[str, str]) -> Optional[str]:
@@ -94,7 +96,7 @@ class ResultCache:
         for path, options in task.files:
             if path not in digests:
                 return None
-            digest.update(json.dumps([path, canonical(options), digests[path]]).encode())
+            digest.update(json.dumps([path, self._options(options), digests[path]]).encode())
         layout = task.layout
         directories = requirement_directories(layout.root if layout else None, [path for path, _ in task.files])
         digest.update(json.dumps([
@@ -102,10 +104,22 @@ class ResultCache:
         ]).encode())
         return digest.hexdigest()
 
+    def _options(self, options) -> object:
+        """canonical(options), computed once per distinct options in a run
+        (most files share theirs); keyed by repr, which can only miss."""
+        key = repr(options)
+        if key not in self._canonical:
+            self._canonical[key] = canonical(options)
+        return self._canonical[key]
+
     def _layout(self, layout) -> object:
+        """The project's files and import roots, hashed once per run (every unit shares the layout)."""
         if layout is None:
             return None
-        return [layout.root, sorted(layout.names.values()), layout.extra_roots]
+        if id(layout) not in self._layouts:
+            text = json.dumps([layout.root, sorted(layout.names.values()), layout.extra_roots])
+            self._layouts[id(layout)] = (layout, hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
+        return self._layouts[id(layout)][1]
 
     def _declared(self, directory: str) -> object:
         if directory not in self._requirements:

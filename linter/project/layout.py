@@ -28,29 +28,32 @@ class Layout:
         self.names: Dict[str, str] = {}  # absolute path -> file name as the run shows it
         for name in files:
             self.names[os.path.abspath(name)] = name
-        self.entries = _entries(self.names)
         roots = [os.path.join(self.root, "src"), *(os.path.abspath(r) for r in extra_roots)]
         self.extra_roots: List[str] = list(dict.fromkeys(r for r in roots if os.path.isdir(r)))
-        self.resolve = lru_cache(maxsize=None)(self._resolve)
+        self._index()
 
-    def __getstate__(self):  # sent to worker processes without its cache
-        return {"root": self.root, "names": self.names, "entries": self.entries, "extra_roots": self.extra_roots}
+    def _index(self) -> None:
+        self.holding = _holding(self.names)
+        self.resolve = lru_cache(maxsize=None)(self._resolve)
+        self._search_order = lru_cache(maxsize=None)(self._search_bases)
+
+    def __getstate__(self):  # sent to worker processes without its caches
+        return {"root": self.root, "names": self.names, "extra_roots": self.extra_roots}
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
-        self.resolve = lru_cache(maxsize=None)(self._resolve)
+        self._index()
 
-    def _search_bases(self, importer: str) -> List[str]:
-        """The importing file's directory and those above it (up to the
-        project root), then the extra roots."""
-        directory = os.path.dirname(os.path.abspath(importer))
+    def _search_bases(self, directory: str) -> Dict[str, int]:
+        """{base: its rank} for an import in a file of ``directory``: the
+        directory and those above it (up to the project root), then the extra roots."""
         bases = []
         while True:
             bases.append(directory)
             if directory == self.root or not directory.startswith(self.root + os.sep):
                 break
             directory = os.path.dirname(directory)
-        return bases + [root for root in self.extra_roots if root not in bases]
+        return {base: rank for rank, base in enumerate(dict.fromkeys(bases + self.extra_roots))}
 
     def _resolve(self, importer: str, dotted: str) -> Optional[Resolved]:
         """The file ``dotted`` (``lib.audit.record``, ``.state.SEEN``) names
@@ -63,15 +66,18 @@ class Layout:
             for _ in range(level - 1):
                 base = os.path.dirname(base)
             return self._find(base, parts, allow_package_itself=True)
-        for base in self._search_bases(importer):
+        if not parts:
+            return None
+        order = self._search_order(os.path.dirname(os.path.abspath(importer)))
+        # Only the bases holding a module or package of the first name, in search order: a
+        # template with a code directory per function makes hundreds of bases.
+        for base in sorted((base for base in self.holding.get(parts[0], ()) if base in order), key=order.get):
             found = self._find(base, parts, allow_package_itself=False)
             if found is not None:
                 return found
         return None
 
     def _find(self, base: str, parts: List[str], allow_package_itself: bool) -> Optional[Resolved]:
-        if parts and parts[0] not in self.entries.get(base, ()):
-            return None  # most bases hold nothing of that name: one lookup, not a path per length
         for length in range(len(parts), -1 if allow_package_itself else 0, -1):
             path = os.path.join(base, *parts[:length])
             for candidate in (path + ".py", os.path.join(path, "__init__.py")):
@@ -113,25 +119,23 @@ class Layout:
         return path
 
 
-def _entries(paths: Iterable[str]) -> Dict[str, Set[str]]:
-    """{directory: names of the modules and packages in it that hold project
-    files}: ``{"/p": {"orders", "app"}, "/p/orders": {"app"}}``.  Resolving an
-    import tries every search base (hundreds, with one code directory per
-    function), so a base that cannot hold the name must cost one lookup."""
-    entries: Dict[str, Set[str]] = {}
+def _holding(paths: Iterable[str]) -> Dict[str, Set[str]]:
+    """{name: the directories holding a module or package of that name with
+    project files in it}: ``{"orders": {"/p"}, "app": {"/p/orders"}}``."""
+    holding: Dict[str, Set[str]] = {}
     for path in paths:
         directory, name = os.path.split(path)
         name = name[: -len(".py")] if name.endswith(".py") else name
         while True:
-            known = entries.setdefault(directory, set())
-            if name in known:
+            known = holding.setdefault(name, set())
+            if directory in known:
                 break
-            known.add(name)
+            known.add(directory)
             parent, name = os.path.split(directory)
             if parent == directory:
                 break
             directory = parent
-    return entries
+    return holding
 
 
 def _package_root(path: str) -> str:

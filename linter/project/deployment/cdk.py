@@ -2,16 +2,15 @@
 code=Code.from_asset("lambda"), runtime=Runtime.PYTHON_3_12)`` and
 ``aws_lambda_python_alpha.PythonFunction(entry="lambda", index="app.py",
 handler="handler")`` with literal arguments, read from the CDK source with
-LibCST.  Asset paths are relative to the CDK app's directory (where
-``cdk.json`` is), as ``cdk synth`` resolves them."""
+CPython's parser (every run reads every stack: LibCST took ten times as
+long for the same answer).  Asset paths are relative to the CDK app's
+directory (where ``cdk.json`` is), as ``cdk synth`` resolves them."""
 from __future__ import annotations
 
+import ast
 import os
-from typing import Optional
+from typing import Dict, Optional
 
-import libcst as cst
-
-from linter.parsing.syntax import dotted_name, import_bindings
 from linter.project.deployment.definitions import Definitions, FunctionDefinition, split_handler
 
 FUNCTIONS = ("aws_cdk.aws_lambda.Function", "aws_cdk.aws_lambda.CfnFunction")
@@ -29,17 +28,15 @@ def read(path: str, root: str) -> Definitions:
     if "aws_cdk" not in text or "Function" not in text:
         return found
     try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError:
+        module = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return found  # reported when the file itself is checked
-    imports = {}
+    imports: Dict[str, str] = {}
     for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                imports.update(import_bindings(small))
+        imports.update(_import_bindings(statement))
     app_dir = _app_directory(path, root)
     where = os.path.relpath(path)
-    for call in _calls(module):
+    for call in (node for node in ast.walk(module) if isinstance(node, ast.Call)):
         definition = _definition(call, imports, app_dir, where)
         if definition is not None:
             found.functions.append(definition)
@@ -56,32 +53,43 @@ def _app_directory(path: str, root: str) -> str:
         directory = os.path.dirname(directory)
 
 
-def _calls(module: cst.Module):
-    pending = [module]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, cst.Call):
-            yield node
-        pending.extend(node.children)
+def _import_bindings(statement: ast.stmt) -> Dict[str, str]:
+    """Top-level imports: ``from aws_cdk import aws_lambda as _lambda`` binds ``_lambda``."""
+    if isinstance(statement, ast.Import):
+        return {alias.asname or alias.name.split(".")[0]: alias.name if alias.asname else alias.name.split(".")[0]
+                for alias in statement.names}
+    if isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+        return {alias.asname or alias.name: f"{statement.module}.{alias.name}" for alias in statement.names
+                if alias.name != "*"}
+    return {}
+
+
+def _dotted_name(node) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted_name(node.value)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
 
 
 def _qualified(node, imports) -> str:
-    name = dotted_name(node) or ""
+    name = _dotted_name(node) or ""
     head, _, rest = name.partition(".")
     return f"{imports[head]}.{rest}" if head in imports and rest else imports.get(head, name)
 
 
-def _keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
-    return next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)
+def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
+    return next((keyword.value for keyword in call.keywords if keyword.arg == name), None)
 
 
 def _literal(node) -> Optional[str]:
-    return node.evaluated_value if isinstance(node, cst.SimpleString) else None
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _definition(call: cst.Call, imports, app_dir: str, where: str) -> Optional[FunctionDefinition]:
+def _definition(call: ast.Call, imports, app_dir: str, where: str) -> Optional[FunctionDefinition]:
     kind = _qualified(call.func, imports)
-    construct = _literal(call.args[1].value) if len(call.args) > 1 else None
+    construct = _literal(call.args[1]) if len(call.args) > 1 else None
     label = f"{where}: {kind.rsplit('.', 1)[-1]} {construct or ''}".rstrip()
     if kind in PYTHON_FUNCTIONS:
         entry = _literal(_keyword(call, "entry"))
@@ -92,12 +100,12 @@ def _definition(call: cst.Call, imports, app_dir: str, where: str) -> Optional[F
         return FunctionDefinition(label, os.path.normpath(os.path.join(app_dir, entry)), index[: -len(".py")], handler)
     if kind not in FUNCTIONS:
         return None
-    runtime = dotted_name(_keyword(call, "runtime")) or ""
+    runtime = _dotted_name(_keyword(call, "runtime")) or ""
     handler = _literal(_keyword(call, "handler"))
     code = _keyword(call, "code")
     asset = None
-    if isinstance(code, cst.Call) and any((dotted_name(code.func) or "").endswith(name) for name in ASSETS):
-        asset = _literal(code.args[0].value) if code.args else None
+    if isinstance(code, ast.Call) and any((_dotted_name(code.func) or "").endswith(name) for name in ASSETS):
+        asset = _literal(code.args[0]) if code.args else None
     if "PYTHON" not in runtime.upper() or handler is None or asset is None or split_handler(handler) is None:
         return None
     return FunctionDefinition(label, os.path.normpath(os.path.join(app_dir, asset)), *split_handler(handler))
