@@ -90,8 +90,8 @@ class WarmstateChecker:
             sources.append(SourceText(name, text, options(name)))
             diagnostics = _lint(project, sources, frozenset(s.path for s in sources
                                                             if s.path == name or self._checked(s.path)))[name]
-        for diagnostic in diagnostics:
-            yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+        for line, column, code, message in diagnostics:
+            yield line, column - 1, f"{code} {message}", type(self)
 
     def _checked(self, path: str) -> bool:
         """Whether flake8 checks ``path`` in this run too (a finding there is
@@ -109,7 +109,7 @@ def _read_text(path: str) -> str:
         return ""
 
 
-_PROJECTS = {}  # (id(settings), root) -> (Project, ImportGraph): found once per project in this process
+_PROJECTS = {}  # (configuration file, handlers, root) -> (Project, ImportGraph): once per project in this process
 _UNITS = {}  # id(project) -> {file: its unit}: the units of what flake8 checks, as `warmstate check` makes them
 _DIAGNOSTICS = {}  # unit -> {file: diagnostics}: each unit analysed once per process
 
@@ -122,7 +122,8 @@ def _lint(project, sources, requested) -> dict:
 
     requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
     results = lint_sources(sources, ALL_RULES, project.layout, requirements, requested)
-    return {path: result.diagnostics for path, result in results.items()}
+    return {path: [(d.line, d.column, d.code, d.message) for d in result.diagnostics]  # no fixes: they hold trees
+            for path, result in results.items()}
 
 
 def _shared_unit(project, graph, name: str, checked) -> Optional[Tuple[str, ...]]:
@@ -151,9 +152,10 @@ def _project(settings: Settings, directory: str):
     """The project a file in ``directory`` belongs to (its root, every Python
     file under it and what its deployment definitions say) and its import graph."""
     root = project_root(directory, settings.config)
-    if (id(settings), root) not in _PROJECTS:
+    key = (settings.config.source, tuple(spec.text for spec in settings.handler_specs), root)  # settings of
+    if key not in _PROJECTS:  # each directory are loaded apart, but files under one configuration share them
         from linter.project.units import ImportGraph
 
         project = describe_project(settings, root, [], [])
-        _PROJECTS[id(settings), root] = project, ImportGraph(project.layout, project.project_files, _read_text)
-    return _PROJECTS[id(settings), root]
+        _PROJECTS[key] = project, ImportGraph(project.layout, project.project_files, _read_text)
+    return _PROJECTS[key]
