@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 SKIPPED = shutil.ignore_patterns(".git", ".venv", "venv", "node_modules", ".warmstate_cache", ".ruff_cache",
@@ -59,8 +57,8 @@ def measure(command, cwd) -> tuple:
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    output = subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd, capture_output=True, text=True,
-                            check=True).stdout.split()
+    output = subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd, capture_output=True,
+                            text=True).stdout.split()
     return float(output[0]), int(output[1]) / 1024
 
 
@@ -90,32 +88,35 @@ def main() -> None:
         shutil.copytree(args.directory, copy, ignore=SKIPPED)
         files = list(copy.rglob("*.py"))
         lines = sum(p.read_bytes().count(b"\n") for p in files)
+        print(f"{args.directory}: {len(files)} Python files, {lines} lines; {len(os.sched_getaffinity(0))} CPUs, "
+              f"--jobs {args.jobs}, Python {sys.version.split()[0]}", flush=True)
+        baseline = report("LibCST parse-only", [sys.executable, __file__, "--parse-only", "--jobs", str(args.jobs),
+                                                str(copy)], copy)
         warmstate = [sys.executable, "-m", "linter", "check", "--exit-zero", "--cache-dir", str(work / "cache"),
                      "--jobs", str(args.jobs), "."]
-        rows = [("LibCST parse-only", measure([sys.executable, __file__, "--parse-only", "--jobs", str(args.jobs),
-                                               str(copy)], copy))]
-        rows.append(("warmstate check, cold", measure(warmstate, copy)))
-        rows.append(("warmstate check, warm (nothing changed)", measure(warmstate, copy)))
+        report("warmstate check, cold", warmstate, copy, baseline)
+        report("warmstate check, warm (nothing changed)", warmstate, copy, baseline)
         changed = touched_file(copy)
         with changed.open("a") as handle:
             handle.write("# touched by the benchmark\n")
-        rows.append((f"warmstate check, {changed.relative_to(copy)} changed", measure(warmstate, copy)))
-        rows.append(("warmstate check --jobs 1 --no-cache", measure(
-            [sys.executable, "-m", "linter", "check", "--exit-zero", "--no-cache", "--jobs", "1", "."], copy)))
+        report(f"warmstate check, {changed.relative_to(copy)} changed", warmstate, copy, baseline)
+        report("warmstate check --jobs 1 --no-cache", [sys.executable, "-m", "linter", "check", "--exit-zero",
+                                                      "--no-cache", "--jobs", "1", "."], copy, baseline)
         skipped = set(args.skip.split(","))
         if shutil.which("flake8") and "flake8" not in skipped:
-            rows.append(("flake8", measure(["flake8", "--exit-zero", "-j", str(args.jobs), "."], copy)))
+            report("flake8", ["flake8", "--exit-zero", "-j", str(args.jobs), "."], copy, baseline)
         if shutil.which("ruff") and "ruff" not in skipped:
-            rows.append(("ruff check --no-cache", measure(["ruff", "check", "--no-cache", "--exit-zero", "."], copy)))
+            report("ruff check --no-cache", ["ruff", "check", "--no-cache", "--exit-zero", "."], copy, baseline)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    cpus = len(os.sched_getaffinity(0))
-    print(f"{args.directory}: {len(files)} Python files, {lines} lines; {cpus} CPUs, --jobs {args.jobs}, "
-          f"Python {sys.version.split()[0]}")
-    baseline = rows[0][1][0]
-    for name, (seconds, megabytes) in rows:
-        print(f"{name:<55} {seconds:8.2f} s  {seconds / baseline:6.2f}x parse-only  peak {megabytes:6.0f} MB")
+
+def report(name: str, command, cwd, baseline: float = 0.0) -> float:
+    """Measure ``command``, print its line as soon as it is known, return its seconds."""
+    seconds, megabytes = measure(command, cwd)
+    ratio = f"{seconds / baseline:6.2f}x parse-only" if baseline else " " * 17
+    print(f"{name:<55} {seconds:8.2f} s  {ratio}  peak {megabytes:6.0f} MB", flush=True)
+    return seconds
 
 
 if __name__ == "__main__":
