@@ -87,7 +87,7 @@ class ResultCache:
         self._entries = self.directory / code_fingerprint()
         self._requirements: Dict[str, object] = {}
         self._canonical: Dict[str, object] = {}
-        self._layouts: Dict[int, tuple] = {}  # id -> (the layout, kept alive so the id stays its own; its hash)
+        self._layouts: Dict[object, str] = {}  # Layout (by identity) -> its hash
         self._usable = True
 
     def key(self, task, digests: Dict[str, str]) -> Optional[str]:
@@ -116,10 +116,10 @@ class ResultCache:
         """The project's files and import roots, hashed once per run (every unit shares the layout)."""
         if layout is None:
             return None
-        if id(layout) not in self._layouts:
+        if layout not in self._layouts:
             text = json.dumps([layout.root, sorted(layout.names.values()), layout.extra_roots])
-            self._layouts[id(layout)] = (layout, hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
-        return self._layouts[id(layout)][1]
+            self._layouts[layout] = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+        return self._layouts[layout]
 
     def _declared(self, directory: str) -> object:
         if directory not in self._requirements:

@@ -9,8 +9,6 @@ native extension) costs a serial re-run, not the results.  With a cache
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +18,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from linter.cache import ResultCache, text_digest
 from linter.engine import FileOptions, SourceText, lint_sources
-from linter.fixing.fixer import FixOutcome, fix_sources, fixed_count
+from linter.fixing.fixer import FixOutcome, applicable, fix_sources, fixed_count
 from linter.output.diagnostics import FileError
 from linter.parsing.source import SourceError, SourceFile, read_source
 from linter.project.layout import Layout
@@ -67,28 +65,7 @@ def _without_edits(diagnostics) -> list:
     return [replace(d, fix=replace(d.fix, edits=())) if d.fix is not None else d for d in diagnostics]
 
 
-@contextlib.contextmanager
-def _no_cyclic_collection():
-    """A unit's syntax trees are millions of objects without cycles, alive
-    until the unit is done; each full collection of the cyclic garbage
-    collector walks all of them, so with it on, a unit's cost grows with the
-    square of its size (1,200 files: 48 s with, 34 s without, the same peak
-    memory).  Reference counting still frees everything else at once."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def run_task(task: Task) -> UnitResult:
-    with _no_cyclic_collection():
-        return _run_task(task)
-
-
-def _run_task(task: Task) -> UnitResult:
     sources: Dict[str, SourceFile] = {}
     unreadable: List[FileError] = []
     texts = []
@@ -130,7 +107,8 @@ def run_tasks(tasks: Sequence[Task], jobs: int, cache: Optional[ResultCache] = N
     as read for the import graph, which decide whether a stored result holds."""
     if cache is None:
         return _run_all(tasks, jobs)
-    digests = {path: text_digest(text) for path, text in (texts or {}).items()}
+    texts = texts or {}
+    digests = {path: text_digest(texts[path]) for task in tasks for path, _ in task.files if path in texts}
     keys = [cache.key(task, digests) for task in tasks]
     results: List[Optional[UnitResult]] = [_cached(cache.load(key), task) for key, task in zip(keys, tasks)]
     missing = [i for i, result in enumerate(results) if result is None]
@@ -147,10 +125,8 @@ def _cached(result: Optional[UnitResult], task: Task) -> Optional[UnitResult]:
     only when it has nothing to fix (nothing is then written)."""
     if result is None or not task.fix:
         return result
-    for file in result.files:
-        for diagnostic in file.diagnostics:
-            if diagnostic.fix is not None and (task.unsafe or diagnostic.fix.applicability == "safe"):
-                return None
+    if any(applicable(diagnostic, task.unsafe) for file in result.files for diagnostic in file.diagnostics):
+        return None
     return result
 
 

@@ -21,7 +21,7 @@ from linter.analysis.handlers import (
     CHALICE_HANDLERS, CONTEXT_NAMES, DECORATOR_FACTORY, EVENT_NAMES, HANDLER_NAMES, POWERTOOLS_DECORATORS,
 )
 from linter.project.layout import Layout
-from linter.project.units import imported_names
+from linter.project.units import ImportGraph
 
 # Words whose presence makes a file a possible handler whatever its shape:
 # adapters and Chalice apps are handlers by what makes them, decorator
@@ -44,17 +44,10 @@ def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
 
 def on_invocation_path(texts: Dict[str, str], roots: Iterable[str], layout: Optional[Layout]) -> Set[str]:
     """``roots`` (files that may hold a handler) and every file of ``texts``
-    they import, directly or not (imports found as the unit's import graph
-    finds them, so never fewer)."""
-    found, pending = set(roots), list(roots)
-    while pending:
-        path = pending.pop()
-        for dotted in imported_names(texts[path]) if layout is not None else ():
-            resolved = layout.resolve(path, dotted)
-            if resolved is not None and resolved[0] in texts and resolved[0] not in found:
-                found.add(resolved[0])
-                pending.append(resolved[0])
-    return found
+    they import, directly or not, by the import graph units are made of."""
+    if layout is None:
+        return set(roots)
+    return ImportGraph(layout, texts, texts.__getitem__).imported_from(roots)
 
 
 def _module_level(body) -> Iterator[ast.stmt]:

@@ -40,7 +40,8 @@ class FixOutcome:
         return self.fixed != self.original
 
 
-def _applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    """Whether ``fix`` (``--unsafe-fixes`` when ``unsafe``) applies the diagnostic's fix."""
     fix = diagnostic.fix
     return fix is not None and (fix.applicability == "safe" or unsafe)
 
@@ -120,7 +121,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
 
     current = list(sources)
     for _ in range(MAX_ROUNDS):
-        fixable = [d for result in results.values() for d in result.diagnostics if _applicable(d, unsafe)]
+        fixable = [d for result in results.values() for d in result.diagnostics if applicable(d, unsafe)]
         if not fixable:
             break
         round_ = _Round(results, fixable)

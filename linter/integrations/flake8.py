@@ -152,8 +152,9 @@ def _project(settings: Settings, directory: str):
     """The project a file in ``directory`` belongs to (its root, every Python
     file under it and what its deployment definitions say) and its import graph."""
     root = project_root(directory, settings.config)
-    key = (settings.config.source, tuple(spec.text for spec in settings.handler_specs), root)  # settings of
-    if key not in _PROJECTS:  # each directory are loaded apart, but files under one configuration share them
+    # Settings are loaded per directory; files under one configuration share one project.
+    key = (settings.config.source, tuple(spec.text for spec in settings.handler_specs), root)
+    if key not in _PROJECTS:
         from linter.project.units import ImportGraph
 
         project = describe_project(settings, root, [], [])

@@ -66,8 +66,11 @@ class ImportGraph:
     def needed(self, requested: Iterable[str]) -> Set[str]:
         """The requested files, every file that imports one of them (directly
         or not: a handler there may reach it), and every file those import."""
-        importers = _closure(requested, self.imported_by)
-        return _closure(importers, self.imports)
+        return self.imported_from(_closure(requested, self.imported_by))
+
+    def imported_from(self, start: Iterable[str]) -> Set[str]:
+        """``start`` and every file they import, directly or not."""
+        return _closure(start, self.imports)
 
     def units(self, files: Iterable[str]) -> List[List[str]]:
         """``files`` split into the groups that import each other, directly or not."""
