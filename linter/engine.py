@@ -12,7 +12,6 @@ must actually be parsed.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -23,7 +22,7 @@ from linter.analysis.api import Analysis
 from linter.analysis.entry_points import may_hold_handler, on_invocation_path
 from linter.analysis.handlers import Handler, Helper, find_handlers, missing_handlers, separate_helpers
 from linter.analysis.project import ProjectModel
-from linter.fixing.transform import apply_edits
+from linter.fixing.text_edits import TextEdits
 from linter.output.diagnostics import Diagnostic, FileError
 from linter.output.suppression import file_suppression, is_suppressed
 from linter.parsing.parse import parse_prepared, prepare
@@ -193,6 +192,8 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
     def suppressed(path: str, line: int, code: str, inline: bool) -> bool:
         return is_suppressed(lines[path] if inline else [], line, code, suppressions[path])
 
+    as_text = TextEdits()
+
     for rule in rules:
         if rule.code not in enabled:
             continue
@@ -212,7 +213,9 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
             for where, message, position in shown:
                 shown_fix = fix
                 if fix is not None and sources[where].options.text_edits:
-                    shown_fix = replace(fix, text_edits=text_edits(analysis, where, fix.edits))
+                    edits = [edit for edit in fix.edits if edit.module == where]  # other files' changes are not shown
+                    module = analysis.module(where).module
+                    shown_fix = replace(fix, text_edits=as_text.of(module, analysis.positions[where].text, edits))
                 results[where].diagnostics.append(Diagnostic(
                     finding.code, message, where, *position, finding.handlers[0].name if finding.handlers else None,
                     shown_fix,
@@ -249,24 +252,3 @@ def _only_unambiguous_fix(fix, analysis: Analysis):
         if key is not None and key[1] in analysis.module(key[0]).redefined:
             return None
     return fix
-
-
-def text_edits(analysis: Analysis, path: str, edits) -> tuple:
-    """The fix's changes to ``path`` as text replacements (1-based rows and
-    columns, ruff's shape); changes to other files of the unit are not shown."""
-    module = analysis.module(path).module
-    before = module.code.splitlines(keepends=True)
-    after = apply_edits(module, [edit for edit in edits if edit.module == path]).code.splitlines(keepends=True)
-    changes = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        changes.append(
-            {
-                "content": "".join(after[b_start:b_end]),
-                "location": {"row": a_start + 1, "column": 1},
-                "end_location": {"row": a_end + 1, "column": 1},
-            }
-        )
-    return tuple(changes)

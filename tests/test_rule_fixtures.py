@@ -132,3 +132,23 @@ def test_documentation_examples(rule):
     assert rule.code not in {d.code for d in lint(Path("good.py"), good, requirements)}
     fixed = fix_text("bad.py", bad, OPTIONS, ALL_RULES, True, requirements).fixed
     assert fixed == (bad if rule.safety.startswith("none") else good)
+
+
+def applied(text, text_edits):
+    """``text`` with ruff-shaped whole-line replacements applied, as an editor applies them."""
+    lines = text.splitlines(keepends=True)
+    for change in sorted(text_edits, key=lambda c: c["location"]["row"], reverse=True):
+        start, end = change["location"]["row"] - 1, change["end_location"]["row"] - 1
+        lines[start:end] = [change["content"]]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_text_edits_rebuild_the_fixed_file(case):
+    """What JSON and SARIF output show for each fix, applied to the file,
+    gives what ``fix`` writes for that fix alone."""
+    text = case.read_text()
+    result = lint_text(str(case), text, replace(options(text), text_edits=True), ALL_RULES, declared(case))
+    for diagnostic in (d for d in result.diagnostics if d.fix is not None):
+        assert diagnostic.fix.text_edits, f"{diagnostic.code} at line {diagnostic.line} shows no text edits"
+        assert applied(text, diagnostic.fix.text_edits) == apply_edits(result.module, diagnostic.fix.edits).code

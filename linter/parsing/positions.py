@@ -38,7 +38,7 @@ class PositionIndex:
     def __init__(self, module: cst.Module, tree: ast.Module, text: str):
         self._module = module
         self._tree = tree
-        self._text = text
+        self.text = text  # the module's code, as parsed
         self._lines: Optional[List[str]] = None
         self._pairs: Optional[Dict[int, ast.AST]] = None
 
@@ -64,7 +64,7 @@ class PositionIndex:
     def _column(self, line: int, byte_offset: int) -> int:
         """AST offsets count UTF-8 bytes; columns count characters."""
         if self._lines is None:
-            self._lines = self._text.split("\n")
+            self._lines = self.text.split("\n")
         text = self._lines[line - 1] if line <= len(self._lines) else ""
         if text.isascii():
             return byte_offset + 1
@@ -128,7 +128,13 @@ class LibcstPositions:
     def __init__(self, module: cst.Module):
         from libcst.metadata import MetadataWrapper, PositionProvider
 
+        self._module = module
         self._ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    @property
+    def text(self) -> str:
+        """The module's code, as parsed."""
+        return self._module.code
 
     def contains(self, node: cst.CSTNode) -> bool:
         return node in self._ranges

@@ -303,10 +303,10 @@ def _constant_mapping_args(call: cst.Call) -> bool:
         if arg.star:
             return False
         value = arg.value
-        if not type(value) is cst.Dict:
+        if type(value) is not cst.Dict:
             return False
         for element in value.elements:
-            if not type(element) is cst.DictElement or not is_configuration(element.key):
+            if type(element) is not cst.DictElement or not is_configuration(element.key):
                 return False
     return True
 
