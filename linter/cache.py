@@ -31,7 +31,7 @@ from typing import Dict, List, Optional
 
 from linter import __version__
 from linter.output.diagnostics import Diagnostic, FileError, Fix
-from linter.project.requirements import declared_requirements, requirement_directories
+from linter.project.requirements import declared_requirements
 
 DIRECTORY_NAME = ".warmstate_cache"
 ENVIRONMENT_VARIABLE = "WARMSTATE_CACHE_DIR"
@@ -97,10 +97,9 @@ class ResultCache:
             if path not in digests:
                 return None
             digest.update(json.dumps([path, self._options(options), digests[path]]).encode())
-        layout = task.layout
-        directories = requirement_directories(layout.root if layout else None, [path for path, _ in task.files])
         digest.update(json.dumps([
-            sorted(task.requested), self._layout(layout), [self._declared(d) for d in directories],
+            sorted(task.requested), sorted(task.shared), self._layout(task.layout),
+            [self._declared(d) for d in task.requirement_directories()],
         ]).encode())
         return digest.hexdigest()
 
@@ -165,7 +164,7 @@ def _unit_data(result) -> dict:
         {"path": file.path, "diagnostics": [dataclasses.asdict(d) for d in file.diagnostics],
          "errors": [dataclasses.asdict(e) for e in file.errors]}
         for file in result.files
-    ]}
+    ], "witnesses": result.witnesses}
 
 
 def _unit_result(data: dict):
@@ -175,7 +174,7 @@ def _unit_result(data: dict):
     for file in data["files"]:
         diagnostics = [_diagnostic(d) for d in file["diagnostics"]]
         files.append(TaskResult(file["path"], diagnostics=diagnostics, errors=[FileError(**e) for e in file["errors"]]))
-    return UnitResult(files)
+    return UnitResult(files, witnesses=data["witnesses"])
 
 
 def _diagnostic(data: dict) -> Diagnostic:

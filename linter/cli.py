@@ -101,9 +101,14 @@ def _report_errors(errors: Sequence[FileError]) -> None:
         print(error.render(), file=sys.stderr)
 
 
-def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, texts: Optional[dict] = None):
-    """One task per unit; ``texts`` collects the text of each file read for the import graph."""
+def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, texts: Optional[dict] = None,
+           whole: bool = False):
+    """One task per unit; for ``check`` (not ``whole``), a large unit is split
+    into pieces.  ``texts`` collects the text of each file read for the import graph."""
+    from linter.analysis.entry_points import may_hold_handler_text
     from linter.engine import FileOptions
+    from linter.pieces_run import Split
+    from linter.project.pieces import split
     from linter.runner import Task
 
     texts = {} if texts is None else texts
@@ -116,26 +121,45 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
         return texts[path]
 
     settings, requested = project.settings, frozenset(project.files)
-    return [
-        Task(
+
+    def task(files, **piece) -> Task:
+        return Task(
             tuple((path, FileOptions(settings.codes_for(path), settings.handlers_for(path),
                                      settings.optional_handlers_for(path), text_edits,
-                                     accumulators=settings.config.accumulators)) for path in unit),
-            requested & frozenset(unit), project.layout, fix, getattr(args, "unsafe_fixes", False),
+                                     accumulators=settings.config.accumulators)) for path in files),
+            requested & frozenset(files), project.layout, fix, getattr(args, "unsafe_fixes", False), **piece,
         )
-        for unit in project.units(read_text)
-        if requested.intersection(unit)
-    ]
+
+    def may_hold_handler(path: str) -> bool:
+        explicit = settings.handlers_for(path)
+        return bool(explicit) if explicit is not None else may_hold_handler_text(texts.get(path, ""))
+
+    graph = project.import_graph(read_text)
+    work = []
+    for unit in project.units(graph):
+        if not requested.intersection(unit):
+            continue
+        unit_task = task(unit)
+        pieces = None if fix or whole else split(graph, unit, may_hold_handler)
+        if pieces is None:
+            work.append(unit_task)
+            continue
+        declared_in = tuple(unit_task.requirement_directories())
+        work.append(Split(unit_task, tuple(
+            task(piece.files, shared=piece.shared, declared_in=declared_in)
+            for piece in pieces if piece.shared or requested.intersection(piece.files)
+        )))
+    return work
 
 
 def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
     from linter.cache import ResultCache, cache_directory
-    from linter.runner import run_tasks
+    from linter.pieces_run import run_work
 
     texts: dict = {}
-    tasks = _tasks(args, project, fix, text_edits, texts)
+    work = _tasks(args, project, fix, text_edits, texts)
     cache = None if args.no_cache else ResultCache(cache_directory(project.root, args.cache_dir))
-    return run_tasks(tasks, args.jobs, cache, texts)
+    return run_work(work, args.jobs, cache, texts)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -223,7 +247,7 @@ def run_handlers(args, project: Project) -> int:
 
     errors = list(project.errors)
     listed = []
-    for task in _tasks(args, project):
+    for task in _tasks(args, project, whole=True):
         sources = []
         for path, options in task.files:
             try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -57,6 +58,7 @@ class LintResult:
     errors: List[FileError] = field(default_factory=list)
     module: Optional[cst.Module] = None
     restore: Callable[[str], str] = lambda code: code  # the module's code (fixed) as the file's text
+    witnesses: List[str] = field(default_factory=list)  # its handlers and findings, when witnessed (linter.pieces_run)
 
 
 @dataclass
@@ -141,18 +143,20 @@ def _no_cyclic_collection():
 
 def lint_sources(
     sources: Sequence[SourceText], rules: Sequence, layout: Optional[Layout] = None, requirements=None,
-    requested: Optional[FrozenSet[str]] = None,
+    requested: Optional[FrozenSet[str]] = None, witnessed: FrozenSet[str] = frozenset(),
 ) -> Dict[str, LintResult]:
     """Lint the files of a unit together; one result per file.  ``requirements``
     are the library versions the project declares (for rules about a
     library's own bugs).  With ``requested``, only those files get findings:
     the others are in the unit to be followed, and a finding in one of them is
-    shown at the handler that reaches it when the handler's file is requested."""
+    shown at the handler that reaches it when the handler's file is requested.
+    Each finding in a ``witnessed`` file is also described in its result's
+    ``witnesses``, requested or not."""
     with _no_cyclic_collection():
-        return _lint_unit(sources, rules, layout, requirements, requested)
+        return _lint_unit(sources, rules, layout, requirements, requested, witnessed)
 
 
-def _lint_unit(sources, rules, layout, requirements, requested) -> Dict[str, LintResult]:
+def _lint_unit(sources, rules, layout, requirements, requested, witnessed) -> Dict[str, LintResult]:
     results = {source.path: LintResult() for source in sources}
     unit = analyse(sources, layout, requirements)
     for error in unit.errors:
@@ -160,9 +164,11 @@ def _lint_unit(sources, rules, layout, requirements, requested) -> Dict[str, Lin
     for path, module in unit.modules.items():
         results[path].module = module
         results[path].restore = unit.restorers[path]
+    for path, entries in _entry_points(unit, witnessed).items():
+        results[path].witnesses.append(json.dumps(["entry points", 0, 0, sorted(entries)]))
     if unit.analysis is not None:
         try:
-            _report(unit.analysis, {source.path: source for source in sources}, rules, results, requested)
+            _report(unit.analysis, {source.path: source for source in sources}, rules, results, requested, witnessed)
         except RecursionError:
             _fail(results, unit.modules, "cannot analyse: nested too deeply")
         except Exception as error:  # a bug in a rule must not cost the other files
@@ -184,7 +190,7 @@ def _fail(results, modules, message: str) -> None:
 
 
 def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence, results,
-            requested: Optional[FrozenSet[str]] = None) -> None:
+            requested: Optional[FrozenSet[str]] = None, witnessed: FrozenSet[str] = frozenset()) -> None:
     enabled = frozenset(code for source in sources.values() for code in source.options.codes)
     suppressions = {path: file_suppression(source.text) for path, source in sources.items()}
     lines = {path: source.text.split("\n") for path, source in sources.items()}  # as CPython counts lines
@@ -205,11 +211,13 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
             line, column, end_line, end_column = analysis.position(finding.node, path)
             if suppressed(path, line, finding.code, options.inline_noqa):
                 continue
+            fix = _only_unambiguous_fix(finding.fix, analysis)
+            if path in witnessed:
+                results[path].witnesses.append(_witness(finding, (line, column, end_line, end_column), fix))
             if requested is not None and path not in requested:
                 shown = _at_handlers(finding, path, line, requested, sources, suppressed, analysis)
             else:
                 shown = [(path, finding.message, (line, column, end_line, end_column))]
-            fix = _only_unambiguous_fix(finding.fix, analysis)
             for where, message, position in shown:
                 shown_fix = fix
                 if fix is not None and sources[where].options.text_edits:
@@ -220,6 +228,26 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
                     finding.code, message, where, *position, finding.handlers[0].name if finding.handlers else None,
                     shown_fix,
                 ))
+
+
+def _entry_points(unit: UnitAnalysis, witnessed: FrozenSet[str]) -> Dict[str, List[list]]:
+    """The handlers and helpers of each ``witnessed`` file: a function that
+    looks like a handler is a helper when a handler reaches it, which may be
+    one a piece does not hold."""
+    found: Dict[str, List[list]] = {}
+    handlers = unit.analysis.handlers if unit.analysis is not None else []
+    for kind, handler in [*(("handler", h) for h in handlers), *(("helper", h.function) for h in unit.helpers)]:
+        if handler.module in witnessed:
+            found.setdefault(handler.module, []).append([kind, *handler.key])
+    return found
+
+
+def _witness(finding, position, fix) -> str:
+    """A finding, as text that is equal for equal findings: what it says,
+    where, and which functions its fix edits."""
+    edits = sorted({(type(edit).__name__, edit.module, *getattr(edit, "function", ())) for edit in fix.edits}) if fix else []
+    return json.dumps([finding.code, *position, finding.message, [h.key for h in finding.handlers],
+                       fix and fix.applicability, fix and fix.message, edits])
 
 
 def _at_handlers(finding, path, line, requested, sources, suppressed, analysis) -> list:

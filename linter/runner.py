@@ -36,6 +36,14 @@ class Task:
     layout: Optional[Layout] = None
     fix: bool = False
     unsafe: bool = False
+    shared: FrozenSet[str] = frozenset()  # a piece's files that other pieces hold too (linter.project.pieces)
+    declared_in: Optional[Tuple[str, ...]] = None  # a piece's: where its whole unit's library versions are declared
+
+    def requirement_directories(self) -> List[str]:
+        """Where the library versions the unit's findings depend on are declared."""
+        if self.declared_in is not None:
+            return list(self.declared_in)
+        return requirement_directories(self.layout.root if self.layout else None, [path for path, _ in self.files])
 
 
 @dataclass
@@ -52,6 +60,7 @@ class UnitResult:
     files: List[TaskResult]  # the requested files, and any other file a fix changed
     fixed: int = 0  # findings fixing removed
     digests: Dict[str, str] = field(default_factory=dict)  # of the texts analysed: what a cached result is valid for
+    witnesses: Dict[str, List[str]] = field(default_factory=dict)  # what a piece found in the shared files it analysed
 
 
 def _rules():
@@ -78,8 +87,7 @@ def run_task(task: Task) -> UnitResult:
         texts.append(SourceText(path, sources[path].text, options))
     digests = {} if unreadable else {path: text_digest(source.text) for path, source in sources.items()}
     results = [TaskResult(error.path, errors=[error]) for error in unreadable if error.path in task.requested]
-    root = task.layout.root if task.layout is not None else None
-    requirements = declared_requirements(requirement_directories(root, [path for path, _ in task.files]))
+    requirements = declared_requirements(task.requirement_directories())
     if task.fix:
         outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements, task.requested)
         for path, outcome in outcomes.items():
@@ -88,10 +96,13 @@ def run_task(task: Task) -> UnitResult:
                 errors = outcome.errors if path in task.requested else []
                 results.append(TaskResult(path, sources[path], outcome.remaining, errors, outcome))
         return UnitResult(results, fixed_count(outcomes))
-    for path, result in lint_sources(texts, _rules(), task.layout, requirements, task.requested).items():
+    witnesses = {}
+    for path, result in lint_sources(texts, _rules(), task.layout, requirements, task.requested, task.shared).items():
         if path in task.requested:
             results.append(TaskResult(path, sources[path], _without_edits(result.diagnostics), result.errors))
-    return UnitResult(results, digests=digests)
+        if path in task.shared and result.module is not None:  # analysed here: on this piece's invocation path
+            witnesses[path] = sorted(result.witnesses)
+    return UnitResult(results, digests=digests, witnesses=witnesses)
 
 
 def default_jobs() -> int:
@@ -135,9 +146,8 @@ def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
         return [run_task(task) for task in tasks]
     ordered = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].files))  # largest first balances best
     try:
-        chunk = max(1, len(tasks) // (jobs * 4))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = dict(zip(ordered, pool.map(run_task, [tasks[i] for i in ordered], chunksize=chunk)))
+            done = dict(zip(ordered, pool.map(run_task, [tasks[i] for i in ordered], chunksize=1)))
     except BrokenProcessPool:
         print("warmstate: a worker process crashed; running again in one process", file=sys.stderr)
         return [run_task(task) for task in tasks]

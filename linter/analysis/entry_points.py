@@ -15,6 +15,7 @@ a handler is parsed, and the heuristics decide.  A file CPython cannot parse
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, Iterable, Iterator, Optional, Set
 
 from linter.analysis.handlers import (
@@ -28,6 +29,10 @@ from linter.project.units import ImportGraph
 # factories by what they decorate, annotations may spell LambdaContext in a string.
 MARKERS = ("Mangum", "make_lambda_handler", "Chalice", DECORATOR_FACTORY, "LambdaContext")
 HANDLER_DECORATORS = POWERTOOLS_DECORATORS | CHALICE_HANDLERS
+# What :func:`may_hold_handler` looks for, as text: a name or decorator of a
+# handler anywhere, or a function whose first parameter is an event's name.
+_HANDLER_WORD = re.compile(r"\b(?:%s)\b" % "|".join(sorted(HANDLER_NAMES | HANDLER_DECORATORS)))
+_EVENT_FIRST = re.compile(r"\bdef\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
 
 
 def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
@@ -40,6 +45,15 @@ def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
         if any(name in HANDLER_NAMES for name in _bound_names(statement)):
             return True
     return False
+
+
+def may_hold_handler_text(text: str) -> bool:
+    """:func:`may_hold_handler` from the text alone, without parsing: true
+    whenever that is (and for more files), so that a whole project can be
+    cut into the import closures of its possible handler files
+    (:mod:`linter.project.pieces`) before any file is parsed."""
+    return (any(marker in text for marker in MARKERS) or _HANDLER_WORD.search(text) is not None
+            or _EVENT_FIRST.search(text) is not None)
 
 
 def on_invocation_path(texts: Dict[str, str], roots: Iterable[str], layout: Optional[Layout]) -> Set[str]:

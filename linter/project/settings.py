@@ -110,11 +110,13 @@ class Project:
     def layout(self) -> Layout:
         return Layout(self.root, self.project_files, self.import_roots)
 
-    def units(self, read: Callable[[str], str]) -> List[List[str]]:
+    def import_graph(self, read: Callable[[str], str]) -> ImportGraph:
+        return ImportGraph(self.layout, self.project_files, read)
+
+    def units(self, graph: ImportGraph) -> List[List[str]]:
         """The files to analyse, in groups that import each other: the named
         files, the files that import them (a handler there may reach them)
         and the files those import."""
-        graph = ImportGraph(self.layout, self.project_files, read)
         return graph.units(graph.needed(self.files))
 
 

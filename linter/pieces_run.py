@@ -1,0 +1,71 @@
+"""Run units cut into pieces (:mod:`linter.project.pieces`) and put each
+unit's results back together, exactly as analysing it whole would give them.
+
+Pieces are tasks like any other: run in parallel, each cached on its own, so
+a change to one service's file analyses that service's piece again and reads
+the others back.  A finding in a file only one piece holds is that piece's
+alone.  A file several pieces hold may be reached from handlers of several
+of them: unless every piece that analyses it finds exactly the same there
+(one naming handler ``a()`` where another names ``b()``, or finds nothing,
+and the whole unit would name both), the pieces' results are set aside and
+the unit is analysed whole.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from linter.cache import ResultCache
+from linter.runner import Task, TaskResult, UnitResult, run_tasks
+
+
+@dataclass(frozen=True)
+class Split:
+    """A unit (``whole``) and the tasks of its pieces."""
+
+    whole: Task
+    pieces: Tuple[Task, ...]
+
+
+def run_work(work: Sequence[Union[Task, Split]], jobs: int, cache: Optional[ResultCache] = None,
+             texts: Optional[Dict[str, str]] = None) -> List[UnitResult]:
+    """The result of each task or split unit, in order."""
+    flat = [task for item in work for task in (item.pieces if isinstance(item, Split) else (item,))]
+    done = iter(run_tasks(flat, jobs, cache, texts))
+    results: List[Optional[UnitResult]] = []
+    for item in work:
+        results.append(merged([next(done) for _ in item.pieces]) if isinstance(item, Split) else next(done))
+    whole = [i for i, result in enumerate(results) if result is None]
+    for i, result in zip(whole, run_tasks([work[i].whole for i in whole], jobs, cache, texts)):
+        results[i] = result
+    return results
+
+
+def merged(parts: Sequence[UnitResult]) -> Optional[UnitResult]:
+    """The unit's result from its pieces' results, or None when two pieces
+    describe a finding in a file they share differently."""
+    if not _agree(parts):
+        return None
+    by_path: Dict[str, TaskResult] = {}
+    for part in parts:
+        for result in part.files:
+            if result.path not in by_path:
+                by_path[result.path] = TaskResult(result.path, result.source, [], [])
+            kept = by_path[result.path]
+            kept.diagnostics.extend(d for d in result.diagnostics if d not in kept.diagnostics)
+            kept.errors.extend(e for e in result.errors if e not in kept.errors)
+    digests = {path: digest for part in parts for path, digest in part.digests.items()}
+    return UnitResult(list(by_path.values()), digests=digests)
+
+
+def _agree(parts: Sequence[UnitResult]) -> bool:
+    """Whether every piece that analysed a shared file found the same there.
+    One that finds nothing where another finds a leak disagrees too: the
+    whole unit's message may name what the quiet piece holds (a reset in
+    another function, or the handler that makes a function a helper)."""
+    found: Dict[str, List[str]] = {}
+    for part in parts:
+        for path, witnesses in part.witnesses.items():
+            if found.setdefault(path, witnesses) != witnesses:
+                return False
+    return True

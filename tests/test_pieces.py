@@ -1,0 +1,230 @@
+"""Units cut into pieces (linter/project/pieces.py, linter/pieces_run.py):
+the results are exactly those of the whole unit, over every fixture and on
+a project whose shared layer several functions reach; a rerun after one
+service changed analyses that service's piece only."""
+from __future__ import annotations
+
+import ast
+import shutil
+
+import pytest
+
+from conftest import FIXTURES
+from linter.analysis.entry_points import may_hold_handler, may_hold_handler_text
+from test_cache import FIXTURE_ROOTS, run
+
+
+@pytest.fixture
+def analysed(monkeypatch):
+    """The files of each task analysed, in order."""
+    import linter.runner
+
+    seen = []
+    real = linter.runner.run_task
+    monkeypatch.setattr(linter.runner, "run_task", lambda task: seen.append(sorted(p for p, _ in task.files))
+                        or real(task))
+    return seen
+
+
+def pieces_of_one_handler_file(monkeypatch):
+    import linter.project.pieces
+
+    monkeypatch.setattr(linter.project.pieces, "PIECE_FILES", 1)
+    monkeypatch.setattr(linter.project.pieces, "SPLIT_MINIMUM", 2)
+
+
+def whole_and_in_pieces(monkeypatch, *args):
+    whole = run("check", "--output-format", "json", "--no-cache", "--jobs", "1", *args)
+    with monkeypatch.context() as patch:
+        pieces_of_one_handler_file(patch)
+        cut = run("check", "--output-format", "json", "--no-cache", "--jobs", "1", *args)
+    return whole, cut
+
+
+@pytest.mark.parametrize("name", FIXTURE_ROOTS)
+def test_pieces_give_the_whole_units_results_over_every_fixture(monkeypatch, analysed, name):
+    root = FIXTURES / name if name in ("rules", "sample_app") else FIXTURES / "projects" / name
+    monkeypatch.chdir(root)
+    whole, cut = whole_and_in_pieces(monkeypatch, ".")
+    assert cut == whole
+
+
+@pytest.mark.parametrize("name, outcome", [("sam_app", "whole"), ("serverless_app", "whole"), ("cdk_app", "pieces"), ("powertools_routes", "pieces")])
+def test_fixture_projects_are_cut_into_pieces(monkeypatch, name, outcome):
+    """The comparison above compares something: these projects are cut, and
+    their pieces' results are used, or set aside for the whole unit's (a
+    layer's leak found by some pieces: sam_app's, serverless_app's)."""
+    import linter.pieces_run
+
+    merges = []
+    real = linter.pieces_run.merged
+    monkeypatch.setattr(linter.pieces_run, "merged", lambda parts: merges.append(real(parts)) or merges[-1])
+    monkeypatch.chdir(FIXTURES / "projects" / name)
+    pieces_of_one_handler_file(monkeypatch)
+    run("check", "--no-cache", "--jobs", "1", ".")
+    assert len(merges) == 1
+    assert (merges[0] is None) == (outcome == "whole")
+
+
+LAYER = '''"""Audit trail shared by every function (a Lambda layer)."""
+import logging
+
+logger = logging.getLogger("audit")
+TRAIL = []
+
+
+def record(entry):
+    TRAIL.append(entry)
+    logger.info("recorded %s", entry["id"])
+
+
+def describe(entry):
+    return f"{entry['id']}: {entry.get('status', 'new')}"
+'''
+
+SERVICE = '''"""The {name} function."""
+import json
+
+from common import audit
+
+
+def lambda_handler(event, context):
+    body = json.loads(event["body"])
+    audit.{call}(body)
+    return {{"statusCode": 200, "body": json.dumps({{"ok": True}})}}
+'''
+
+TEST = '''from {name} import app
+
+
+def test_handler_answers():
+    assert app.lambda_handler({{"body": '{{"id": "o-1"}}'}}, None)["statusCode"] == 200
+'''
+
+
+def layered_project(root, calls):
+    (root / "common").mkdir(parents=True)
+    (root / "common" / "__init__.py").write_text("")
+    (root / "common" / "audit.py").write_text(LAYER)
+    (root / "pyproject.toml").write_text("[tool.warmstate]\n")
+    for name, call in calls.items():
+        (root / name).mkdir()
+        (root / name / "__init__.py").write_text("")
+        (root / name / "app.py").write_text(SERVICE.format(name=name, call=call))
+        (root / "tests").mkdir(exist_ok=True)
+        (root / "tests" / f"test_{name}.py").write_text(TEST.format(name=name))
+
+
+@pytest.mark.parametrize("asked", [".", "common/audit.py"])
+def test_a_layer_reached_from_two_functions_is_analysed_whole(tmp_path, monkeypatch, analysed, asked):
+    """orders and refunds both append to the layer's TRAIL: each piece names
+    its own handler, the whole unit names both, so the unit is analysed whole."""
+    layered_project(tmp_path, {"orders": "record", "refunds": "record", "reports": "describe"})
+    monkeypatch.chdir(tmp_path)
+    whole, cut = whole_and_in_pieces(monkeypatch, asked)
+    assert cut == whole
+    assert "handlers lambda_handler() in orders/app.py and lambda_handler() in refunds/app.py" in whole[1]
+    assert len(analysed) > 2 and analysed[-1] == analysed[0], "the last analysis is not the whole unit"
+
+
+def reset_first(path):
+    path.write_text(path.read_text().replace("    audit.record(body)\n", "    audit.TRAIL.clear()\n    audit.record(body)\n"))
+
+
+@pytest.mark.parametrize("asked", [".", "common/audit.py"])
+@pytest.mark.parametrize("refunds", ["describes", "resets first"])
+def test_a_layer_leak_one_function_reaches_is_analysed_whole(tmp_path, monkeypatch, analysed, asked, refunds):
+    """Only orders' piece finds the leak, but the whole unit's message may
+    name what the others hold: here refunds' reset, which does not run when
+    orders is invoked."""
+    layered_project(tmp_path, {"orders": "record", "refunds": "record" if refunds == "resets first" else "describe",
+                               "reports": "describe"})
+    if refunds == "resets first":
+        reset_first(tmp_path / "refunds" / "app.py")
+    monkeypatch.chdir(tmp_path)
+    whole, cut = whole_and_in_pieces(monkeypatch, asked)
+    assert cut == whole
+    assert "module-level list 'TRAIL' is appended to" in whole[1]
+    assert ("does not run when lambda_handler() is invoked" in whole[1]) == (refunds == "resets first")
+    assert analysed[-1] == analysed[0], "the last analysis is not the whole unit"
+
+
+@pytest.mark.parametrize("asked", [".", "common/audit.py", "orders/app.py"])
+def test_a_leak_in_one_service_beside_a_clean_layer_is_found_in_its_piece(tmp_path, monkeypatch, analysed, asked):
+    layered_project(tmp_path, {"orders": "describe", "refunds": "describe", "reports": "describe"})
+    orders = tmp_path / "orders" / "app.py"
+    orders.write_text(orders.read_text().replace("def lambda_handler(", "SEEN_ORDERS = set()\n\n\ndef lambda_handler(")
+                      .replace("    audit.describe(body)\n", "    SEEN_ORDERS.add(body['id'])\n"))
+    monkeypatch.chdir(tmp_path)
+    whole, cut = whole_and_in_pieces(monkeypatch, asked)
+    assert cut == whole
+    assert ("module-level set 'SEEN_ORDERS' is added to" in whole[1]) == (asked != "common/audit.py")
+    if asked != "orders/app.py":  # then the unit is orders' alone, too small to cut
+        assert len(analysed) > 2 and analysed[0] not in analysed[1:], "the unit was analysed whole"
+
+
+def test_a_rerun_after_one_service_changed_analyses_its_piece(tmp_path, monkeypatch, analysed):
+    layered_project(tmp_path, {"orders": "describe", "refunds": "describe", "reports": "describe"})
+    monkeypatch.chdir(tmp_path)
+    pieces_of_one_handler_file(monkeypatch)
+    first = run("check", "--jobs", "1", ".")
+    text = (tmp_path / "reports" / "app.py").read_text()
+    (tmp_path / "reports" / "app.py").write_text(text.replace("json.dumps(", "json.dumps(  # compact\n    "))
+    analysed.clear()
+    again = run("check", "--jobs", "1", ".")
+    assert again == first
+    assert analysed == [["common/__init__.py", "common/audit.py", "reports/__init__.py", "reports/app.py",
+                         "tests/test_reports.py"]]
+
+
+def python_files():
+    for path in sorted(FIXTURES.rglob("*.py")):
+        text = path.read_text()
+        try:
+            yield path, ast.parse(text), text
+        except SyntaxError:
+            continue
+
+
+def test_the_text_finds_every_file_the_parser_would_take_for_a_handler():
+    """Pieces are cut from the text: a file that may hold a handler must never be missed."""
+    found = [path for path, tree, text in python_files() if may_hold_handler(tree, text)]
+    assert len(found) > 200
+    assert [path for path in found if not may_hold_handler_text(path.read_text())] == []
+    assert may_hold_handler_text("def process(\n    # the SQS batch\n    event: dict, context) -> None:\n    pass\n")
+    assert not may_hold_handler_text(shutil.__doc__ or "")
+
+
+PIPELINE = '''"""Shared processing step (a Lambda layer)."""
+SEEN = []
+
+
+def process(event, context):
+    SEEN.append(event["id"])
+    return {"statusCode": 200, "body": str(len(SEEN))}
+
+
+def describe(event):
+    return f"request {event['id']}"
+'''
+
+
+def test_a_layer_function_that_is_a_helper_in_one_piece_only_is_analysed_whole(tmp_path, monkeypatch, analysed):
+    """``process(event, context)`` looks like a handler.  orders calls it after
+    clearing SEEN, so it is orders' helper and nothing leaks; in refunds'
+    piece alone nothing reaches it, and it would be taken for a handler that
+    leaks SEEN.  The pieces disagree on what it is, so the unit is analysed whole."""
+    layered_project(tmp_path, {"orders": "describe", "refunds": "describe"})
+    (tmp_path / "common" / "pipeline.py").write_text(PIPELINE)
+    orders = tmp_path / "orders" / "app.py"
+    orders.write_text(orders.read_text().replace("from common import audit\n", "from common import audit, pipeline\n")
+                      .replace('    audit.describe(body)\n', '    pipeline.SEEN.clear()\n'
+                                                               '    return pipeline.process(body, context)\n'))
+    refunds = tmp_path / "refunds" / "app.py"
+    refunds.write_text(refunds.read_text().replace("from common import audit\n", "from common import audit, pipeline\n")
+                       .replace("audit.describe(body)", "pipeline.describe(body)"))
+    monkeypatch.chdir(tmp_path)
+    whole, cut = whole_and_in_pieces(monkeypatch, ".")
+    assert cut == whole
+    assert "SEEN" not in whole[1]
+    assert analysed[-1] == analysed[0], "the last analysis is not the whole unit"
