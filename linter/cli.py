@@ -10,7 +10,7 @@ import difflib
 import json
 import os
 import sys
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from linter import __version__
 from linter.project.config import ConfigError
@@ -121,17 +121,21 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
         return texts[path]
 
     settings, requested = project.settings, frozenset(project.files)
+    options: Dict[str, FileOptions] = {}  # a file shared by pieces is in several tasks
+
+    def options_for(path: str) -> FileOptions:
+        if path not in options:
+            options[path] = FileOptions(settings.codes_for(path), settings.handlers_for(path),
+                                        settings.optional_handlers_for(path), text_edits,
+                                        accumulators=settings.config.accumulators)
+        return options[path]
 
     def task(files, **piece) -> Task:
-        return Task(
-            tuple((path, FileOptions(settings.codes_for(path), settings.handlers_for(path),
-                                     settings.optional_handlers_for(path), text_edits,
-                                     accumulators=settings.config.accumulators)) for path in files),
-            requested & frozenset(files), project.layout, fix, getattr(args, "unsafe_fixes", False), **piece,
-        )
+        return Task(tuple((path, options_for(path)) for path in files), requested & frozenset(files), project.layout,
+                    fix, getattr(args, "unsafe_fixes", False), **piece)
 
     def may_hold_handler(path: str) -> bool:
-        explicit = settings.handlers_for(path)
+        explicit = options_for(path).handlers
         return bool(explicit) if explicit is not None else may_hold_handler_text(texts.get(path, ""))
 
     graph = project.import_graph(read_text)

@@ -4,10 +4,12 @@ serverless.yml, CDK apps in Python, Terraform), as `warmstate handlers` and
 from __future__ import annotations
 
 import os
+import subprocess
 import textwrap
 
 import pytest
 
+from conftest import installed_command
 from linter.project.config import Config
 from linter.project.deployment.definitions import find_definitions
 from linter.project.settings import project_root
@@ -1038,6 +1040,22 @@ def test_project_root_found_from_inside_the_code_dir(run_warmstate, tmp_path):
     assert finding_lines(completed.stdout) == [
         "app.py:1:1: LAM101 module-level list 'SEEN' is appended to in process() (line 5), "
         "reached from handler process(), and never reset between invocations"
+    ]
+
+
+def test_a_file_in_the_temporary_directory_is_not_a_project_of_everything_there(tmp_path):
+    """`warmstate check /tmp/handler.py` with no project marker around it:
+    the other projects in /tmp (here a broken template and a handler) are
+    neither read nor analysed."""
+    write(tmp_path, "scratch/handler.py", NAMED_ONLY.replace("def process(", "def lambda_handler("))
+    write(tmp_path, "other/template.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn: [unclosed\n")
+    write(tmp_path, "other/app.py", "from scratch import handler\n")
+    completed = subprocess.run([installed_command("warmstate"), "check", "scratch/handler.py"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert completed.stderr == ""
+    assert finding_lines(completed.stdout) == [
+        "scratch/handler.py:1:1: LAM101 module-level list 'SEEN' is appended to in lambda_handler() (line 5), "
+        "reached from handler lambda_handler(), and never reset between invocations"
     ]
 
 

@@ -3,6 +3,7 @@ into the files to check and the options each file is checked with."""
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, Dict, List, Optional, Sequence
@@ -55,8 +56,13 @@ class Settings:
                     if spec.matches(path)}
         if explicit:
             return explicit
-        absolute = os.path.abspath(path)
-        return {} if any(absolute.startswith(root + os.sep) for root in self.covered) else None
+        directory = os.path.dirname(os.path.abspath(path))
+        while directory not in self._covered:
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                return None
+            directory = parent
+        return {}
 
     def optional_handlers_for(self, path: str) -> frozenset:
         """Handlers a deployment definition names for ``path``: one that is
@@ -65,6 +71,12 @@ class Settings:
 
     def _deployed_for(self, path: str) -> List[HandlerSpec]:
         return self._deployed_by_file.get(os.path.abspath(path), [])
+
+    @cached_property
+    def _covered(self) -> frozenset:
+        """``covered`` as a set: a file asks about each of its directories
+        rather than each of hundreds of code roots."""
+        return frozenset(os.path.abspath(root) for root in self.covered)
 
     @cached_property
     def _deployed_by_file(self) -> Dict[str, List[HandlerSpec]]:
@@ -143,6 +155,15 @@ def project_root(start: str, config: Config) -> str:
     return here if directory == here or directory.startswith(here + os.sep) else directory
 
 
+def holds_unrelated_projects(directory: str) -> bool:
+    """The file system's root, the home directory or the temporary
+    directory: a file checked there without any project marker around it
+    (``warmstate check /tmp/handler.py``) is not part of a project made of
+    everything else there."""
+    places = {os.path.abspath(os.sep), os.path.expanduser("~"), tempfile.gettempdir()}
+    return os.path.realpath(directory) in {os.path.realpath(place) for place in places}
+
+
 def _warning(message: str) -> FileError:
     """``definition-file: message`` as a warning about the definition's file."""
     where, _, rest = message.partition(": ")
@@ -180,11 +201,14 @@ def describe_project(settings: Settings, root: str, files: List[str], errors: Li
     """The project under ``root``: its Python files, and the handlers, code
     directories and layers its deployment definitions describe (a definition
     naming a file that is not there is a warning)."""
-    from linter.project.deployment.definitions import find_definitions
+    from linter.project.deployment.definitions import Definitions, find_definitions
 
-    everything, _ = Discovery(settings.config).files([root])
-    project_files = sorted(set(everything) | set(files))
-    definitions = find_definitions(root, project_files)
+    if holds_unrelated_projects(root):  # only what was named: not every project under /tmp or a home directory
+        project_files, definitions = sorted(set(files)), Definitions()
+    else:
+        everything, _ = Discovery(settings.config).files([root])
+        project_files = sorted(set(everything) | set(files))
+        definitions = find_definitions(root, project_files)
     warnings = [_warning(message) for message in definitions.warnings]
     for function in definitions.functions:
         if function.handler_file() is None:
