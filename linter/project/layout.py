@@ -34,7 +34,8 @@ class Layout:
 
     def _index(self) -> None:
         self.holding = _holding(self.names)
-        self.resolve = lru_cache(maxsize=None)(self._resolve)
+        self._directory = lru_cache(maxsize=None)(_directory)
+        self._resolve_from = lru_cache(maxsize=None)(self._resolve)  # by directory: its files all resolve alike
         self._search_order = lru_cache(maxsize=None)(self._search_bases)
 
     def __getstate__(self):  # sent to worker processes without its caches
@@ -55,20 +56,23 @@ class Layout:
             directory = os.path.dirname(directory)
         return {base: rank for rank, base in enumerate(dict.fromkeys(bases + self.extra_roots))}
 
-    def _resolve(self, importer: str, dotted: str) -> Optional[Resolved]:
+    def resolve(self, importer: str, dotted: str) -> Optional[Resolved]:
         """The file ``dotted`` (``lib.audit.record``, ``.state.SEEN``) names
         from ``importer``, and the names after the module part; None when it
         is not a file of the project (a library, the standard library)."""
+        return self._resolve_from(self._directory(importer), dotted)
+
+    def _resolve(self, directory: str, dotted: str) -> Optional[Resolved]:
         level = len(dotted) - len(dotted.lstrip("."))
         parts = [part for part in dotted[level:].split(".") if part]
         if level:
-            base = os.path.dirname(os.path.abspath(importer))
+            base = directory
             for _ in range(level - 1):
                 base = os.path.dirname(base)
             return self._find(base, parts, allow_package_itself=True)
         if not parts:
             return None
-        order = self._search_order(os.path.dirname(os.path.abspath(importer)))
+        order = self._search_order(directory)
         # Only the bases holding a module or package of the first name, in search order: a
         # template with a code directory per function makes hundreds of bases.
         for base in sorted((base for base in self.holding.get(parts[0], ()) if base in order), key=order.get):
@@ -148,3 +152,7 @@ def _package_root(path: str) -> str:
             break
         directory = parent
     return directory
+
+
+def _directory(path: str) -> str:
+    return os.path.dirname(os.path.abspath(path))

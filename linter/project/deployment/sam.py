@@ -22,8 +22,10 @@ FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 
 
-class TemplateLoader(yaml.SafeLoader):
-    """SafeLoader that accepts CloudFormation's short-form tags (``!Ref x``)."""
+class TemplateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader that accepts CloudFormation's short-form tags (``!Ref x``),
+    on libyaml where PyYAML was built with it (a template naming hundreds of
+    functions: 0.3 s in Python)."""
 
 
 def _intrinsic(loader, suffix, node):
