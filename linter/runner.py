@@ -144,11 +144,33 @@ def _cached(result: Optional[UnitResult], task: Task) -> Optional[UnitResult]:
 def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
     if jobs <= 1 or len(tasks) < 2 or sum(len(task.files) for task in tasks) < PARALLEL_MINIMUM:
         return [run_task(task) for task in tasks]
-    ordered = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].files))  # largest first balances best
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = dict(zip(ordered, pool.map(run_task, [tasks[i] for i in ordered], chunksize=1)))
+            batches = _batches(tasks, jobs)
+            results = pool.map(_run_batch, [[tasks[i] for i in batch] for batch in batches])
+            done = {i: result for batch, batch_results in zip(batches, results) for i, result in zip(batch, batch_results)}
     except BrokenProcessPool:
         print("warmstate: a worker process crashed; running again in one process", file=sys.stderr)
         return [run_task(task) for task in tasks]
     return [done[i] for i in range(len(tasks))]
+
+
+def _batches(tasks: Sequence[Task], jobs: int) -> List[List[int]]:
+    """Task indexes in batches of about equal work for the workers, largest
+    first (a large piece alone, single-file units together): one batch is
+    one message, and the layout the tasks share is sent once per batch."""
+    ordered = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].files))
+    target = max(1, sum(len(task.files) for task in tasks) // (jobs * 8))
+    batches: List[List[int]] = [[]]
+    size = 0
+    for i in ordered:
+        if size >= target:
+            batches.append([])
+            size = 0
+        batches[-1].append(i)
+        size += len(tasks[i].files)
+    return batches
+
+
+def _run_batch(tasks: Sequence[Task]) -> List[UnitResult]:
+    return [run_task(task) for task in tasks]
