@@ -20,13 +20,14 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from linter.analysis.api import Analysis
-from linter.analysis.entry_points import may_hold_handler, on_invocation_path
+from linter.analysis.entry_points import import_graph, may_hold_handler, on_invocation_path
 from linter.analysis.handlers import Handler, Helper, find_handlers, missing_handlers, separate_helpers
 from linter.analysis.project import ProjectModel
 from linter.fixing.text_edits import TextEdits
 from linter.output.diagnostics import Diagnostic, FileError
 from linter.output.suppression import file_suppression, is_suppressed
 from linter.parsing.parse import parse_prepared, prepare
+from linter.parsing.unreferenced import elide_unreferenced
 from linter.parsing.positions import LibcstPositions, PositionIndex
 from linter.project.accumulators import Accumulator
 from linter.project.layout import Layout
@@ -109,7 +110,8 @@ def analyse(sources: Sequence[SourceText], layout: Optional[Layout] = None, requ
 
 def _on_invocation_path(sources: Sequence[SourceText], layout: Optional[Layout], errors: List[FileError]):
     """The files of the unit LibCST must parse (:mod:`linter.analysis.entry_points`),
-    each prepared by CPython's parser; a file even that rejects is an error."""
+    each prepared by CPython's parser (a file even that rejects is an error),
+    without the bodies of functions nothing can call (:mod:`linter.parsing.unreferenced`)."""
     prepared, roots = {}, []
     for source in sources:
         first = prepare(source.path, source.text)
@@ -120,9 +122,12 @@ def _on_invocation_path(sources: Sequence[SourceText], layout: Optional[Layout],
         handlers = source.options.handlers
         if handlers or (handlers is None and may_hold_handler(first.tree, source.text)):
             roots.append(source.path)
-    texts = {source.path: source.text for source in sources if source.path in prepared}
-    needed = on_invocation_path(texts, roots, layout)
-    return [prepared[path] for path in prepared if path in needed]
+    graph = import_graph({source.path: source.text for source in sources if source.path in prepared}, layout)
+    needed = on_invocation_path(graph, roots)
+    explicit = {source.path: {part for name in source.options.handlers or () for part in name.split(".")}
+                for source in sources}
+    return elide_unreferenced([prepared[path] for path in prepared if path in needed],
+                              lambda path: graph.imported_by.get(path, ()) if graph is not None else (), explicit)
 
 
 @contextlib.contextmanager

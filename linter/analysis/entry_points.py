@@ -40,7 +40,7 @@ def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
     if tree is None or any(marker in text for marker in MARKERS):
         return True
     for statement in _module_level(tree.body):
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _looks_like_handler(statement):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and looks_like_handler(statement):
             return True
         if any(name in HANDLER_NAMES for name in _bound_names(statement)):
             return True
@@ -56,12 +56,15 @@ def may_hold_handler_text(text: str) -> bool:
             or _EVENT_FIRST.search(text) is not None)
 
 
-def on_invocation_path(texts: Dict[str, str], roots: Iterable[str], layout: Optional[Layout]) -> Set[str]:
-    """``roots`` (files that may hold a handler) and every file of ``texts``
-    they import, directly or not, by the import graph units are made of."""
-    if layout is None:
-        return set(roots)
-    return ImportGraph(layout, texts, texts.__getitem__).imported_from(roots)
+def import_graph(texts: Dict[str, str], layout: Optional[Layout]) -> Optional[ImportGraph]:
+    """The import graph units are made of, over ``texts``; None without a
+    project layout (a file linted on its own)."""
+    return ImportGraph(layout, texts, texts.__getitem__) if layout is not None else None
+
+
+def on_invocation_path(graph: Optional[ImportGraph], roots: Iterable[str]) -> Set[str]:
+    """``roots`` (files that may hold a handler) and every file they import, directly or not."""
+    return graph.imported_from(roots) if graph is not None else set(roots)
 
 
 def _module_level(body) -> Iterator[ast.stmt]:
@@ -79,7 +82,7 @@ def _module_level(body) -> Iterator[ast.stmt]:
             yield from _module_level(case.body)
 
 
-def _looks_like_handler(function) -> bool:
+def looks_like_handler(function) -> bool:
     positional = [*function.args.posonlyargs, *function.args.args]
     if len(positional) >= 2 and positional[0].arg in EVENT_NAMES and positional[1].arg in CONTEXT_NAMES:
         return True

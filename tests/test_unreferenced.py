@@ -1,0 +1,207 @@
+"""Bodies of functions nothing can call are not parsed by LibCST
+(linter/parsing/unreferenced.py): which are elided, that results are those
+of parsing everything, and that a fix writes the bodies back unchanged."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from conftest import FIXTURES
+from linter.engine import FileOptions, SourceText, analyse
+from linter.fixing.fixer import fix_text
+from linter.parsing.parse import prepare
+from linter.parsing.unreferenced import elide_unreferenced
+from rules import ALL_RULES
+from test_cache import FIXTURE_ROOTS, run
+
+APP = textwrap.dedent('''\
+    """Orders API: one Lambda function behind API Gateway."""
+    import json
+    import logging
+
+    from orders import pricing
+
+    logger = logging.getLogger(__name__)
+    SEEN_ORDERS = []
+
+
+    def _legacy_export(rows):
+        """Kept for the 2023 migration script; nothing calls it any more."""
+        lines = []
+        for row in rows:
+            lines.append(json.dumps(row, sort_keys=True))
+        return "\\n".join(lines)
+
+
+    def _parse(body):
+        data = json.loads(body or "{}")
+        if "id" not in data:
+            raise ValueError("an order needs an id")
+        return data
+
+
+    def _by_name(rows):
+        ordered = sorted(rows, key=lambda row: row["name"])
+        for row in ordered:
+            logger.debug("row %s", row["name"])
+        return ordered
+
+
+    def lambda_handler(event, context):
+        order = _parse(event.get("body"))
+        SEEN_ORDERS.append(order["id"])
+        order["total"] = pricing.total(order)
+        return {"statusCode": 200, "body": json.dumps(order)}
+
+
+    EXPORTS = {"by_name": globals()["_by_name"]}
+''')
+
+PRICING = textwrap.dedent('''\
+    """Prices for the orders function."""
+    from decimal import Decimal
+
+
+    def total(order):
+        amount = sum(Decimal(str(line["price"])) * line["quantity"] for line in order.get("lines", []))
+        if order.get("coupon"):
+            amount = amount * Decimal("0.9")
+        return str(amount)
+
+
+    def _unused_rounding(amount):
+        quantized = amount.quantize(Decimal("0.01"))
+        if quantized < 0:
+            return Decimal("0")
+        return quantized
+''')
+
+
+def elided_functions(files, handlers=None):
+    prepared = [prepare(path, text) for path, text in files.items()]
+    importers = {"orders/pricing.py": ["orders/app.py"]}
+    result = elide_unreferenced(prepared, lambda path: importers.get(path, ()), handlers or {})
+    return {file.path: file for file in result}
+
+
+def test_only_functions_nothing_names_are_elided():
+    files = {"orders/app.py": APP, "orders/pricing.py": PRICING}
+    result = elided_functions(files)
+    app, pricing = result["orders/app.py"].elided, result["orders/pricing.py"].elided
+    assert "_legacy_export(rows):\n    \"\"\"__warmstate_body_0__" in app.text  # nothing names it
+    assert "    data = json.loads" in app.text  # called by the handler
+    assert "    ordered = sorted" in app.text  # named in a string: globals()["_by_name"]
+    assert "    order = _parse" in app.text  # the handler
+    assert "    amount = sum(" in pricing.text  # named by the module importing it
+    assert "    quantized = amount" not in pricing.text
+    for path, text in files.items():
+        assert result[path].elided.text.count("\n") == text.count("\n")  # every line where it was
+        assert result[path].elided.restore(result[path].elided.text) == text
+
+
+def test_a_star_import_keeps_every_name_anyone_mentions():
+    caller = "from orders.pricing import *\n\n\ndef lambda_handler(event, context):\n    return _unused_rounding(1)\n"
+    result = elided_functions({"orders/app.py": caller, "orders/pricing.py": PRICING})
+    assert "    quantized = amount" in result["orders/pricing.py"].elided.text
+
+
+def test_named_handlers_decorated_and_dunder_functions_are_kept():
+    module = textwrap.dedent('''\
+        import functools
+
+
+        def process(payload):
+            rows = payload["rows"]
+            rows.sort()
+            return rows
+
+
+        @functools.lru_cache(maxsize=32)
+        def lookup(key):
+            value = key.upper()
+            value = value.strip()
+            return value
+
+
+        def __getattr__(name):
+            if name == "VERSION":
+                return "1.0"
+            raise AttributeError(name)
+
+
+        def _mark_warm():
+            global WARM
+            WARM = True
+            return WARM
+
+
+        def handle(event, ctx):
+            records = event["Records"]
+            records.sort()
+            return records
+    ''')
+    text = elided_functions({"jobs/worker.py": module}, {"jobs/worker.py": {"process"}})["jobs/worker.py"].elided.text
+    assert text == module
+
+
+def test_a_body_starting_on_the_signatures_last_line_is_kept():
+    module = "def helper(first,\n           second): return (first +\n    second +\n    1 +\n    2)\n"
+    assert elided_functions({"app.py": module})["app.py"].elided.text == module
+
+
+def test_fix_writes_elided_bodies_back():
+    options = FileOptions(frozenset(rule.code for rule in ALL_RULES))
+    outcome = fix_text("orders/app.py", APP, options, ALL_RULES, False)
+    assert outcome.errors == []
+    assert "    SEEN_ORDERS.clear()\n" in outcome.fixed
+    assert outcome.fixed.replace("    SEEN_ORDERS.clear()\n", "", 1) == APP
+
+
+def test_the_elided_tree_is_what_lints():
+    """The elided module is parsed, its handler found, its leak at its line."""
+    unit = analyse([SourceText("orders/app.py", APP, FileOptions(frozenset(rule.code for rule in ALL_RULES)))])
+    assert "_legacy_export" in unit.modules["orders/app.py"].code
+    assert '"""__warmstate_body_0__' in unit.modules["orders/app.py"].code
+    assert [handler.name for handler in unit.analysis.handlers] == ["lambda_handler"]
+
+
+def generated(name, directory):
+    """A dense corpus (30 handler modules, most helpers never called) or a
+    mixed project (tests, stacks, a shared layer), from the benchmarks' generators."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import corpus, mixed_project
+
+    if name == "dense":
+        corpus.generate(directory, 30)
+    else:
+        mixed_project.generate(directory, 180)
+    return directory
+
+
+@pytest.mark.parametrize("name", [*FIXTURE_ROOTS, "generated dense", "generated mixed"])
+def test_results_equal_parsing_everything(monkeypatch, tmp_path, name):
+    """Findings, positions and text edits (JSON), and every fix (fix --diff),
+    over every fixture and two generated code bases, where bodies are elided."""
+    import linter.parsing.unreferenced
+
+    if name.startswith("generated"):
+        directory = generated(name.split()[1], tmp_path / "code")
+    else:
+        directory = FIXTURES / name if name in ("rules", "sample_app") else FIXTURES / "projects" / name
+    monkeypatch.chdir(directory)
+    elisions = []
+    real = linter.parsing.unreferenced._elided
+    monkeypatch.setattr(linter.parsing.unreferenced, "_elided",
+                        lambda file, reachable: elisions.append(file.path) or real(file, reachable))
+    commands = [["check", "--output-format", "json"], ["fix", "--diff", "--unsafe-fixes"]]
+    elided = [run(*command, "--no-cache", "--jobs", "1", ".") for command in commands]
+    if name.startswith("generated"):
+        assert elisions, "nothing was elided: the comparison proves nothing"
+    monkeypatch.setattr(linter.parsing.unreferenced, "MINIMUM_LINES", 10 ** 9)
+    everything = [run(*command, "--no-cache", "--jobs", "1", ".") for command in commands]
+    assert elided == everything
