@@ -31,6 +31,7 @@ def pieces_of_one_handler_file(monkeypatch):
 
     monkeypatch.setattr(linter.project.pieces, "PIECE_FILES", 1)
     monkeypatch.setattr(linter.project.pieces, "SPLIT_MINIMUM", 2)
+    monkeypatch.setattr(linter.project.pieces, "OVERLAP_LIMIT", 10 ** 9)
 
 
 def whole_and_in_pieces(monkeypatch, *args):
@@ -228,3 +229,27 @@ def test_a_layer_function_that_is_a_helper_in_one_piece_only_is_analysed_whole(t
     assert cut == whole
     assert "SEEN" not in whole[1]
     assert analysed[-1] == analysed[0], "the last analysis is not the whole unit"
+
+
+def test_a_package_whose_modules_import_most_of_it_is_not_cut(tmp_path, monkeypatch):
+    """Every handler imports a large core (moto's services and its backends):
+    each piece would hold nearly the whole package, analysing it many times
+    over, so the unit is analysed whole."""
+    import linter.project.pieces
+    from linter.project.layout import Layout
+    from linter.project.pieces import split
+    from linter.project.units import ImportGraph
+
+    monkeypatch.setattr(linter.project.pieces, "PIECE_FILES", 1)
+    monkeypatch.setattr(linter.project.pieces, "SPLIT_MINIMUM", 2)
+    monkeypatch.chdir(tmp_path)
+    core = [f"core/module_{n}.py" for n in range(10)]
+    texts = {"core/__init__.py": "", **{path: "import json\n" for path in core}}
+    for n in range(6):
+        texts[f"service_{n}.py"] = ("from core import " + ", ".join(f"module_{m}" for m in range(10)) +
+                                    "\n\n\ndef lambda_handler(event, context):\n    return module_0\n")
+    graph = ImportGraph(Layout(str(tmp_path), list(texts)), list(texts), texts.__getitem__)
+    unit = sorted(texts)
+    assert split(graph, unit, lambda path: path.startswith("service_")) is None
+    monkeypatch.setattr(linter.project.pieces, "OVERLAP_LIMIT", 10 ** 9)
+    assert len(split(graph, unit, lambda path: path.startswith("service_"))) == 6

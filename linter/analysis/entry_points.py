@@ -62,9 +62,10 @@ def import_graph(texts: Dict[str, str], layout: Optional[Layout]) -> Optional[Im
     return ImportGraph(layout, texts, texts.__getitem__) if layout is not None else None
 
 
-def on_invocation_path(graph: Optional[ImportGraph], roots: Iterable[str]) -> Set[str]:
-    """``roots`` (files that may hold a handler) and every file they import, directly or not."""
-    return graph.imported_from(roots) if graph is not None else set(roots)
+def on_invocation_path(graph: Optional[ImportGraph], roots: Iterable[str], unparsed: Set[str]) -> Set[str]:
+    """``roots`` (files that may hold a handler) and every file they import,
+    directly or not, except through the ``unparsed`` files (which run nothing)."""
+    return graph.imported_from(roots, without=unparsed) if graph is not None else set(roots)
 
 
 def _module_level(body) -> Iterator[ast.stmt]:

@@ -24,6 +24,7 @@ from linter.project.units import ImportGraph
 
 PIECE_FILES = 48  # a piece takes handler files until it holds this many files
 SPLIT_MINIMUM = 2 * PIECE_FILES  # a smaller unit is analysed whole
+OVERLAP_LIMIT = 1.5  # pieces holding more files than this many times the unit's: analysed whole
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def split(graph: ImportGraph, unit: Sequence[str], may_hold_handler: Callable[[s
         groups[-1] |= closures[root]
     rest = sorted(set(unit) - covered)
     groups.extend(set(rest[start:start + PIECE_FILES]) for start in range(0, len(rest), PIECE_FILES))
-    if len(groups) < 2:
-        return None
+    if len(groups) < 2 or sum(map(len, groups)) > OVERLAP_LIMIT * len(unit):
+        return None  # a package whose modules import most of it (a registry of everything) is cheaper whole
     holders = Counter(path for group in groups for path in group)
     return [Piece(tuple(sorted(group)), frozenset(path for path in group if holders[path] > 1)) for group in groups]

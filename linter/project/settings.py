@@ -194,19 +194,24 @@ def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequen
     settings = load_settings(start, selection, known_codes)
     discovery = Discovery(settings.config, selection.force_exclude)
     files, errors = discovery.files(list(paths))
-    return describe_project(settings, project_root(start, settings.config), files, errors)
+    root = project_root(start, settings.config)
+    whole = all(os.path.isdir(path) and os.path.abspath(path) == root for path in paths)
+    return describe_project(settings, root, files, errors, files if whole else None)
 
 
-def describe_project(settings: Settings, root: str, files: List[str], errors: List[FileError]) -> Project:
-    """The project under ``root``: its Python files, and the handlers, code
-    directories and layers its deployment definitions describe (a definition
-    naming a file that is not there is a warning)."""
+def describe_project(settings: Settings, root: str, files: List[str], errors: List[FileError],
+                     everything: Optional[List[str]] = None) -> Project:
+    """The project under ``root``: its Python files (``everything``, when
+    already found), and the handlers, code directories and layers its
+    deployment definitions describe (a definition naming a file that is not
+    there is a warning)."""
     from linter.project.deployment.definitions import Definitions, find_definitions
 
     if holds_unrelated_projects(root):  # only what was named: not every project under /tmp or a home directory
         project_files, definitions = sorted(set(files)), Definitions()
     else:
-        everything, _ = Discovery(settings.config).files([root])
+        if everything is None:
+            everything, _ = Discovery(settings.config).files([root])
         project_files = sorted(set(everything) | set(files))
         definitions = find_definitions(root, project_files)
     warnings = [_warning(message) for message in definitions.warnings]

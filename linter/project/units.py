@@ -68,9 +68,9 @@ class ImportGraph:
         or not: a handler there may reach it), and every file those import."""
         return self.imported_from(_closure(requested, self.imported_by))
 
-    def imported_from(self, start: Iterable[str]) -> Set[str]:
-        """``start`` and every file they import, directly or not."""
-        return _closure(start, self.imports)
+    def imported_from(self, start: Iterable[str], without: Set[str] = frozenset()) -> Set[str]:
+        """``start`` and every file they import, directly or not (not through ``without``)."""
+        return _closure(start, self.imports, without)
 
     def units(self, files: Iterable[str]) -> List[List[str]]:
         """``files`` split into the groups that import each other, directly or not."""
@@ -92,12 +92,12 @@ class ImportGraph:
         return units
 
 
-def _closure(start: Iterable[str], edges: Dict[str, Set[str]]) -> Set[str]:
+def _closure(start: Iterable[str], edges: Dict[str, Set[str]], without: Set[str] = frozenset()) -> Set[str]:
     found = set(start)
     pending = list(found)
     while pending:
         for neighbour in edges.get(pending.pop(), ()):
-            if neighbour not in found:
+            if neighbour not in found and neighbour not in without:
                 found.add(neighbour)
                 pending.append(neighbour)
     return found
