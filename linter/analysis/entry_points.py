@@ -30,9 +30,11 @@ from linter.project.units import ImportGraph
 MARKERS = ("Mangum", "make_lambda_handler", "Chalice", DECORATOR_FACTORY, "LambdaContext")
 HANDLER_DECORATORS = POWERTOOLS_DECORATORS | CHALICE_HANDLERS
 # What :func:`may_hold_handler` looks for, as text: a name or decorator of a
-# handler anywhere, or a function whose first parameter is an event's name.
-_HANDLER_WORD = re.compile(r"\b(?:%s)\b" % "|".join(sorted(HANDLER_NAMES | HANDLER_DECORATORS)))
-_EVENT_FIRST = re.compile(r"\bdef\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
+# handler anywhere (as a substring: word boundaries cost a regular expression
+# over every file, 0.6 s on 27 MB), or a function whose first parameter is an
+# event's name (no leading ``\b``, which would cost Python's search for "def").
+_HANDLER_WORDS = tuple(sorted(HANDLER_NAMES | HANDLER_DECORATORS | set(MARKERS)))
+_EVENT_FIRST = re.compile(r"def\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
 
 
 def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
@@ -52,8 +54,7 @@ def may_hold_handler_text(text: str) -> bool:
     whenever that is (and for more files), so that a whole project can be
     cut into the import closures of its possible handler files
     (:mod:`linter.project.pieces`) before any file is parsed."""
-    return (any(marker in text for marker in MARKERS) or _HANDLER_WORD.search(text) is not None
-            or _EVENT_FIRST.search(text) is not None)
+    return any(word in text for word in _HANDLER_WORDS) or _EVENT_FIRST.search(text) is not None
 
 
 def import_graph(texts: Dict[str, str], layout: Optional[Layout]) -> Optional[ImportGraph]:
