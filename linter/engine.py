@@ -134,8 +134,7 @@ def _on_invocation_path(sources: Sequence[SourceText], layout: Optional[Layout],
     explicit = {source.path: {part for name in source.options.handlers or () for part in name.split(".")}
                 for source in sources}
     on_path = [prepared.get(path) or prepare(path, texts[path]) for path in texts if path in needed]
-    return elide_unreferenced(on_path, lambda path: graph.imported_by.get(path, ()) if graph is not None else (),
-                              explicit)
+    return elide_unreferenced(on_path, graph.importers_of if graph is not None else lambda path: (), explicit)
 
 
 @contextlib.contextmanager

@@ -194,6 +194,7 @@ def test_the_text_finds_every_file_the_parser_would_take_for_a_handler():
     assert [path for path in found if not may_hold_handler_text(path.read_text())] == []
     assert may_hold_handler_text("def process(\n    # the SQS batch\n    event: dict, context) -> None:\n    pass\n")
     assert not may_hold_handler_text(shutil.__doc__ or "")
+    assert may_hold_handler_text("class Batch:\n    pass\n\n\ndef process[T](event: T, context) -> T:\n    return event\n")
 
 
 PIPELINE = '''"""Shared processing step (a Lambda layer)."""
@@ -253,3 +254,50 @@ def test_a_package_whose_modules_import_most_of_it_is_not_cut(tmp_path, monkeypa
     assert split(graph, unit, lambda path: path.startswith("service_")) is None
     monkeypatch.setattr(linter.project.pieces, "OVERLAP_LIMIT", 10 ** 9)
     assert len(split(graph, unit, lambda path: path.startswith("service_"))) == 6
+
+
+SENTRY_A = '''import sentry_sdk
+from sentry_sdk.integrations.aws_lambda import AwsLambdaIntegration
+
+from shared.config import DSN
+
+sentry_sdk.init(dsn=DSN, integrations=[AwsLambdaIntegration()])
+
+
+def lambda_handler(event, context):
+    sentry_sdk.set_tag("order", event["id"])
+    return {"ok": True}
+'''
+
+SENTRY_B = '''import sentry_sdk
+
+from shared.config import DSN
+
+sentry_sdk.init(dsn=DSN)
+
+
+def lambda_handler(event, context):
+    sentry_sdk.set_user({"id": event["user"]})
+    return {"ok": True}
+'''
+
+
+def test_a_piece_sees_what_its_function_imports_not_another_functions_code(tmp_path, monkeypatch):
+    """Choice (README, "Which files"): refunds initialises Sentry without the
+    Lambda integration and sets the user per request (LAM307); orders, with
+    its own Sentry set-up, is deployed apart and never runs in refunds'
+    process.  Analysed whole, orders' integration hid refunds' finding; in
+    pieces, refunds' finding is the one a check of refunds' file alone gives."""
+    files = {"pyproject.toml": "[tool.warmstate]\n", "shared/__init__.py": "",
+             "shared/config.py": "import os\n\nDSN = os.environ.get('SENTRY_DSN')\n",
+             "orders/__init__.py": "", "orders/app.py": SENTRY_A, "refunds/__init__.py": "", "refunds/app.py": SENTRY_B}
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    alone = run("check", "--no-cache", "--jobs", "1", "refunds/app.py")
+    assert "LAM307" in alone[1]
+    pieces_of_one_handler_file(monkeypatch)
+    cut = run("check", "--no-cache", "--jobs", "1", ".")
+    assert [line for line in cut[1].splitlines() if "LAM" in line] == \
+           [line for line in alone[1].splitlines() if "LAM" in line]

@@ -205,3 +205,50 @@ def test_results_equal_parsing_everything(monkeypatch, tmp_path, name):
     monkeypatch.setattr(linter.parsing.unreferenced, "MINIMUM_LINES", 10 ** 9)
     everything = [run(*command, "--no-cache", "--jobs", "1", ".") for command in commands]
     assert elided == everything
+
+
+REVIEWED = {  # shapes a review found elided wrongly, each kept: results must equal parsing everything
+    "handler_by_its_lambda_context_annotation": {
+        "app.py": "from aws_lambda_powertools.utilities.typing import LambdaContext\n\nSEEN = []\n\n\n"
+                  "def main(payload: dict, context: LambdaContext) -> dict:\n    SEEN.append(payload['id'])\n"
+                  "    total = len(SEEN)\n    result = {'count': total}\n    return result\n",
+    },
+    "function_reached_through_a_package_attribute": {
+        "app.py": "import shared\n\n\ndef lambda_handler(event, context):\n    shared.audit.record(event['id'])\n"
+                  "    return {'ok': True}\n",
+        "shared/__init__.py": "from . import audit\n",
+        "shared/audit.py": "TRAIL = []\n\n\ndef record(item):\n    entry = {'item': item}\n    TRAIL.append(entry)\n"
+                           "    count = len(TRAIL)\n    return count\n",
+    },
+    "handlers_removed_by_a_function_nothing_calls": {  # LAM302 reads every function of the module
+        "app.py": "import logging\n\n\ndef lambda_handler(event, context):\n    logging.basicConfig(level=logging.INFO)\n"
+                  "    logging.info('got %s', event)\n    return {'ok': True}\n\n\ndef reset_logging_for_tests():\n"
+                  "    root = logging.getLogger()\n    for handler in root.handlers[:]:\n"
+                  "        root.removeHandler(handler)\n    root.setLevel(logging.DEBUG)\n",
+    },
+    "non_ascii_names": {
+        "app.py": "VERLAUF = []\n\n\ndef größe_merken(wert):\n    eintrag = {'wert': wert}\n    VERLAUF.append(eintrag)\n"
+                  "    anzahl = len(VERLAUF)\n    return anzahl\n\n\ndef lambda_handler(event, context):\n"
+                  "    return größe_merken(event['größe'])\n",
+    },
+    "a_lone_carriage_return": {
+        "app.py": '"""Orders service.\rCopied from the wiki."""\nSEEN = []\n\n\ndef unused(x):\n    y = x * 2\n'
+                  "    z = y + 1\n    w = z - 3\n    return w\n\n\ndef lambda_handler(event, context):\n"
+                  "    SEEN.append(event['id'])\n    return len(SEEN)\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWED))
+def test_reviewed_shapes_equal_parsing_everything(monkeypatch, tmp_path, name):
+    import linter.parsing.unreferenced
+
+    for path, text in {"pyproject.toml": "[tool.warmstate]\n", **REVIEWED[name]}.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(text.encode())
+    monkeypatch.chdir(tmp_path)
+    commands = [["check", "--output-format", "json"], ["fix", "--diff", "--unsafe-fixes"]]
+    elided = [run(*command, "--no-cache", "--jobs", "1", ".") for command in commands]
+    monkeypatch.setattr(linter.parsing.unreferenced, "MINIMUM_LINES", 10 ** 9)
+    assert elided == [run(*command, "--no-cache", "--jobs", "1", ".") for command in commands]
+    assert "internal error" not in elided[0][2]

@@ -34,7 +34,8 @@ HANDLER_DECORATORS = POWERTOOLS_DECORATORS | CHALICE_HANDLERS
 # over every file, 0.6 s on 27 MB), or a function whose first parameter is an
 # event's name (no leading ``\b``, which would cost Python's search for "def").
 _HANDLER_WORDS = tuple(sorted(HANDLER_NAMES | HANDLER_DECORATORS | set(MARKERS)))
-_EVENT_FIRST = re.compile(r"def\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
+_EVENT_FIRST = re.compile(
+    r"def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
 
 
 def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:

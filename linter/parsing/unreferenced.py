@@ -23,12 +23,16 @@ from collections import Counter
 from dataclasses import replace
 from typing import Callable, Dict, Iterable, List, Sequence, Set
 
-from linter.analysis.entry_points import looks_like_handler
+from linter.analysis.entry_points import MARKERS, looks_like_handler
 from linter.parsing.elide import Elided
 from linter.parsing.parse import Prepared
 
 MINIMUM_LINES = 4  # a shorter body costs LibCST less than it is worth
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers, not only ASCII ones
+_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")  # a line break to CPython, not to str.split("\n")
+# Rules that read every function of a module, called or not: LAM302 looks for
+# a removal of the root logger's handlers anywhere in it.
+_READ_WHEREVER_IT_IS = ("handlers", "removeHandler")
 _STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]*\*", re.MULTILINE)
 _MARK = "__warmstate_body_"
 
@@ -36,7 +40,8 @@ _MARK = "__warmstate_body_"
 def elide_unreferenced(prepared: Sequence[Prepared], importers: Callable[[str], Iterable[str]],
                        explicit: Dict[str, Set[str]]) -> List[Prepared]:
     """``prepared`` with the bodies of unreachable top-level functions elided.
-    ``importers(path)`` are the files of the unit that import ``path``;
+    ``importers(path)`` are the files of the unit that import ``path``,
+    directly or not (``import shared`` then ``shared.audit.record``);
     ``explicit`` the handler names given for each file (never elided)."""
     mentions = {p.path: Counter(_IDENTIFIER.findall(p.elided.text)) for p in prepared}
     everywhere = None
@@ -44,16 +49,21 @@ def elide_unreferenced(prepared: Sequence[Prepared], importers: Callable[[str], 
         everywhere = sum(mentions.values(), Counter())
     result = []
     for file in prepared:
-        if file.tree is None or _MARK in file.elided.text:
+        text = file.elided.text
+        if (file.tree is None or _MARK in text or _LONE_CARRIAGE_RETURN.search(text)
+                or any(marker in text for marker in MARKERS)):  # an annotation may make any function a handler
             result.append(file)
             continue
-        outside = [mentions[path] for path in importers(file.path) if path in mentions and path != file.path]
-        kept = explicit.get(file.path, set())
+        kept, outside = explicit.get(file.path, set()), []
 
-        def reachable(name: str, defined: int) -> bool:
-            if name in kept or (everywhere is not None and everywhere[name] > defined):
+        def reachable(name: str, defined: int, path: str = file.path) -> bool:
+            if name in kept or mentions[path][name] > defined:
                 return True
-            return mentions[file.path][name] > defined or any(counts[name] for counts in outside)
+            if everywhere is not None:
+                return everywhere[name] > defined
+            if not outside:  # only for a file with a candidate: its importers may be most of the unit
+                outside.append([mentions[p] for p in importers(path) if p in mentions and p != path])
+            return any(counts[name] for counts in outside[0])
 
         result.append(_elided(file, reachable))
     return result
@@ -70,11 +80,14 @@ def _elided(file: Prepared, reachable: Callable[[str, int], bool]) -> Prepared:
                 or function.name.startswith("__") or looks_like_handler(function)
                 or reachable(function.name, defined[function.name]) or _declares_globals(function)):
             continue
+        original = "\n".join(lines[first - 1:last])
+        if any(word in original for word in _READ_WHEREVER_IT_IS):
+            continue
         indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
         if not indent or len(indent) != function.body[0].col_offset:  # the body starts on a line of the signature
             continue
         stand_in = f'{indent}"""{_MARK}{len(originals)}__' + "\n" * (last - first) + '"""'
-        originals[stand_in] = "\n".join(lines[first - 1:last])
+        originals[stand_in] = original
         lines[first - 1:last] = stand_in.split("\n")
         function.body = [_stand_in_twin(first, last, len(indent))]
     if len(originals) == len(file.elided.originals):

@@ -68,6 +68,10 @@ class ImportGraph:
         or not: a handler there may reach it), and every file those import."""
         return self.imported_from(_closure(requested, self.imported_by))
 
+    def importers_of(self, path: str) -> Set[str]:
+        """The files that import ``path``, directly or not."""
+        return _closure([path], self.imported_by) - {path}
+
     def imported_from(self, start: Iterable[str], without: Set[str] = frozenset()) -> Set[str]:
         """``start`` and every file they import, directly or not (not through ``without``)."""
         return _closure(start, self.imports, without)
