@@ -18,7 +18,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from linter.cache import ResultCache, text_digest
 from linter.engine import FileOptions, SourceText, lint_sources
-from linter.fixing.fixer import FixOutcome, applicable, fix_sources, fixed_count
+from linter.fixing.fixer import FixOutcome, fix_sources, fixed_count
 from linter.output.diagnostics import FileError
 from linter.parsing.source import SourceError, SourceFile, read_source
 from linter.project.layout import Layout
@@ -136,7 +136,7 @@ def _cached(result: Optional[UnitResult], task: Task) -> Optional[UnitResult]:
     only when it has nothing to fix (nothing is then written)."""
     if result is None or not task.fix:
         return result
-    if any(applicable(diagnostic, task.unsafe) for file in result.files for diagnostic in file.diagnostics):
+    if any(diagnostic.fixed_by(task.unsafe) for file in result.files for diagnostic in file.diagnostics):
         return None
     return result
 

@@ -40,12 +40,6 @@ class FixOutcome:
         return self.fixed != self.original
 
 
-def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
-    """Whether ``fix`` (``--unsafe-fixes`` when ``unsafe``) applies the diagnostic's fix."""
-    fix = diagnostic.fix
-    return fix is not None and (fix.applicability == "safe" or unsafe)
-
-
 def _compile_error(path: str, text: str, original: str):
     """Why the fixed text (as the parsers saw it, without elided data) would
     not run, or None.  A file in syntax newer than the running Python (which
@@ -121,7 +115,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
 
     current = list(sources)
     for _ in range(MAX_ROUNDS):
-        fixable = [d for result in results.values() for d in result.diagnostics if applicable(d, unsafe)]
+        fixable = [d for result in results.values() for d in result.diagnostics if d.fixed_by(unsafe)]
         if not fixable:
             break
         round_ = _Round(results, fixable)

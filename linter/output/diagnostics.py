@@ -39,6 +39,10 @@ class Diagnostic:
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)
 
+    def fixed_by(self, unsafe: bool) -> bool:
+        """Whether ``fix`` (``--unsafe-fixes`` when ``unsafe``) applies this finding's fix."""
+        return self.fix is not None and (self.fix.applicability == "safe" or unsafe)
+
 
 @dataclass(frozen=True)
 class FileError:

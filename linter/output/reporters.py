@@ -154,7 +154,7 @@ RENDERERS = {"text": render_text, "json": render_json, "github": render_github, 
 def render_statistics(diagnostics: Sequence[Diagnostic], summaries) -> List[str]:
     """One line per code, most frequent first: count, code, [*] if fixable, summary."""
     counts = Counter(d.code for d in diagnostics)
-    fixable = {d.code for d in diagnostics if d.fix is not None and d.fix.applicability == "safe"}
+    fixable = {d.code for d in diagnostics if d.fixed_by(unsafe=False)}
     width = max((len(str(n)) for n in counts.values()), default=1)
     return [
         f"{count:>{width}}\t{code}\t{'[*]' if code in fixable else '[ ]'} {summaries.get(code, '')}"
@@ -165,8 +165,8 @@ def render_statistics(diagnostics: Sequence[Diagnostic], summaries) -> List[str]
 def summary_line(diagnostics: Sequence[Diagnostic], files: int) -> str:
     if not diagnostics:
         return f"No findings in {files} file{'s' if files != 1 else ''}."
-    safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "safe")
-    unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "unsafe")
+    safe = sum(1 for d in diagnostics if d.fixed_by(unsafe=False))
+    unsafe = sum(1 for d in diagnostics if d.fixed_by(unsafe=True)) - safe
     parts = []
     if safe:
         parts.append(f"{safe} fixable with `warmstate fix`")
