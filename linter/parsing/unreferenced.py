@@ -5,10 +5,10 @@ run.  A top-level function whose name no code can reach it by (its own
 module never mentions it again, no module importing that module mentions
 it, no decorator registers it, it does not look like a handler) cannot run,
 so its body cannot hold a finding.  (One declaring ``global`` is kept: what
-it would assign is read by guards whether it runs or not.)  LibCST parses a stand-in on the same
-lines instead (a string literal spanning them), CPython's tree is given the
-same stand-in so positions pair as before, and ``Elided.restore`` puts the
-body back into any fixed text.
+it would assign is read by guards whether it runs or not.)  LibCST parses a
+stand-in on the same lines instead (a string literal spanning them),
+CPython's tree is given the same stand-in so positions pair as before, and
+``Elided.restore`` puts the body back into any fixed text.
 
 Mentions are counted in the text, comments and strings included, which can
 only keep a body (``getattr(module, "helper")`` spells the name).  A star
@@ -21,7 +21,8 @@ import ast
 import re
 from collections import Counter
 from dataclasses import replace
-from typing import Callable, Dict, Iterable, List, Sequence, Set
+from functools import cached_property
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from linter.analysis.entry_points import MARKERS, looks_like_handler
 from linter.parsing.elide import Elided
@@ -54,19 +55,31 @@ def elide_unreferenced(prepared: Sequence[Prepared], importers: Callable[[str], 
                 or any(marker in text for marker in MARKERS)):  # an annotation may make any function a handler
             result.append(file)
             continue
-        kept, outside = explicit.get(file.path, set()), []
-
-        def reachable(name: str, defined: int, path: str = file.path) -> bool:
-            if name in kept or mentions[path][name] > defined:
-                return True
-            if everywhere is not None:
-                return everywhere[name] > defined
-            if not outside:  # only for a file with a candidate: its importers may be most of the unit
-                outside.append([mentions[p] for p in importers(path) if p in mentions and p != path])
-            return any(counts[name] for counts in outside[0])
-
-        result.append(_elided(file, reachable))
+        reach = _Reach(file.path, mentions, everywhere, importers, explicit.get(file.path, set()))
+        result.append(_elided(file, reach.reachable))
     return result
+
+
+class _Reach:
+    """Whether code of the unit can reach a top-level function of ``path`` by its name."""
+
+    def __init__(self, path: str, mentions: Dict[str, Counter], everywhere: Optional[Counter],
+                 importers: Callable[[str], Iterable[str]], kept: Set[str]):
+        self.path, self.mentions, self.everywhere, self.importers, self.kept = path, mentions, everywhere, importers, kept
+
+    def reachable(self, name: str, defined: int) -> bool:
+        """``defined`` is how many top-level definitions of ``name`` the module has."""
+        if name in self.kept or self.mentions[self.path][name] > defined:
+            return True
+        if self.everywhere is not None:
+            return self.everywhere[name] > defined
+        return any(counts[name] for counts in self._outside)
+
+    @cached_property
+    def _outside(self) -> List[Counter]:
+        """The mentions in the files importing the module, asked only for a
+        module with a candidate: its importers may be most of the unit."""
+        return [self.mentions[p] for p in self.importers(self.path) if p in self.mentions and p != self.path]
 
 
 def _elided(file: Prepared, reachable: Callable[[str, int], bool]) -> Prepared:
