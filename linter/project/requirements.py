@@ -59,16 +59,13 @@ def declared_requirements(directories: Iterable[str]) -> Dict[str, List[Declared
             names = sorted(os.listdir(directory))
         except OSError:
             continue
-        for name in names:
-            path = os.path.join(directory, name)
-            if _REQUIREMENTS_FILE.match(name):
-                lines = _read_lines(path)
-            elif name == "pyproject.toml":
-                lines = _pyproject_lines(path)
-            else:
+        for name in names:  # code directories hold hundreds of files: name first, path only for the few read
+            read = _reader(name)
+            if read is None:
                 continue
-            for name, declarations in parse_declarations(lines, os.path.relpath(path)).items():
-                found.setdefault(name, []).extend(declarations)
+            path = os.path.join(directory, name)
+            for distribution, declarations in parse_declarations(read(path), os.path.relpath(path)).items():
+                found.setdefault(distribution, []).extend(declarations)
     return found
 
 
@@ -80,6 +77,13 @@ def parse_declarations(lines: Iterable[str], where: str) -> Dict[str, List[Decla
         if declared is not None:
             found.setdefault(declared[0], []).append(declared[1])
     return found
+
+
+def _reader(name: str):
+    """How to read the declarations in a file called ``name``, or None when it holds none."""
+    if _REQUIREMENTS_FILE.match(name):
+        return _read_lines
+    return _pyproject_lines if name == "pyproject.toml" else None
 
 
 def _read_lines(path: str) -> List[str]:
