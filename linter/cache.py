@@ -31,6 +31,7 @@ from typing import Dict, List, Optional
 
 from linter import __version__
 from linter.output.diagnostics import Diagnostic, FileError, Fix
+from linter.project.file_facts import FileFacts
 from linter.project.requirements import declared_requirements
 
 DIRECTORY_NAME = ".warmstate_cache"
@@ -75,10 +76,6 @@ def canonical(value) -> object:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
-
-
-def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 class ResultCache:
@@ -137,15 +134,37 @@ class ResultCache:
             return None
 
     def store(self, key: Optional[str], result) -> None:
-        if key is None or not self._usable:
+        if key is not None:
+            self._write(f"{key}.json", _unit_data(result))
+
+    def file_facts(self, root: str) -> FileFacts:
+        """What earlier runs kept of the files of the project at ``root``."""
+        try:
+            known = json.loads(self._facts_file(root).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        return FileFacts(known if isinstance(known, dict) else {})
+
+    def keep_facts(self, root: str, facts: FileFacts) -> None:
+        kept = facts.to_keep()
+        if kept is not None:
+            self._write(self._facts_file(root).name, kept)
+
+    def _facts_file(self, root: str) -> Path:
+        """One per project: several projects may share a cache directory (``WARMSTATE_CACHE_DIR``)."""
+        digest = hashlib.blake2b(os.path.abspath(root).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        return self._entries / f"files-{digest}.json"
+
+    def _write(self, name: str, data) -> None:
+        """Write an entry whole or not at all (runs may share the cache)."""
+        if not self._usable:
             return
         try:
             self._prepare()
-            data = json.dumps(_unit_data(result), separators=(",", ":"))
             handle, temporary = tempfile.mkstemp(dir=self._entries, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(data)
-            os.replace(temporary, self._entries / f"{key}.json")
+                stream.write(json.dumps(data, separators=(",", ":")))
+            os.replace(temporary, self._entries / name)
         except OSError:
             self._usable = False  # a read-only checkout: run without a cache
 

@@ -13,8 +13,11 @@ import sys
 from typing import Dict, List, Optional, Sequence
 
 from linter import __version__
+from rules import CODES
 from linter.project.config import ConfigError
 from linter.output.diagnostics import FileError
+from linter.project.file_facts import FileFacts
+from linter.project.file_options import FileOptions
 from linter.project.settings import Project, Selection, open_project
 from linter.output.reporters import RENDERERS, render_statistics, summary_line
 from linter.parsing.source import SourceError, read_source, write_atomically
@@ -101,24 +104,11 @@ def _report_errors(errors: Sequence[FileError]) -> None:
         print(error.render(), file=sys.stderr)
 
 
-def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, texts: Optional[dict] = None,
-           whole: bool = False):
-    """One task per unit; for ``check`` (not ``whole``), a large unit is split
-    into pieces.  ``texts`` collects the text of each file read for the import graph."""
-    from linter.analysis.entry_points import may_hold_handler_text
-    from linter.engine import FileOptions
+def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, whole: bool = False):
+    """One task per unit; for ``check`` (not ``whole``), a large unit is split into pieces."""
     from linter.pieces_run import Split
     from linter.project.pieces import split
     from linter.runner import Task
-
-    texts = {} if texts is None else texts
-
-    def read_text(path: str) -> str:
-        try:
-            texts[path] = read_source(path).text
-        except SourceError:
-            return ""  # reported when the file is checked
-        return texts[path]
 
     settings, requested = project.settings, frozenset(project.files)
     options: Dict[str, FileOptions] = {}  # a file shared by pieces is in several tasks
@@ -136,9 +126,9 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
 
     def may_hold_handler(path: str) -> bool:
         explicit = options_for(path).handlers
-        return bool(explicit) if explicit is not None else may_hold_handler_text(texts.get(path, ""))
+        return bool(explicit) if explicit is not None else project.facts.may_hold_handler(path)
 
-    graph = project.import_graph(read_text)
+    graph = project.import_graph()
     work = []
     for unit in project.units(graph):
         if not requested.intersection(unit):
@@ -156,14 +146,27 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
     return work
 
 
-def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
+def _cache(args, root: str):
+    """The cache of the project at ``root``; None with ``--no-cache`` (and for ``handlers``, which has none)."""
     from linter.cache import ResultCache, cache_directory
+
+    return None if getattr(args, "no_cache", True) else ResultCache(cache_directory(root, args.cache_dir))
+
+
+def _file_facts(args, root: str) -> FileFacts:
+    cache = _cache(args, root)
+    return cache.file_facts(root) if cache is not None else FileFacts()
+
+
+def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
     from linter.pieces_run import run_work
 
-    texts: dict = {}
-    work = _tasks(args, project, fix, text_edits, texts)
-    cache = None if args.no_cache else ResultCache(cache_directory(project.root, args.cache_dir))
-    return run_work(work, args.jobs, cache, texts)
+    work = _tasks(args, project, fix, text_edits)
+    cache = _cache(args, project.root)
+    results = run_work(work, args.jobs, cache, project.facts.digests())
+    if cache is not None:
+        cache.keep_facts(project.root, project.facts)
+    return results
 
 
 def _plural(count: int, noun: str) -> str:
@@ -171,7 +174,6 @@ def _plural(count: int, noun: str) -> str:
 
 
 def run_check(args, project: Project) -> int:
-    rules = _rules()
     errors = list(project.errors)
     diagnostics = []
     for unit in _results(args, project, text_edits=args.output_format in ("json", "sarif")):
@@ -181,9 +183,9 @@ def run_check(args, project: Project) -> int:
     diagnostics.sort(key=lambda d: d.sort_key())
     _report_errors(sorted(errors, key=lambda e: (e.path, e.line)))
     if args.statistics:
-        lines = render_statistics(diagnostics, {rule.code: rule.summary for rule in rules})
-    else:
-        lines = RENDERERS[args.output_format](diagnostics, rules)
+        lines = render_statistics(diagnostics, {rule.code: rule.summary for rule in _rules()})
+    else:  # only SARIF describes the rules: importing them imports LibCST, which cached results do not need
+        lines = RENDERERS[args.output_format](diagnostics, _rules() if args.output_format == "sarif" else ())
     if args.output_format == "text":
         lines = lines + [summary_line(diagnostics, len(project.files))]
     for line in lines:
@@ -312,7 +314,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return run_rule(args)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     try:
-        project = open_project(args.paths, _selection(args), [rule.code for rule in _rules()])
+        project = open_project(args.paths, _selection(args), CODES,
+                               lambda root: _file_facts(args, root))
     except ConfigError as error:
         print(f"warmstate: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -15,7 +15,7 @@ import contextlib
 import gc
 import json
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence
 
 import libcst as cst
 
@@ -29,19 +29,9 @@ from linter.output.suppression import file_suppression, is_suppressed
 from linter.parsing.parse import parse_prepared, prepare
 from linter.parsing.unreferenced import elide_unreferenced
 from linter.parsing.positions import LibcstPositions, PositionIndex
-from linter.project.accumulators import Accumulator
+from linter.project.file_options import FileOptions
 from linter.project.layout import Layout
 from linter.summary.model import build_model
-
-
-@dataclass(frozen=True)
-class FileOptions:
-    codes: FrozenSet[str]  # the rule codes enabled for this file
-    handlers: Optional[Dict[str, str]] = None  # explicit handlers: name -> how given
-    optional_handlers: FrozenSet[str] = frozenset()  # named by deployment definitions: missing is a warning
-    text_edits: bool = False  # fill Fix.text_edits (JSON/SARIF output)
-    inline_noqa: bool = True  # False under flake8, which applies ``# noqa`` itself
-    accumulators: Tuple[Accumulator, ...] = ()  # accumulating types the project declares (LAM108)
 
 
 @dataclass(frozen=True)

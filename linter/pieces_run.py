@@ -28,15 +28,15 @@ class Split:
 
 
 def run_work(work: Sequence[Union[Task, Split]], jobs: int, cache: Optional[ResultCache] = None,
-             texts: Optional[Dict[str, str]] = None) -> List[UnitResult]:
+             digests: Optional[Dict[str, str]] = None) -> List[UnitResult]:
     """The result of each task or split unit, in order."""
     flat = [task for item in work for task in (item.pieces if isinstance(item, Split) else (item,))]
-    done = iter(run_tasks(flat, jobs, cache, texts))
+    done = iter(run_tasks(flat, jobs, cache, digests))
     results: List[Optional[UnitResult]] = []
     for item in work:
         results.append(merged([next(done) for _ in item.pieces]) if isinstance(item, Split) else next(done))
     whole = [i for i, result in enumerate(results) if result is None]
-    for i, result in zip(whole, run_tasks([work[i].whole for i in whole], jobs, cache, texts)):
+    for i, result in zip(whole, run_tasks([work[i].whole for i in whole], jobs, cache, digests)):
         results[i] = result
     return results
 

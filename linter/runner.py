@@ -14,15 +14,18 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from linter.cache import ResultCache, text_digest
-from linter.engine import FileOptions, SourceText, lint_sources
-from linter.fixing.fixer import FixOutcome, fix_sources, fixed_count
+from linter.cache import ResultCache
 from linter.output.diagnostics import FileError
 from linter.parsing.source import SourceError, SourceFile, read_source
+from linter.project.file_options import FileOptions
+from linter.project.file_facts import text_digest
 from linter.project.layout import Layout
 from linter.project.requirements import declared_requirements, requirement_directories
+
+if TYPE_CHECKING:
+    from linter.fixing.fixer import FixOutcome
 
 PARALLEL_MINIMUM = 24  # files; below this, starting workers costs more than it saves
 
@@ -75,6 +78,9 @@ def _without_edits(diagnostics) -> list:
 
 
 def run_task(task: Task) -> UnitResult:
+    from linter.engine import SourceText, lint_sources  # LibCST: only when a unit is analysed, not read back
+    from linter.fixing.fixer import fix_sources, fixed_count
+
     sources: Dict[str, SourceFile] = {}
     unreadable: List[FileError] = []
     texts = []
@@ -113,13 +119,12 @@ def default_jobs() -> int:
 
 
 def run_tasks(tasks: Sequence[Task], jobs: int, cache: Optional[ResultCache] = None,
-              texts: Optional[Dict[str, str]] = None) -> List[UnitResult]:
-    """The result of each task; with a cache, ``texts`` are the files' texts
-    as read for the import graph, which decide whether a stored result holds."""
+              digests: Optional[Dict[str, str]] = None) -> List[UnitResult]:
+    """The result of each task; with a cache, ``digests`` are those of the
+    files' texts as read for the import graph, which decide whether a stored result holds."""
     if cache is None:
         return _run_all(tasks, jobs)
-    texts = texts or {}
-    digests = {path: text_digest(texts[path]) for task in tasks for path, _ in task.files if path in texts}
+    digests = digests or {}
     keys = [cache.key(task, digests) for task in tasks]
     results: List[Optional[UnitResult]] = [_cached(cache.load(key), task) for key, task in zip(keys, tasks)]
     missing = [i for i, result in enumerate(results) if result is None]

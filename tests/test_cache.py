@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -160,3 +163,60 @@ def test_an_unusable_cache_is_never_an_error(run_warmstate, tmp_path):
     completed = run_warmstate("check", "--cache-dir", blocked / "cache", ".", cwd=project)
     assert (completed.returncode, completed.stdout, completed.stderr) == (
         expected.returncode, expected.stdout, expected.stderr)
+
+
+def test_a_run_whose_results_are_all_cached_does_not_import_libcst(tmp_path):
+    """LibCST and the rules cost a fifth of a second to import: a rerun with
+    nothing changed (pre-commit, an editor on save) must not pay for them."""
+    project = tmp_path / "app"
+    shutil.copytree(SAMPLE_APP, project)
+    script = ("import sys\nfrom linter.cli import main\ncode = main(sys.argv[1:])\n"
+              "print(code, 'libcst' in sys.modules, 'rules.unbounded_container' in sys.modules)\n")
+    command = [sys.executable, "-c", script, "check", "--cache-dir", str(tmp_path / "cache"), "--jobs", "1", "."]
+    first = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+    assert first.stdout.splitlines()[-1] == "1 True True"
+    assert again.stdout.splitlines()[-1] == "1 False False"
+    assert again.stdout.splitlines()[:-1] == first.stdout.splitlines()[:-1]
+
+
+def test_file_facts_are_read_again_whenever_a_file_may_have_changed(tmp_path, monkeypatch):
+    """Kept facts are trusted only for a file whose inode, size and times are
+    those recorded; a file written in the last two seconds is not kept."""
+    import linter.project.file_facts as file_facts
+    from linter.project.file_facts import FileFacts
+
+    app, cdk_stack = tmp_path / "app.py", tmp_path / "stack.py"
+    app.write_text("from shared import audit\n\n\ndef lambda_handler(event, context):\n    return audit\n")
+    cdk_stack.write_text("from aws_cdk import aws_lambda as _lambda\n\n_lambda.Function(self, 'Orders', "
+                         "runtime=_lambda.Runtime.PYTHON_3_12, handler='app.lambda_handler', "
+                         "code=_lambda.Code.from_asset('src'))\n")
+    paths = [str(app), str(cdk_stack)]
+    fresh = FileFacts()
+    assert [fresh.of(path) is not None for path in paths] == [True, True] and fresh.to_keep() is None  # nothing to keep
+
+    monkeypatch.setattr(file_facts, "RACY_NANOSECONDS", 0)
+    read = []
+    real = file_facts.read_source
+    monkeypatch.setattr(file_facts, "read_source", lambda path: read.append(path) or real(path))
+
+    def look(known):
+        read.clear()
+        facts = FileFacts(known)
+        return [facts.of(path) for path in paths], facts.to_keep(), list(read)
+
+    first, kept, was_read = look({})
+    assert was_read == paths and set(kept) == set(paths)
+    assert first[0].imports == ("shared", "shared.audit") and first[0].may_hold_handler
+    assert first[1].cdk_functions == (("Function Orders", "src", "app", "lambda_handler"),)
+    assert look(json.loads(json.dumps(kept))) == (first, None, [])  # kept as JSON in the cache
+
+    time.sleep(0.05)  # a later clock tick: the same size and modification time, a new change time
+    status = os.stat(app)
+    app.write_text(app.read_text().replace("audit", "AUDIT"))
+    os.utime(app, ns=(status.st_atime_ns, status.st_mtime_ns))
+    second, kept_again, was_read = look(kept)
+    assert was_read == [str(app)] and second[0].digest != first[0].digest and second[1] == first[1]
+    os.unlink(cdk_stack)
+    third, kept_last, was_read = look(kept_again)
+    assert was_read == [] and third == [second[0], None] and list(kept_last) == [str(app)]

@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from conftest import RULE_FIXTURES, SAMPLE_APP, installed_command
 
@@ -597,3 +598,14 @@ def test_malformed_accumulator_declaration_is_a_configuration_error(run_warmstat
     assert completed.returncode == 2
     assert "pyproject.toml: [tool.warmstate]: accumulator 'EventBatch.add' is not" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_the_registry_names_every_rule_module_by_its_code():
+    """The codes are known without importing the rules (``rules.REGISTRY``): each must be its module's."""
+    import importlib
+
+    import rules
+
+    modules = {path.stem for path in Path(rules.__file__).parent.glob("*.py") if not path.stem.startswith("_")}
+    assert sorted(module for _, module in rules.REGISTRY) == sorted(modules)
+    assert [importlib.import_module(f"rules.{module}").RULE.code for _, module in rules.REGISTRY] == list(rules.CODES)

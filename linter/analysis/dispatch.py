@@ -20,7 +20,8 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
-from linter.analysis.handlers import CHALICE_HANDLERS, POWERTOOLS_DECORATORS, adapter_application
+from linter.analysis.handler_names import CHALICE_HANDLERS, POWERTOOLS_DECORATORS
+from linter.analysis.handlers import adapter_application
 from linter.analysis.names import Context, Names
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey

@@ -22,28 +22,15 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tupl
 
 import libcst as cst
 
+from linter.analysis.handler_names import (
+    ADAPTERS, CHALICE, CHALICE_HANDLERS, CONTEXT_NAMES, DECORATOR_FACTORY, EVENT_NAMES, HANDLER_NAMES,
+    POWERTOOLS_DECORATORS,
+)
 from linter.parsing.syntax import decorating_callable, dotted_name
 from linter.summary.model import Binding, ModuleModel
 
 if TYPE_CHECKING:
     from linter.analysis.project import ProjectModel
-
-EVENT_NAMES = frozenset({"event", "evt", "e", "_event"})
-CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "lambda_context"})
-POWERTOOLS_DECORATORS = frozenset(
-    {"inject_lambda_context", "log_metrics", "capture_lambda_handler", "event_source"}
-)
-HANDLER_NAMES = frozenset({"lambda_handler", "handler"})
-DECORATOR_FACTORY = "lambda_handler_decorator"
-# Adapters that turn a web application into a Lambda handler: they dispatch to its routes.
-ADAPTERS = frozenset({"mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler"})
-CHALICE = frozenset({"chalice.Chalice", "chalice.app.Chalice"})
-# Chalice decorators that make a function its own Lambda function (the others are API routes).
-CHALICE_HANDLERS = frozenset({
-    "lambda_function", "schedule", "on_s3_event", "on_sns_message", "on_sqs_message", "on_cw_event",
-    "on_dynamodb_record", "on_kinesis_record", "on_ws_connect", "on_ws_message", "on_ws_disconnect",
-})
-
 
 @dataclass(frozen=True)
 class Handler:

@@ -19,18 +19,13 @@ from linter.project.config import ConfigError
 from linter.project.discovery import display_path
 from linter.project.requirements import declared_requirements, requirement_directories
 from linter.project.settings import Selection, Settings, describe_project, load_settings, project_root
-
-
-def _known_codes():
-    from rules import ALL_RULES
-
-    return [rule.code for rule in ALL_RULES]
+from rules import CODES
 
 
 @lru_cache(maxsize=None)
 def _settings(directory: str, handlers: Tuple[str, ...]) -> Optional[Settings]:
     try:
-        return load_settings(directory, Selection(handlers=list(handlers)), _known_codes())
+        return load_settings(directory, Selection(handlers=list(handlers)), CODES)
     except ConfigError as error:
         print(f"warmstate: error: {error}", file=sys.stderr)
         return None
@@ -62,7 +57,8 @@ class WarmstateChecker:
         cls.checked = tuple(os.path.abspath(path) for path in getattr(options, "filenames", None) or ["."])
 
     def run(self) -> Iterator[tuple]:
-        from linter.engine import FileOptions, SourceText
+        from linter.engine import SourceText
+        from linter.project.file_options import FileOptions
 
         directory = os.path.dirname(os.path.abspath(self.filename))
         settings = _settings(directory, self.handlers)
@@ -155,8 +151,6 @@ def _project(settings: Settings, directory: str):
     # Settings are loaded per directory; files under one configuration share one project.
     key = (settings.config.source, tuple(spec.text for spec in settings.handler_specs), root)
     if key not in _PROJECTS:
-        from linter.project.units import ImportGraph
-
         project = describe_project(settings, root, [], [])
-        _PROJECTS[key] = project, ImportGraph(project.layout, project.project_files, _read_text)
+        _PROJECTS[key] = project, project.import_graph()
     return _PROJECTS[key]

@@ -11,6 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import pathspec
 
 from linter.project.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
+from linter.project.file_facts import FileFacts
 from linter.project.layout import Layout
 from linter.project.units import ImportGraph
 from linter.output.diagnostics import FileError
@@ -117,13 +118,14 @@ class Project:
     root: str = "."
     project_files: List[str] = field(default_factory=list)
     import_roots: List[str] = field(default_factory=list)  # code and layer directories from deployment definitions
+    facts: FileFacts = field(default_factory=FileFacts)  # of the project's files, as read for the import graph
 
     @cached_property
     def layout(self) -> Layout:
         return Layout(self.root, self.project_files, self.import_roots)
 
-    def import_graph(self, read: Callable[[str], str]) -> ImportGraph:
-        return ImportGraph(self.layout, self.project_files, read)
+    def import_graph(self) -> ImportGraph:
+        return ImportGraph(self.layout, self.project_files, self.facts.imports)
 
     def units(self, graph: ImportGraph) -> List[List[str]]:
         """The files to analyse, in groups that import each other: the named
@@ -189,31 +191,34 @@ def load_settings(start: str, selection: Selection, known_codes: Sequence[str]) 
     return Settings(config, codes, specs, per_file)
 
 
-def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequence[str]) -> Project:
+def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequence[str],
+                 facts_for: Callable[[str], FileFacts] = lambda root: FileFacts()) -> Project:
+    """``facts_for(root)``: what earlier runs know of the files of a project at ``root``."""
     start = _common_start(paths)
     settings = load_settings(start, selection, known_codes)
     discovery = Discovery(settings.config, selection.force_exclude)
     files, errors = discovery.files(list(paths))
     root = project_root(start, settings.config)
     whole = all(os.path.isdir(path) and os.path.abspath(path) == root for path in paths)
-    return describe_project(settings, root, files, errors, files if whole else None)
+    return describe_project(settings, root, files, errors, files if whole else None, facts_for(root))
 
 
 def describe_project(settings: Settings, root: str, files: List[str], errors: List[FileError],
-                     everything: Optional[List[str]] = None) -> Project:
+                     everything: Optional[List[str]] = None, facts: Optional[FileFacts] = None) -> Project:
     """The project under ``root``: its Python files (``everything``, when
     already found), and the handlers, code directories and layers its
     deployment definitions describe (a definition naming a file that is not
     there is a warning)."""
     from linter.project.deployment.definitions import Definitions, find_definitions
 
+    facts = facts if facts is not None else FileFacts()
     if holds_unrelated_projects(root):  # only what was named: not every project under /tmp or a home directory
         project_files, definitions = sorted(set(files)), Definitions()
     else:
         if everything is None:
             everything, _ = Discovery(settings.config).files([root])
         project_files = sorted(set(everything) | set(files))
-        definitions = find_definitions(root, project_files)
+        definitions = find_definitions(root, project_files, facts.cdk_functions)
     warnings = [_warning(message) for message in definitions.warnings]
     for function in definitions.functions:
         if function.handler_file() is None:
@@ -221,4 +226,4 @@ def describe_project(settings: Settings, root: str, files: List[str], errors: Li
             warnings.append(_warning(f"{function.origin} names the handler {function.module}.{function.function}, "
                                      f"but {module} does not exist"))
     return Project(settings.with_definitions(definitions), files, errors + warnings, root, project_files,
-                   definitions.code_roots + definitions.layer_roots)
+                   definitions.code_roots + definitions.layer_roots, facts)

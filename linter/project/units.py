@@ -49,13 +49,14 @@ def _strip_alias(part: str) -> str:
 
 
 class ImportGraph:
-    def __init__(self, layout: Layout, files: Iterable[str], read: Callable[[str], str]):
+    def __init__(self, layout: Layout, files: Iterable[str], imports_of: Callable[[str], Iterable[str]]):
+        """``imports_of(path)``: the :func:`imported_names` of a file."""
         self.files = list(files)
         self.imports: Dict[str, Set[str]] = {}
         self.imported_by: Dict[str, Set[str]] = {name: set() for name in self.files}
         for name in self.files:
             targets = set()
-            for dotted in imported_names(read(name)):
+            for dotted in imports_of(name):
                 resolved = layout.resolve(name, dotted)
                 if resolved is not None and resolved[0] != name:
                     targets.add(resolved[0])

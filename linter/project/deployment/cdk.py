@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from linter.parsing.source import SourceError, read_source
 from linter.project.deployment.definitions import Definitions, FunctionDefinition, split_handler
 
 FUNCTIONS = ("aws_cdk.aws_lambda.Function", "aws_cdk.aws_lambda.CfnFunction")
@@ -18,29 +19,41 @@ PYTHON_FUNCTIONS = ("aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.a
 ASSETS = ("Code.from_asset", "Code.fromAsset", "Code.asset")
 
 
-def read(path: str, root: str) -> Definitions:
-    found = Definitions()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError):
-        return found
+def declared_functions(text: str) -> List[Tuple[str, str, str, str]]:
+    """The Lambda functions a CDK stack's text declares, as (what declares
+    it, its code directory relative to the CDK app, handler module, handler
+    function): what the text alone says, so that it can be kept per file
+    (:mod:`linter.project.file_facts`) and placed in the project each run."""
     if "aws_cdk" not in text or "Function" not in text:
-        return found
+        return []
     try:
-        module = ast.parse(text, filename=path)
+        module = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return found  # reported when the file itself is checked
+        return []  # reported when the file itself is checked
     imports: Dict[str, str] = {}
     for statement in module.body:
         imports.update(_import_bindings(statement))
-    app_dir = _app_directory(path, root)
-    where = os.path.relpath(path)
-    for call in (node for node in ast.walk(module) if isinstance(node, ast.Call)):
-        definition = _definition(call, imports, app_dir, where)
-        if definition is not None:
-            found.functions.append(definition)
+    found = (_declared(call, imports) for call in ast.walk(module) if isinstance(call, ast.Call))
+    return [declared for declared in found if declared is not None]
+
+
+def definitions(path: str, root: str, declared: Iterable[Sequence[str]]) -> Definitions:
+    """The definitions of the functions ``declared`` in the CDK file ``path``."""
+    found = Definitions()
+    app_dir = _app_directory(path, root) if declared else ""
+    for construct, code_dir, module, function in declared:
+        origin = f"{os.path.relpath(path)}: {construct}".rstrip()
+        found.functions.append(FunctionDefinition(origin, os.path.normpath(os.path.join(app_dir, code_dir)),
+                                                  module, function))
     return found
+
+
+def read(path: str, root: str) -> Definitions:
+    try:
+        text = read_source(path).text
+    except SourceError:
+        return Definitions()
+    return definitions(path, root, declared_functions(text))
 
 
 def _app_directory(path: str, root: str) -> str:
@@ -87,17 +100,17 @@ def _literal(node) -> Optional[str]:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _definition(call: ast.Call, imports, app_dir: str, where: str) -> Optional[FunctionDefinition]:
+def _declared(call: ast.Call, imports) -> Optional[Tuple[str, str, str, str]]:
     kind = _qualified(call.func, imports)
     construct = _literal(call.args[1]) if len(call.args) > 1 else None
-    label = f"{where}: {kind.rsplit('.', 1)[-1]} {construct or ''}".rstrip()
+    label = f"{kind.rsplit('.', 1)[-1]} {construct or ''}".rstrip()
     if kind in PYTHON_FUNCTIONS:
         entry = _literal(_keyword(call, "entry"))
         if entry is None:
             return None
         index = _literal(_keyword(call, "index")) or "index.py"
         handler = _literal(_keyword(call, "handler")) or "handler"
-        return FunctionDefinition(label, os.path.normpath(os.path.join(app_dir, entry)), index[: -len(".py")], handler)
+        return label, entry, index[: -len(".py")], handler
     if kind not in FUNCTIONS:
         return None
     runtime = _dotted_name(_keyword(call, "runtime")) or ""
@@ -108,4 +121,4 @@ def _definition(call: ast.Call, imports, app_dir: str, where: str) -> Optional[F
         asset = _literal(code.args[0]) if code.args else None
     if "PYTHON" not in runtime.upper() or handler is None or asset is None or split_handler(handler) is None:
         return None
-    return FunctionDefinition(label, os.path.normpath(os.path.join(app_dir, asset)), *split_handler(handler))
+    return (label, asset, *split_handler(handler))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional, Sequence
 
 from linter.project.discovery import SKIPPED_DIRECTORIES
 
@@ -58,9 +58,12 @@ def is_python(runtime) -> bool:
     return isinstance(runtime, str) and runtime.startswith(PYTHON_RUNTIME_PREFIX)
 
 
-def find_definitions(root: str, python_files: Iterable[str]) -> Definitions:
+def find_definitions(root: str, python_files: Iterable[str],
+                     cdk_functions: Optional[Callable[[str], Sequence[Sequence[str]]]] = None) -> Definitions:
     """Every definition in the project: templates, serverless.yml and
-    Terraform files found under ``root``, CDK apps among ``python_files``."""
+    Terraform files found under ``root``, CDK apps among ``python_files``
+    (``cdk_functions`` tells what a file declares, when already known:
+    :func:`linter.project.deployment.cdk.declared_functions`)."""
     from linter.project.deployment import cdk, sam, serverless, terraform
 
     found = Definitions()
@@ -76,7 +79,7 @@ def find_definitions(root: str, python_files: Iterable[str]) -> Definitions:
     for paths in terraform_modules.values():
         found.extend(terraform.read(paths))
     for path in python_files:
-        found.extend(cdk.read(path, root))
+        found.extend(cdk.read(path, root) if cdk_functions is None else cdk.definitions(path, root, cdk_functions(path)))
     return found
 
 

@@ -1,0 +1,115 @@
+"""What every run needs to know of each file of the project, read without
+parsing it: the digest of its text (which decides whether a cached result
+still holds), the modules it imports (the import graph), whether it may hold
+a handler (how a large group is cut into pieces) and the Lambda functions a
+CDK stack in it declares.
+
+Reading and scanning every file of a 3,600-file project cost half a second
+of each run, most of a run whose results are all cached.  With a cache, the
+facts are kept in it, keyed by each file's inode, size and modification and
+change times, as git's index and ruff's cache key files: a file whose
+``stat`` is unchanged is not read again.  A file written in the last two
+seconds is not kept (git's "racily clean" entries): on a file system with a
+coarse clock, an edit in the same tick could leave the times unchanged.
+The change time cannot be set back by tools that restore modification
+times (``touch -d``, archive extraction), so such a file is read again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import astuple, dataclass
+from typing import Dict, Optional, Tuple
+
+from linter.analysis.entry_points import may_hold_handler_text
+from linter.parsing.source import SourceError, read_source
+from linter.project.deployment.cdk import declared_functions
+from linter.project.units import imported_names
+
+RACY_NANOSECONDS = 2_000_000_000  # FAT's clock ticks every two seconds
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+@dataclass(frozen=True)
+class Facts:
+    digest: str
+    imports: Tuple[str, ...]
+    may_hold_handler: bool
+    cdk_functions: Tuple[Tuple[str, ...], ...]
+
+    @classmethod
+    def of_text(cls, text: str) -> "Facts":
+        return cls(text_digest(text), tuple(imported_names(text)), may_hold_handler_text(text),
+                   tuple(tuple(declared) for declared in declared_functions(text)))
+
+    @classmethod
+    def from_data(cls, data: list) -> "Facts":
+        digest, imports, may_hold_handler, cdk_functions = data
+        return cls(digest, tuple(imports), may_hold_handler, tuple(tuple(declared) for declared in cdk_functions))
+
+
+class FileFacts:
+    """The facts of the files a run looks at, each read at most once; with
+    ``known`` (what an earlier run kept: path -> [stamp, facts]), only the
+    files whose stamp changed are read."""
+
+    def __init__(self, known: Optional[Dict[str, list]] = None):
+        self._known = known if known is not None else {}
+        self._kept: Dict[str, list] = {}
+        self._facts: Dict[str, Optional[Facts]] = {}
+        self._read = 0  # files whose facts were read in this run and can be kept
+
+    def of(self, path: str) -> Optional[Facts]:
+        """The file's facts; None when it cannot be read (reported when it is checked)."""
+        if path not in self._facts:
+            self._facts[path] = self._look_up(path)
+        return self._facts[path]
+
+    def imports(self, path: str) -> Tuple[str, ...]:
+        facts = self.of(path)
+        return facts.imports if facts is not None else ()
+
+    def may_hold_handler(self, path: str) -> bool:
+        facts = self.of(path)
+        return facts is not None and facts.may_hold_handler
+
+    def cdk_functions(self, path: str) -> Tuple[Tuple[str, ...], ...]:
+        facts = self.of(path)
+        return facts.cdk_functions if facts is not None else ()
+
+    def digests(self) -> Dict[str, str]:
+        """The digest of each file looked at so far, by path."""
+        return {path: facts.digest for path, facts in self._facts.items() if facts is not None}
+
+    def to_keep(self) -> Optional[Dict[str, list]]:
+        """What a later run can trust (the files looked at in this run,
+        except those written just now), or None when that is what it was given."""
+        return self._kept if self._read or len(self._kept) != len(self._known) else None
+
+    def _look_up(self, path: str) -> Optional[Facts]:
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        stamp = [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+        known = self._known.get(path)
+        if known is not None and known[0] == stamp:
+            try:
+                facts = Facts.from_data(known[1])
+            except (TypeError, ValueError):  # kept by another version of warmstate: read again
+                pass
+            else:
+                self._kept[path] = known
+                return facts
+        try:
+            facts = Facts.of_text(read_source(path).text)
+        except SourceError:
+            return None
+        if max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - RACY_NANOSECONDS:
+            self._kept[path] = [stamp, list(astuple(facts))]
+            self._read += 1
+        return facts
