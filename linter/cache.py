@@ -25,7 +25,7 @@ import os
 import sys
 import tempfile
 from functools import lru_cache
-from importlib import metadata
+import importlib.util
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -53,13 +53,28 @@ def code_fingerprint() -> str:
     """warmstate's version and a hash of its own code (a change to a rule
     during development is a new cache), with the Python and LibCST it runs on."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{__version__} {sys.version} {metadata.version('libcst')}".encode())
+    digest.update(f"{__version__} {sys.version} {_libcst_version()}".encode())
     base = Path(__file__).resolve().parent.parent
     for package in ("linter", "rules"):
         for path in sorted((base / package).rglob("*.py")):
             digest.update(str(path.relative_to(base)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _libcst_version() -> str:
+    """LibCST's version file, read without importing LibCST (a fifth of a
+    second) or importlib.metadata (20 ms, most of what remains of a run
+    whose results are all cached); its metadata when there is no such file."""
+    spec = importlib.util.find_spec("libcst")
+    if spec is not None and spec.origin is not None:
+        try:
+            return Path(spec.origin).with_name("_version.py").read_text(encoding="utf-8")
+        except OSError:
+            pass
+    from importlib import metadata
+
+    return metadata.version("libcst")
 
 
 def canonical(value) -> object:
@@ -83,7 +98,7 @@ class ResultCache:
         self.directory = Path(directory)
         self._entries = self.directory / code_fingerprint()
         self._requirements: Dict[str, object] = {}
-        self._canonical: Dict[str, object] = {}
+        self._canonical: Dict[int, tuple] = {}
         self._layouts: Dict[object, str] = {}  # Layout (by identity) -> its hash
         self._usable = True
 
@@ -93,20 +108,19 @@ class ResultCache:
         for path, options in task.files:
             if path not in digests:
                 return None
-            digest.update(json.dumps([path, self._options(options), digests[path]]).encode())
+            digest.update(f"{json.dumps(path)} {self._options(options)} {digests[path]}\n".encode())
         digest.update(json.dumps([
             sorted(task.requested), sorted(task.shared), self._layout(task.layout),
             [self._declared(d) for d in task.requirement_directories()],
         ]).encode())
         return digest.hexdigest()
 
-    def _options(self, options) -> object:
-        """canonical(options), computed once per distinct options in a run
-        (most files share theirs); keyed by repr, which can only miss."""
-        key = repr(options)
-        if key not in self._canonical:
-            self._canonical[key] = canonical(options)
-        return self._canonical[key]
+    def _options(self, options) -> str:
+        """canonical(options) as JSON, computed once per options object (the
+        CLI makes one for all the files whose options are equal)."""
+        if id(options) not in self._canonical:
+            self._canonical[id(options)] = (options, json.dumps(canonical(options)))  # kept: ids are not reused
+        return self._canonical[id(options)][1]
 
     def _layout(self, layout) -> object:
         """The project's files and import roots, hashed once per run (every unit shares the layout)."""
@@ -140,15 +154,15 @@ class ResultCache:
     def file_facts(self, root: str) -> FileFacts:
         """What earlier runs kept of the files of the project at ``root``."""
         try:
-            known = json.loads(self._facts_file(root).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            known = {}
-        return FileFacts(known if isinstance(known, dict) else {})
+            kept = json.loads(self._facts_file(root).read_text(encoding="utf-8"))
+            return FileFacts(dict(kept["files"]), kept["layout"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return FileFacts()
 
     def keep_facts(self, root: str, facts: FileFacts) -> None:
         kept = facts.to_keep()
         if kept is not None:
-            self._write(self._facts_file(root).name, kept)
+            self._write(self._facts_file(root).name, {"layout": facts.layout, "files": kept})
 
     def _facts_file(self, root: str) -> Path:
         """One per project: several projects may share a cache directory (``WARMSTATE_CACHE_DIR``)."""

@@ -112,12 +112,17 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
 
     settings, requested = project.settings, frozenset(project.files)
     options: Dict[str, FileOptions] = {}  # a file shared by pieces is in several tasks
+    distinct: Dict[tuple, FileOptions] = {}  # equal options as one object: the cache describes each once
 
     def options_for(path: str) -> FileOptions:
         if path not in options:
-            options[path] = FileOptions(settings.codes_for(path), settings.handlers_for(path),
-                                        settings.optional_handlers_for(path), text_edits,
-                                        accumulators=settings.config.accumulators)
+            codes, handlers, optional = (settings.codes_for(path), settings.handlers_for(path),
+                                         settings.optional_handlers_for(path))
+            same = (codes, None if handlers is None else tuple(sorted(handlers.items())), optional)
+            if same not in distinct:
+                distinct[same] = FileOptions(codes, handlers, optional, text_edits,
+                                             accumulators=settings.config.accumulators)
+            options[path] = distinct[same]
         return options[path]
 
     def task(files, **piece) -> Task:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -149,6 +147,9 @@ def _cached(result: Optional[UnitResult], task: Task) -> Optional[UnitResult]:
 def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
     if jobs <= 1 or len(tasks) < 2 or sum(len(task.files) for task in tasks) < PARALLEL_MINIMUM:
         return [run_task(task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor  # imported when workers start, not for cached results
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             batches = _batches(tasks, jobs)

@@ -220,3 +220,49 @@ def test_file_facts_are_read_again_whenever_a_file_may_have_changed(tmp_path, mo
     os.unlink(cdk_stack)
     third, kept_last, was_read = look(kept_again)
     assert was_read == [] and third == [second[0], None] and list(kept_last) == [str(app)]
+    monkeypatch.chdir(tmp_path)  # run from another directory, the file has another name: still known
+    read.clear()
+    relative = FileFacts(kept_last)
+    assert relative.of("app.py") == second[0] and relative.to_keep() is None and read == []
+
+
+def test_imports_are_resolved_again_only_for_a_changed_file_or_a_changed_layout(tmp_path, monkeypatch):
+    """The files each file imports are kept with its facts, for the layout
+    they were resolved in: a file added anywhere may change where any import
+    goes, an edit only where the edited file's do."""
+    import linter.project.file_facts as file_facts
+    from linter.project.file_facts import FileFacts
+    from linter.project.layout import Layout
+
+    monkeypatch.setattr(file_facts, "RACY_NANOSECONDS", 0)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "__init__.py").write_text("")
+    (tmp_path / "shared" / "audit.py").write_text("import json\n\nTRAIL = []\n")
+    (tmp_path / "app.py").write_text("from shared import audit\n\n\ndef lambda_handler(event, context):\n"
+                                     "    audit.TRAIL.append(event)\n")
+    resolved = []
+    real = file_facts.imported_files
+    monkeypatch.setattr(file_facts, "imported_files",
+                        lambda layout, path, names: resolved.append(path) or real(layout, path, names))
+
+    def graph(kept):
+        resolved.clear()
+        files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.py"))
+        facts = FileFacts(*kept) if kept else FileFacts()
+        edges = {path: facts.imported_files(path, Layout(str(tmp_path), files)) for path in files}
+        to_keep = facts.to_keep()
+        return edges, list(resolved), (json.loads(json.dumps(to_keep)), facts.layout) if to_keep else kept
+
+    edges, first, kept = graph(None)
+    assert edges["app.py"] == {"shared/__init__.py", "shared/audit.py"} and len(first) == 3
+    assert graph(kept) == (edges, [], kept)
+
+    time.sleep(0.05)  # a later clock tick for the edit's times
+    (tmp_path / "app.py").write_text("import json\n\n\ndef lambda_handler(event, context):\n    return json\n")
+    edited, again, kept = graph(kept)
+    assert again == ["app.py"] and edited["app.py"] == set()
+
+    (tmp_path / "json.py").write_text("LOADED = []\n")  # now `import json` names a project file
+    added, everything, kept = graph(kept)
+    assert sorted(everything) == sorted(added) and added["app.py"] == added["shared/audit.py"] == {"json.py"}

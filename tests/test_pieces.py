@@ -239,7 +239,7 @@ def test_a_package_whose_modules_import_most_of_it_is_not_cut(tmp_path, monkeypa
     import linter.project.pieces
     from linter.project.layout import Layout
     from linter.project.pieces import split
-    from linter.project.units import ImportGraph, imported_names
+    from linter.project.units import ImportGraph, imported_files, imported_names
 
     monkeypatch.setattr(linter.project.pieces, "PIECE_FILES", 1)
     monkeypatch.setattr(linter.project.pieces, "SPLIT_MINIMUM", 2)
@@ -249,7 +249,8 @@ def test_a_package_whose_modules_import_most_of_it_is_not_cut(tmp_path, monkeypa
     for n in range(6):
         texts[f"service_{n}.py"] = ("from core import " + ", ".join(f"module_{m}" for m in range(10)) +
                                     "\n\n\ndef lambda_handler(event, context):\n    return module_0\n")
-    graph = ImportGraph(Layout(str(tmp_path), list(texts)), list(texts), lambda path: imported_names(texts[path]))
+    layout = Layout(str(tmp_path), list(texts))
+    graph = ImportGraph(list(texts), lambda path: imported_files(layout, path, imported_names(texts[path])))
     unit = sorted(texts)
     assert split(graph, unit, lambda path: path.startswith("service_")) is None
     monkeypatch.setattr(linter.project.pieces, "OVERLAP_LIMIT", 10 ** 9)

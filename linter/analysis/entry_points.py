@@ -22,7 +22,7 @@ from linter.analysis.handler_names import (
     CHALICE_HANDLERS, CONTEXT_NAMES, DECORATOR_FACTORY, EVENT_NAMES, HANDLER_NAMES, POWERTOOLS_DECORATORS,
 )
 from linter.project.layout import Layout
-from linter.project.units import ImportGraph, imported_names
+from linter.project.units import ImportGraph, imported_files, imported_names
 
 # Words whose presence makes a file a possible handler whatever its shape:
 # adapters and Chalice apps are handlers by what makes them, decorator
@@ -61,7 +61,9 @@ def may_hold_handler_text(text: str) -> bool:
 def import_graph(texts: Dict[str, str], layout: Optional[Layout]) -> Optional[ImportGraph]:
     """The import graph units are made of, over ``texts``; None without a
     project layout (a file linted on its own)."""
-    return ImportGraph(layout, texts, lambda path: imported_names(texts[path])) if layout is not None else None
+    if layout is None:
+        return None
+    return ImportGraph(texts, lambda path: imported_files(layout, path, imported_names(texts[path])))
 
 
 def on_invocation_path(graph: Optional[ImportGraph], roots: Iterable[str], unparsed: Set[str]) -> Set[str]:

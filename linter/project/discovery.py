@@ -111,6 +111,7 @@ class Discovery:
         ignores = _Ignores(root)
         for directory, subdirectories, files in os.walk(root):
             absolute = os.path.abspath(directory)
+            shown = display_path(directory)  # as its files are shown: once per directory, not per file
             ignores.add(absolute)
             subdirectories[:] = sorted(
                 name
@@ -126,5 +127,5 @@ class Discovery:
                 path = os.path.join(directory, name)
                 if ignores.ignored(os.path.join(absolute, name), is_dir=False) or self.excluded(path):
                     continue
-                found.append(display_path(path))
+                found.append(name if shown == os.curdir else os.path.join(shown, name))
         return found

@@ -20,12 +20,13 @@ import hashlib
 import os
 import time
 from dataclasses import astuple, dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Set, Tuple
 
 from linter.analysis.entry_points import may_hold_handler_text
 from linter.parsing.source import SourceError, read_source
 from linter.project.deployment.cdk import declared_functions
-from linter.project.units import imported_names
+from linter.project.layout import Layout
+from linter.project.units import imported_files, imported_names
 
 RACY_NANOSECONDS = 2_000_000_000  # FAT's clock ticks every two seconds
 
@@ -53,15 +54,24 @@ class Facts:
 
 
 class FileFacts:
-    """The facts of the files a run looks at, each read at most once; with
-    ``known`` (what an earlier run kept: path -> [stamp, facts]), only the
-    files whose stamp changed are read."""
+    """The facts of the files a run looks at, each read at most once.
 
-    def __init__(self, known: Optional[Dict[str, list]] = None):
+    With what an earlier run kept (``known``: absolute path -> [stamp,
+    facts, the absolute paths of the files it imports]; ``layout``: the
+    digest of the layout those were resolved in), only the files whose stamp
+    changed are read, and only theirs (or all, when the layout changed:
+    a file added, say) have their imports resolved again."""
+
+    def __init__(self, known: Optional[Dict[str, list]] = None, layout: Optional[str] = None):
         self._known = known if known is not None else {}
+        self._known_layout = layout
+        self.layout: Optional[str] = None  # the digest of the layout this run resolved imports in
         self._kept: Dict[str, list] = {}
         self._facts: Dict[str, Optional[Facts]] = {}
-        self._read = 0  # files whose facts were read in this run and can be kept
+        self._where: Dict[str, str] = {}  # file name -> absolute path, the key of what is kept
+        self._trusted: Set[str] = set()  # files whose stamp was known: kept facts hold
+        self._resolved: Set[str] = set()  # files whose imports were resolved in this run's layout
+        self._read = 0  # files whose facts or imports were worked out in this run and can be kept
 
     def of(self, path: str) -> Optional[Facts]:
         """The file's facts; None when it cannot be read (reported when it is checked)."""
@@ -81,35 +91,56 @@ class FileFacts:
         facts = self.of(path)
         return facts.cdk_functions if facts is not None else ()
 
+    def imported_files(self, path: str, layout: Layout) -> Set[str]:
+        """The project files ``path`` imports (:func:`linter.project.units.imported_files`)."""
+        facts = self.of(path)
+        where = self._where[path]
+        self.layout = layout.digest
+        entry = self._kept.get(where)
+        if entry is not None and where in self._trusted and self._known_layout == layout.digest and len(entry) > 2:
+            self._resolved.add(where)
+            return {layout.names[target] for target in entry[2]}
+        found = imported_files(layout, path, facts.imports if facts is not None else ())
+        if entry is not None:
+            entry[2:] = [sorted(os.path.abspath(target) for target in found)]
+            self._resolved.add(where)
+            self._read += 1
+        return found
+
     def digests(self) -> Dict[str, str]:
         """The digest of each file looked at so far, by path."""
         return {path: facts.digest for path, facts in self._facts.items() if facts is not None}
 
     def to_keep(self) -> Optional[Dict[str, list]]:
         """What a later run can trust (the files looked at in this run,
-        except those written just now), or None when that is what it was given."""
-        return self._kept if self._read or len(self._kept) != len(self._known) else None
+        except those written just now, with the files they import when
+        resolved in ``layout``), or None when that is what it was given."""
+        if not self._read and len(self._kept) == len(self._known) and self.layout == self._known_layout:
+            return None
+        return {where: entry if where in self._resolved else entry[:2] for where, entry in self._kept.items()}
 
     def _look_up(self, path: str) -> Optional[Facts]:
+        where = self._where[path] = os.path.abspath(path)  # runs from other directories show it by another name
         try:
             status = os.stat(path)
         except OSError:
             return None
         stamp = [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
-        known = self._known.get(path)
+        known = self._known.get(where)
         if known is not None and known[0] == stamp:
             try:
                 facts = Facts.from_data(known[1])
             except (TypeError, ValueError):  # kept by another version of warmstate: read again
                 pass
             else:
-                self._kept[path] = known
+                self._kept[where] = list(known)
+                self._trusted.add(where)
                 return facts
         try:
             facts = Facts.of_text(read_source(path).text)
         except SourceError:
             return None
         if max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - RACY_NANOSECONDS:
-            self._kept[path] = [stamp, list(astuple(facts))]
+            self._kept[where] = [stamp, list(astuple(facts))]
             self._read += 1
         return facts

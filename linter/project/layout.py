@@ -15,6 +15,8 @@ layout maps those names to absolute paths and back.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Set, Tuple
@@ -34,9 +36,19 @@ class Layout:
 
     def _index(self) -> None:
         self.holding = _holding(self.names)
+        self._digest: Optional[str] = None
         self._directory = lru_cache(maxsize=None)(_directory)
         self._resolve_from = lru_cache(maxsize=None)(self._resolve)  # by directory: its files all resolve alike
         self._search_order = lru_cache(maxsize=None)(self._search_bases)
+
+    @property
+    def digest(self) -> str:
+        """What decides where imports resolve (the root, the files, the extra
+        roots), independent of the directory the run started in."""
+        if self._digest is None:
+            text = json.dumps([self.root, sorted(self.names), self.extra_roots])
+            self._digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return self._digest
 
     def __getstate__(self):  # sent to worker processes without its caches
         return {"root": self.root, "names": self.names, "extra_roots": self.extra_roots}

@@ -15,11 +15,10 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,8 +39,7 @@ def requirement_directories(root: Optional[str], files: Iterable[str]) -> List[s
     """Where a unit's library versions may be declared: the project root and
     each directory holding one of its files, up to the root."""
     found = [root] if root else []
-    for path in files:
-        directory = os.path.dirname(os.path.abspath(path))
+    for directory in dict.fromkeys(os.path.abspath(os.path.dirname(path)) for path in files):
         while directory not in found:
             found.append(directory)
             parent = os.path.dirname(directory)
@@ -124,6 +122,11 @@ def _from_poetry(version: str) -> str:
 def _declaration(line: str, where: str) -> Optional[tuple]:
     if not line or line.startswith(("#", "-")):
         return None
+    # Imported here: a run whose project declares nothing (or whose results are cached) never needs it.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier
+    from packaging.utils import canonicalize_name
+
     try:
         requirement = Requirement(line)
     except (InvalidRequirement, InvalidSpecifier):

@@ -39,8 +39,11 @@ class Settings:
     per_file_ignores: List[tuple]
     deployed: List[HandlerSpec] = field(default_factory=list)  # from deployment definitions
     covered: List[str] = field(default_factory=list)  # code directories deployment definitions describe
+    _absolute: Dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # file name -> absolute path
 
     def codes_for(self, path: str) -> frozenset:
+        if not self.per_file_ignores:
+            return self.codes
         relative = os.path.relpath(os.path.abspath(path), self.config.root).replace(os.sep, "/")
         codes = self.codes
         for spec, ignored in self.per_file_ignores:
@@ -57,7 +60,7 @@ class Settings:
                     if spec.matches(path)}
         if explicit:
             return explicit
-        directory = os.path.dirname(os.path.abspath(path))
+        directory = os.path.dirname(self._absolute_path(path))
         while directory not in self._covered:
             parent = os.path.dirname(directory)
             if parent == directory:
@@ -71,7 +74,13 @@ class Settings:
         return frozenset(spec.function for spec in self._deployed_for(path))
 
     def _deployed_for(self, path: str) -> List[HandlerSpec]:
-        return self._deployed_by_file.get(os.path.abspath(path), [])
+        return self._deployed_by_file.get(self._absolute_path(path), [])
+
+    def _absolute_path(self, path: str) -> str:
+        """Made absolute once per file: each file's settings ask several times, and a project has thousands."""
+        if path not in self._absolute:
+            self._absolute[path] = os.path.abspath(path)
+        return self._absolute[path]
 
     @cached_property
     def _covered(self) -> frozenset:
@@ -125,7 +134,7 @@ class Project:
         return Layout(self.root, self.project_files, self.import_roots)
 
     def import_graph(self) -> ImportGraph:
-        return ImportGraph(self.layout, self.project_files, self.facts.imports)
+        return ImportGraph(self.project_files, lambda path: self.facts.imported_files(path, self.layout))
 
     def units(self, graph: ImportGraph) -> List[List[str]]:
         """The files to analyse, in groups that import each other: the named

@@ -44,22 +44,28 @@ def imported_names(text: str) -> List[str]:
     return [name for name in found if name and name.strip(".")]
 
 
+def imported_files(layout: Layout, path: str, names: Iterable[str]) -> Set[str]:
+    """The project files ``path`` imports, from the :func:`imported_names` of its imports."""
+    targets = set()
+    for dotted in names:
+        resolved = layout.resolve(path, dotted)
+        if resolved is not None and resolved[0] != path:
+            targets.add(resolved[0])
+    return targets
+
+
 def _strip_alias(part: str) -> str:
     return part.strip().split(" as ")[0].split()[0] if part.strip() else ""
 
 
 class ImportGraph:
-    def __init__(self, layout: Layout, files: Iterable[str], imports_of: Callable[[str], Iterable[str]]):
-        """``imports_of(path)``: the :func:`imported_names` of a file."""
+    def __init__(self, files: Iterable[str], imported: Callable[[str], Set[str]]):
+        """``imported(path)``: the files a file imports (:func:`imported_files`)."""
         self.files = list(files)
         self.imports: Dict[str, Set[str]] = {}
         self.imported_by: Dict[str, Set[str]] = {name: set() for name in self.files}
         for name in self.files:
-            targets = set()
-            for dotted in imports_of(name):
-                resolved = layout.resolve(name, dotted)
-                if resolved is not None and resolved[0] != name:
-                    targets.add(resolved[0])
+            targets = imported(name)
             self.imports[name] = targets
             for target in targets:
                 self.imported_by.setdefault(target, set()).add(name)
