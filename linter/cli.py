@@ -13,6 +13,7 @@ import sys
 from typing import Dict, List, Optional, Sequence
 
 from linter import __version__
+from linter.probe.events import TRIGGERS
 from rules import CODES
 from linter.project.config import ConfigError
 from linter.output.diagnostics import FileError
@@ -59,6 +60,13 @@ def _add_cache_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _variable(value: str) -> tuple:
+    name, equals, text = value.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {value!r}")
+    return name, text
+
+
 def _codes(value: str) -> List[str]:
     return [code for code in value.split(",") if code.strip()]
 
@@ -87,6 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     handlers = commands.add_parser("handlers", help="list the handlers found and how each was found")
     _add_selection_arguments(handlers)
+
+    probe = commands.add_parser(
+        "probe", help="run a handler warm and cold on the same events and show the state that leaks",
+        description="Run TARGET warm (every event in one interpreter) and cold (a fresh interpreter per event) "
+                    "and compare each invocation after the first: exit 1 when warm differs from cold, 0 when "
+                    "consistent, 2 when the handler cannot be run. The handler's code runs in child processes "
+                    "and may reach the network: stub its clients (--setup).",
+    )
+    probe.add_argument("target", metavar="TARGET",
+                       help="path/to/app.py:handler, package.module:handler, or a function of the deployment "
+                            "definitions (OrdersFunction)")
+    probe.add_argument("--events", metavar="FILE.json", help="a JSON list of events (default: sample events)")
+    probe.add_argument("--trigger", choices=TRIGGERS,
+                       help="which sample events to send (default: guessed from what the handler reads)")
+    probe.add_argument("--invocations", type=int, metavar="N", help="how many events to send (default: as many "
+                       "as there are, at least 2; the events repeat when there are fewer)")
+    probe.add_argument("--setup", metavar="FILE.py", help="run this file in each process before the handler's "
+                       "module is imported (stub clients with moto or botocore's Stubber, freeze a clock); it "
+                       "may define before_invocation(number, event)")
+    probe.add_argument("--env", action="append", default=[], type=_variable, metavar="NAME=VALUE",
+                       help="an environment variable of the function (repeatable)")
+    probe.add_argument("--allow", action="append", default=[], metavar="STATE",
+                       help="state meant to outlive invocations, as the report names it (app.price, *.CACHE): "
+                            "it may differ (repeatable)")
+    probe.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="how long each process may run (default: 60)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. LAM101")
@@ -313,10 +347,49 @@ def run_rule(args) -> int:
     return EXIT_CLEAN
 
 
+def findings(paths: Sequence[str]) -> List:
+    """What ``warmstate check PATHS`` finds (without the cache): the probe
+    names the rule that finds each piece of state it saw leak."""
+    args = build_parser().parse_args(["check", "--no-cache", "--jobs", "1", *paths])
+    project = open_project(args.paths, _selection(args), CODES)
+    return [diagnostic for unit in _results(args, project) for result in unit.files
+            for diagnostic in result.diagnostics]
+
+
+def run_probe(args) -> int:
+    from linter.probe.events import EventsError, guess_trigger, read_events, repeated, sample_events
+    from linter.probe.probe import probe
+    from linter.probe.target import TargetError, resolve_target
+
+    try:
+        target = resolve_target(args.target)
+        if args.events:
+            events, origin = read_events(args.events), args.events
+        else:
+            trigger = args.trigger or guess_trigger(read_source(target.path).text)
+            events, origin = sample_events(trigger), f"warmstate's {trigger} sample events"
+    except (TargetError, EventsError, SourceError) as error:
+        print(f"warmstate: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    events = repeated(events, args.invocations or max(len(events), 2))
+    if len(events) < 2:
+        print("warmstate: error: a probe needs at least 2 invocations", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"events: {origin}")
+    report = probe(target, events, args.setup, args.timeout, dict(args.env), static=findings, allow=args.allow)
+    for line in report.lines():
+        print(line)
+    if report.problems:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if report.differences else EXIT_CLEAN
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "rule":
         return run_rule(args)
+    if args.command == "probe":
+        return run_probe(args)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     try:
         project = open_project(args.paths, _selection(args), CODES,
