@@ -45,3 +45,25 @@ def run_warmstate():
         return completed
 
     return run
+
+
+PROBE_SETUP = Path(__file__).with_name("probe_setup.py")
+
+
+def run_handler(target, events, environment=None, clock=()) -> dict:
+    """The last of ``events`` sent in order to ``target`` in one fresh
+    interpreter, through warmstate's own probe child (linter.probe.child) with
+    the tests' setup (tests/probe_setup.py: offline boto3, a frozen clock at
+    each event's ``clock`` time): {"result": the return value or "raised
+    TypeName", "output": the masked lines}."""
+    import json
+
+    from linter.probe.runs import request, run_child
+
+    variables = {**(environment or {}), "WARMSTATE_TEST_CLOCK": json.dumps([[e, t] for e, t in zip(events, clock)])}
+    outcome = run_child(request(target, list(events), str(PROBE_SETUP), variables, keep_times=bool(clock)),
+                        timeout=120)
+    assert not outcome["error"], f"{target.describe()} did not run: {outcome['error']}"
+    last = outcome["invocations"][-1]
+    result = f"raised {last['raised'].split(':')[0]}" if last["raised"] is not None else last["result"]
+    return {"result": result, "output": last["output"]}

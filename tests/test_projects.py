@@ -22,16 +22,14 @@ the project is still followed from the file's project root.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-import tempfile
 
 import pytest
 
-from conftest import FIXTURES, installed_command
-from test_behaviour import FUNCTION_ENVIRONMENT, RUNNER
+from conftest import FIXTURES, installed_command, run_handler
+from linter.probe.target import file_target
+from test_behaviour import FUNCTION_ENVIRONMENT
 from test_rule_fixtures import expected_findings
 
 PROJECTS = FIXTURES / "projects"
@@ -173,17 +171,10 @@ def test_fixed_project_is_final(name, fixed_projects):
 
 
 def invoke(root, case, events):
-    """The last result of `events` sent in order to one fresh interpreter."""
-    command = [sys.executable, str(RUNNER), str(root / case["file"]), case["handler"], json.dumps(events),
-               "--code-root", str(root / case.get("code_root", "."))]
-    for extra in case.get("sys_path", []):
-        command += ["--sys-path", str(root / extra)]
-    with tempfile.TemporaryDirectory() as scratch:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=scratch,
-                                   env={**os.environ, **FUNCTION_ENVIRONMENT, "TMPDIR": scratch,
-                                        "PYTHONDONTWRITEBYTECODE": "1"})
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
+    """The last result of `events` sent in order to one fresh interpreter (warmstate's probe child)."""
+    target = file_target(str(root / case["file"]), case["handler"], code_root=str(root / case.get("code_root", ".")),
+                         layers=[str(root / extra) for extra in case.get("sys_path", [])])
+    return run_handler(target, events, FUNCTION_ENVIRONMENT)
 
 
 def behaviour_cases():
