@@ -357,21 +357,17 @@ def findings(paths: Sequence[str]) -> List:
 
 
 def run_probe(args) -> int:
-    from linter.probe.events import EventsError, guess_trigger, read_events, repeated, sample_events
+    from linter.probe.events import EventsError, choose_events
     from linter.probe.probe import probe
     from linter.probe.target import TargetError, resolve_target
 
     try:
         target = resolve_target(args.target)
-        if args.events:
-            events, origin = read_events(args.events), args.events
-        else:
-            trigger = args.trigger or guess_trigger(read_source(target.path).text)
-            events, origin = sample_events(trigger), f"warmstate's {trigger} sample events"
-    except (TargetError, EventsError, SourceError) as error:
+        events, origin = choose_events(target.path, path=args.events, trigger=args.trigger,
+                                       invocations=args.invocations)
+    except (TargetError, EventsError) as error:
         print(f"warmstate: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    events = repeated(events, args.invocations or max(len(events), 2))
     if len(events) < 2:
         print("warmstate: error: a probe needs at least 2 invocations", file=sys.stderr)
         return EXIT_ERROR

@@ -102,6 +102,41 @@ def test_targets_by_module_and_by_deployed_function_name(tmp_path):
                                       "or module:function, or one of the functions defined here: CounterFunction)")
 
 
+def test_a_file_target_brings_the_layers_of_its_function(tmp_path):
+    """Probed by its file from anywhere in the project, a function gets the
+    layers its template gives it, and the layer's state is named there."""
+    write(tmp_path, "template.yaml", """\
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          CommonLayer:
+            Type: AWS::Serverless::LayerVersion
+            Properties:
+              ContentUri: layers/common/
+          OrdersFunction:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/orders/
+              Handler: app.handler
+              Runtime: python3.12
+              Layers:
+                - !Ref CommonLayer
+        """)
+    write(tmp_path, "layers/common/python/audit.py", "TRAIL = []\n\n\ndef record(entry):\n    TRAIL.append(entry)\n")
+    write(tmp_path, "src/orders/app.py", """\
+        import audit
+
+
+        def handler(event, context):
+            audit.record(event["detail"]["id"])
+            return len(audit.TRAIL)
+        """)
+    completed = probe("orders/app.py:handler", cwd=tmp_path / "src")
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "audit.TRAIL (list, defined at ../layers/common/python/audit.py:1; warmstate check finds it: LAM101)" \
+        in completed.stdout
+
+
 @pytest.mark.parametrize("body, says", [
     ("import sys\n\n\ndef handler(event, context):\n    sys.exit(3)\n", "called sys.exit(3)"),
     ("import time\n\n\ndef handler(event, context):\n    time.sleep(60)\n", "did not finish within 3 s"),

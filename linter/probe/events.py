@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List
+from typing import List, Optional, Sequence, Tuple
 
 SAMPLES = Path(__file__).with_name("events")
 TRIGGERS = ("api-rest", "api-http", "alb", "sqs", "sns", "s3", "eventbridge", "dynamodb", "kinesis")
@@ -63,3 +63,20 @@ def read_events(path: str) -> List[dict]:
 def repeated(events: List[dict], invocations: int) -> List[dict]:
     """``invocations`` events: the given ones in order, again from the first when there are fewer."""
     return [events[number % len(events)] for number in range(invocations)]
+
+
+def choose_events(handler_file: str, events: Optional[Sequence[dict]] = None, path: Optional[str] = None,
+                  trigger: Optional[str] = None, invocations: Optional[int] = None) -> Tuple[List[dict], str]:
+    """The events to send and where they come from: ``events``, else the
+    file ``path``, else the samples of ``trigger`` (guessed from the
+    handler's file), repeated up to ``invocations`` (at least two)."""
+    if events is not None:
+        chosen, origin = list(events), "the events given"
+    elif path is not None:
+        chosen, origin = read_events(path), path
+    else:
+        trigger = trigger or guess_trigger(Path(handler_file).read_text(encoding="utf-8", errors="replace"))
+        chosen, origin = sample_events(trigger), f"warmstate's {trigger} sample events"
+    if not chosen:
+        raise EventsError("no events")
+    return repeated(chosen, invocations or max(len(chosen), 2)), origin

@@ -25,15 +25,12 @@ def _warm_invoke(target: str, events: Optional[Sequence[dict]] = None, *, trigge
     (``consistent``, ``diff``, ``differences``, ``problems``).  With
     ``name_rules``, the diff names the rule that finds each leaking piece of
     state (a static check of the files that define it)."""
-    from linter.parsing.source import read_source
-    from linter.probe.events import guess_trigger, repeated, sample_events
+    from linter.probe.events import choose_events
     from linter.probe.probe import probe
     from linter.probe.target import resolve_target
 
     resolved = resolve_target(target)
-    if events is None:
-        events = sample_events(trigger or guess_trigger(read_source(resolved.path).text))
-    events = repeated(list(events), invocations or max(len(events), 2))
+    events, _ = choose_events(resolved.path, events, trigger=trigger, invocations=invocations)
     static = None
     if name_rules:
         from linter.cli import findings as static

@@ -76,13 +76,17 @@ def _from_module(module: str, handler: str, start: str) -> Target:
 
 
 def _definitions(start: str):
+    """The deployment definitions of the project ``start`` is in (its root: where
+    the template, ``pyproject.toml`` or ``.git`` is, as ``warmstate check`` finds it)."""
+    from linter.project.config import load_config
     from linter.project.deployment.definitions import find_definitions
     from linter.project.discovery import Discovery
-    from linter.project.config import load_config
+    from linter.project.settings import project_root
     from rules import CODES
 
-    root = os.path.abspath(start)
-    files, _ = Discovery(load_config(root, None, CODES)).files([root])
+    config = load_config(os.path.abspath(start), None, CODES)
+    root = project_root(os.path.abspath(start), config)
+    files, _ = Discovery(config).files([root])
     return find_definitions(root, files)
 
 
