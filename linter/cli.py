@@ -368,8 +368,11 @@ def run_probe(args) -> int:
     except (TargetError, EventsError) as error:
         print(f"warmstate: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if len(events) < 2:
-        print("warmstate: error: a probe needs at least 2 invocations", file=sys.stderr)
+    problem = ("a probe needs at least 2 invocations" if len(events) < 2 else
+               f"{args.setup}: no such file" if args.setup and not os.path.isfile(args.setup) else
+               "--timeout must be more than 0 seconds" if args.timeout <= 0 else None)
+    if problem is not None:
+        print(f"warmstate: error: {problem}", file=sys.stderr)
         return EXIT_ERROR
     print(f"events: {origin}")
     report = probe(target, events, args.setup, args.timeout, dict(args.env), static=findings, allow=args.allow)

@@ -88,7 +88,11 @@ def run(request: dict) -> dict:
         module = load(request)
         handler = functools.reduce(getattr, request["handler"].split("."), module)
     except BaseException as error:  # noqa: BLE001 - whatever stops the import is why the handler cannot run
-        return {"error": f"cannot import the handler: {type(error).__name__}: {error}",
+        hint = ""
+        if isinstance(error, ModuleNotFoundError) and request.get("module", "").startswith(f"{error.name}"):
+            hint = (f" (imported as {request['module']} from {request['sys_path'][0]}: a package needs its"
+                    " __init__.py, or the function a deployment definition naming its code directory)")
+        return {"error": f"cannot import the handler: {type(error).__name__}: {error}{hint}",
                 "output": captured.getvalue().splitlines()[-20:]}
     fingerprint = Fingerprint(request["roots"], dict(os.environ), tempfile.gettempdir())
     invocations = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import collections.abc
+import concurrent.futures
 import contextvars
 import hashlib
 import io
@@ -28,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from linter.probe.masking import mask_text, mask_value
 
-CONTAINERS = (list, dict, set, frozenset, bytearray, collections.deque)
+CONTAINERS = (list, dict, set, frozenset, tuple, bytearray, collections.deque)  # a tuple may hold a list
 BUFFERS = (io.StringIO, io.BytesIO)
 SCALARS = (str, int, float, bool, bytes, type(None))
 PER_INVOCATION_VARIABLES = frozenset({"_X_AMZN_TRACE_ID", "AWS_LAMBDA_REQUEST_ID"})
@@ -86,8 +87,9 @@ class Fingerprint:
         return self.entries
 
     def _add(self, key: str, kind: str, value: Any, module: Optional[types.ModuleType] = None,
-             name: Optional[str] = None) -> None:
-        self.entries[key] = {"kind": kind, "value": value,
+             name: Optional[str] = None, identity: Optional[int] = None) -> None:
+        """``identity``: the object's id, the same for every name it has in this process (an alias)."""
+        self.entries[key] = {"kind": kind, "value": value, "identity": identity,
                              "file": getattr(module, "__file__", None), "name": name}
 
     def _module(self, module: types.ModuleType) -> None:
@@ -111,15 +113,15 @@ class Fingerprint:
             else:
                 self._value(module, key, name, value, depth=0)
         else:
-            self._value(module, key, name, value, depth=1)
+            self._value(module, key, name, value, depth=2)
 
     def _value(self, module, key: str, name: str, value: Any, depth: int) -> None:
         """A module-level value: containers, buffers, caches and the objects
         holding them (one level into a project class's instance), scalars."""
         if isinstance(value, CONTAINERS):
-            self._add(key, type(value).__name__, [len(value), digest(value)], module, name)
+            self._add(key, type(value).__name__, [len(value), digest(value)], module, name, id(value))
         elif isinstance(value, BUFFERS):
-            self._add(key, type(value).__name__, [value.tell(), digest(value.getvalue())], module, name)
+            self._add(key, type(value).__name__, [value.tell(), digest(value.getvalue())], module, name, id(value))
         elif isinstance(value, SCALARS):
             self._add(key, type(value).__name__, mask_text(repr(value)), module, name)
         elif callable(getattr(value, "cache_info", None)):
@@ -134,20 +136,21 @@ class Fingerprint:
         else:
             self._library_object(module, key, name, value)
             if depth and isinstance(getattr(value, "__dict__", None), dict):
-                self._attributes(module, key, name, value)
+                self._attributes(module, key, name, value, depth)
 
-    def _attributes(self, module, key: str, name: str, value: Any) -> None:
-        """One level into a module-level object: every attribute of the
-        project's own objects; the containers of a library's (the rows a
-        PrettyTable collects, the headers of an email message)."""
+    def _attributes(self, module, key: str, name: str, value: Any, depth: int) -> None:
+        """Into a module-level object: every attribute of the project's own
+        objects (and of the project objects they hold: ``service.repo.items``);
+        the containers of a library's (the rows a PrettyTable collects, the
+        headers of an email message)."""
         own = _defined_in_project(type(value), self.roots)
-        if not own and isinstance(value, (logging.Logger, logging.Handler)):
-            return  # a logger's level cache fills as levels are asked; its handlers are under _loggers
+        if not own and isinstance(value, (logging.Logger, logging.Handler, concurrent.futures.Executor)):
+            return  # a logger's level cache, a pool's threads: the library's own; handlers are under _loggers
         for attribute, inner in list(vars(value).items()):
             if inner is sys.stdout or inner is sys.stderr:
                 continue  # the runtime's own streams, which the run captures
             if own or isinstance(inner, CONTAINERS + BUFFERS):
-                self._value(module, f"{key}.{attribute}", f"{name}.{attribute}", inner, depth=0)
+                self._value(module, f"{key}.{attribute}", f"{name}.{attribute}", inner, depth=depth - 1 if own else 0)
 
     def _library_object(self, module, key: str, name: str, value: Any) -> None:
         """What Powertools keeps between invocations: a Logger's appended

@@ -1,15 +1,16 @@
-"""Compare a warm run with cold runs, invocation by invocation, and say what
-differs in words: the return value (or the exception), the lines printed or
-logged, and each piece of state the fingerprint holds, with the module and
-line that define it and the rule that finds it statically."""
+"""Say what differs between warm and cold (:mod:`linter.probe.compare`) in
+words: the return value (or the exception), the lines printed or logged, and
+each piece of state, with the module and line that define it and the rule
+that finds it statically."""
 from __future__ import annotations
 
 import ast
 import difflib
 import json
 import os
-from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from linter.probe.compare import Difference
 
 # Rules that find state of a kind the fingerprint names without a variable.
 RULES_BY_KIND = {
@@ -25,53 +26,24 @@ RULES_BY_KIND = {
 }
 
 
-@dataclass
-class Difference:
-    invocation: int  # 0-based
-    what: str  # "return value", "output", or the state's key
-    warm: object
-    cold: object
-    kind: str = ""
-    file: Optional[str] = None
-    name: Optional[str] = None
-    line: Optional[int] = None
-    rules: List[str] = field(default_factory=list)
-
-
-def outcome(record: dict) -> object:
-    if record.get("exited") is not None:
-        return {"exited with": record["exited"]}
-    if record.get("raised") is not None:
-        return {"raised": record["raised"]}
-    return record["result"]
-
-
-def differences(warm: List[dict], cold: List[dict]) -> List[Difference]:
-    """What differs between the warm run's invocation n+1 and the cold run of the same event (``cold[n]``)."""
-    found = []
-    for number, (warm_record, cold_record) in enumerate(zip(warm[1:], cold), start=1):
-        if outcome(warm_record) != outcome(cold_record):
-            found.append(Difference(number, "return value", outcome(warm_record), outcome(cold_record)))
-        if warm_record["output"] != cold_record["output"]:
-            found.append(Difference(number, "output", warm_record["output"], cold_record["output"]))
-        warm_state, cold_state = warm_record["state"], cold_record["state"]
-        for key in sorted(set(warm_state) | set(cold_state)):
-            entry = warm_state.get(key) or cold_state[key]
-            warm_value = warm_state[key]["value"] if key in warm_state else None
-            cold_value = cold_state[key]["value"] if key in cold_state else None
-            if warm_value != cold_value:
-                found.append(Difference(number, key, warm_value, cold_value, entry["kind"], entry["file"],
-                                        entry["name"]))
-    return found
-
-
-def locate(found: Iterable[Difference], diagnostics: Iterable) -> None:
-    """Fill in where each piece of state is defined and which rules find it."""
-    diagnostics = list(diagnostics)
+def locate(found: List[Difference], diagnostics: Iterable) -> List[Difference]:
+    """Where each piece of state is defined and which rules find it; state
+    seen under another name too (``from store import SEEN``, ``seen =
+    store.SEEN``: the same contents, digest included) once, where it is defined."""
+    diagnostics, creates = list(diagnostics), {}
     for difference in found:
+        creates[id(difference)] = False
         if difference.file and difference.name:
-            difference.line = definition_line(difference.file, difference.name)
+            difference.line, creates[id(difference)] = _definition(difference.file, difference.name)
         difference.rules = sorted({d.code for d in diagnostics if _finds(d, difference)})
+    kept, seen = [], set()
+    for difference in sorted(found, key=lambda d: not creates[id(d)]):  # where it is created first
+        state = (difference.invocation, difference.identity)
+        if difference.identity is not None and state in seen:
+            continue  # one object under another name: already described where it is created
+        seen.add(state)
+        kept.append(difference)
+    return sorted(kept, key=found.index)
 
 
 def _finds(diagnostic, difference: Difference) -> bool:
@@ -90,20 +62,24 @@ def _same_file(one: str, other: str) -> bool:
         return False
 
 
-def definition_line(path: str, name: str) -> Optional[int]:
-    """The line of the module-level statement that defines ``name`` (``Class.attribute`` in its class)."""
+def _definition(path: str, name: str) -> Tuple[Optional[int], bool]:
+    """The line of the module-level statement that defines ``name``
+    (``Class.attribute`` in its class), and whether it creates the value
+    there (``seen = store.SEEN`` only names another module's)."""
     try:
         with open(path, encoding="utf-8") as handle:
             tree = ast.parse(handle.read())
     except (OSError, SyntaxError, ValueError):
-        return None
-    body, line = tree.body, None
+        return None, False
+    body, found = tree.body, None
     for part in name.split("."):
-        found = next((statement for statement in body if part in _defined_names(statement)), None)
-        if found is None:
-            return line
-        body, line = getattr(found, "body", []), found.lineno
-    return line
+        statement = next((statement for statement in body if part in _defined_names(statement)), None)
+        if statement is None:
+            break
+        body, found = getattr(statement, "body", []), statement
+    if found is None:
+        return None, False
+    return found.lineno, not isinstance(getattr(found, "value", None), (ast.Name, ast.Attribute))
 
 
 def _defined_names(statement) -> set:
@@ -119,7 +95,7 @@ def render(found: List[Difference], events: int) -> List[str]:
     for number in sorted({difference.invocation for difference in found}):
         lines.append(f"invocation {number + 1} of {events}:")
         for difference in (d for d in found if d.invocation == number):
-            if difference.what in described:
+            if difference.what in described and difference.kind:
                 lines.append(f"  {difference.what}: warm {_value(difference.warm, difference.cold)}, "
                              f"cold {_value(difference.cold, difference.warm)}")
                 continue
@@ -148,6 +124,8 @@ def _value(value, other) -> str:
     """A state's value in words; a container's contents digest only when the sizes do not differ."""
     if value is None:
         return "absent"
+    if isinstance(value, str):
+        return value  # a scalar's repr, a digest
     if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str):
         size = f"{value[0]} item{'s' if value[0] != 1 else ''}"
         same_size = isinstance(other, list) and other[:1] == value[:1]

@@ -1,9 +1,10 @@
 """Start the child processes that run a handler: one warm (every event in
-order), and one cold per event after the first (a fresh interpreter, as a
-new execution environment).  Each child gets its own empty temporary
-directory (a new environment's /tmp is empty) and a time limit; a child that
-crashes, hangs or prints no result is reported as such, never taken for a
-result."""
+order), and two cold per event after the first (fresh interpreters, as new
+execution environments; two, to tell noise from a leak: linter.probe.compare).
+Each child gets its own empty temporary directory (a new environment's /tmp
+is empty), the same string hashing (so that sets iterate alike in every
+process) and a time limit; a child that crashes, hangs or prints no result
+is reported as such, never taken for a result."""
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ def run_child(payload: dict, timeout: float) -> dict:
         try:
             completed = subprocess.run(
                 [sys.executable, "-m", "linter.probe.child"], input=json.dumps(payload), capture_output=True,
-                text=True, timeout=timeout, env={**os.environ, "TMPDIR": scratch},
+                text=True, timeout=timeout, env={**os.environ, "TMPDIR": scratch, "PYTHONHASHSEED": "0"},
             )
         except subprocess.TimeoutExpired:
             return {"error": f"did not finish within {timeout:g} s (a hang, or --timeout too short)"}
@@ -47,10 +48,11 @@ def run_child(payload: dict, timeout: float) -> dict:
 
 def warm_and_cold(target: Target, events: List[dict], setup: Optional[str] = None, timeout: float = 60.0,
                   environment: Optional[dict] = None, keep_times: bool = False):
-    """(the warm run's outcome, the cold run's outcome for each event after the first), run in parallel."""
+    """(the warm run's outcome, the outcomes of a cold run of each event after
+    the first, and of a second cold run of each), all run in parallel."""
     environment = environment or {}
-    payloads = [request(target, events, setup, environment, keep_times)]
-    payloads += [request(target, [event], setup, environment, keep_times) for event in events[1:]]
+    cold = [request(target, [event], setup, environment, keep_times) for event in events[1:]]
+    payloads = [request(target, events, setup, environment, keep_times), *cold, *cold]
     with ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2)) as pool:
         outcomes = list(pool.map(lambda payload: run_child(payload, timeout), payloads))
-    return outcomes[0], outcomes[1:]
+    return outcomes[0], outcomes[1:len(events)], outcomes[len(events):]

@@ -29,7 +29,7 @@ def environment(function_name: str, handler: str, task_root: str) -> Dict[str, s
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]" + uuid.uuid4().hex,
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef",  # alike in every run
         "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
         "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
         "AWS_REGION": REGION,
