@@ -33,6 +33,12 @@ def write(directory, name, text):
     return path
 
 
+def write_template(directory, resources):
+    """A SAM template.yaml holding ``resources``."""
+    header = 'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nResources:\n'
+    (directory / "template.yaml").write_text(header + textwrap.indent(textwrap.dedent(resources), "  "))
+
+
 @pytest.fixture
 def sample(tmp_path):
     copy = tmp_path / "app"
@@ -69,16 +75,13 @@ def test_the_readme_test_runs_as_written_on_the_sample(sample):
 
 
 def test_targets_by_module_and_by_deployed_function_name(tmp_path):
-    write(tmp_path, "template.yaml", """\
-        AWSTemplateFormatVersion: "2010-09-09"
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          CounterFunction:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: src/
-              Handler: counter.app.handler
-              Runtime: python3.12
+    write_template(tmp_path, """\
+        CounterFunction:
+          Type: AWS::Serverless::Function
+          Properties:
+            CodeUri: src/
+            Handler: counter.app.handler
+            Runtime: python3.12
         """)
     write(tmp_path, "src/counter/__init__.py", "")
     write(tmp_path, "src/counter/app.py", """\
@@ -105,22 +108,19 @@ def test_targets_by_module_and_by_deployed_function_name(tmp_path):
 def test_a_file_target_brings_the_layers_of_its_function(tmp_path):
     """Probed by its file from anywhere in the project, a function gets the
     layers its template gives it, and the layer's state is named there."""
-    write(tmp_path, "template.yaml", """\
-        AWSTemplateFormatVersion: "2010-09-09"
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          CommonLayer:
-            Type: AWS::Serverless::LayerVersion
-            Properties:
-              ContentUri: layers/common/
-          OrdersFunction:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: src/orders/
-              Handler: app.handler
-              Runtime: python3.12
-              Layers:
-                - !Ref CommonLayer
+    write_template(tmp_path, """\
+        CommonLayer:
+          Type: AWS::Serverless::LayerVersion
+          Properties:
+            ContentUri: layers/common/
+        OrdersFunction:
+          Type: AWS::Serverless::Function
+          Properties:
+            CodeUri: src/orders/
+            Handler: app.handler
+            Runtime: python3.12
+            Layers:
+              - !Ref CommonLayer
         """)
     write(tmp_path, "layers/common/python/audit.py", "TRAIL = []\n\n\ndef record(entry):\n    TRAIL.append(entry)\n")
     write(tmp_path, "src/orders/app.py", """\
