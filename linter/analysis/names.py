@@ -31,6 +31,7 @@ class Names:
         self.project = project
         self.states = states
         self.arguments = None  # linter.analysis.arguments.Arguments: state passed to parameters
+        self._rebound_names: dict = {}
 
     # -- scopes ----------------------------------------------------------------
     def scope_of(self, info: Optional[FunctionInfo], name: str) -> Optional[FunctionInfo]:
@@ -151,9 +152,10 @@ class Names:
                     found.append((key, path))
         return found
 
-    def module_state(self, module: str, path: RefPath):
+    def module_state(self, module: str, path: RefPath, hops: int = MAX_ALIAS_HOPS):
         """(state key, path) for a module-level reference in ``module``,
-        following imports into other modules of the project."""
+        following imports into other modules of the project, and module-level
+        aliases (``seen = SEEN``, ``seen = store.SEEN``: the same object)."""
         model = self.project.modules[module]
         root, attrs = path.root, path.attrs
         if root in model.classes:
@@ -170,7 +172,11 @@ class Names:
             if followed is None:
                 return None
             target, name, rest = followed
-            return self.module_state(target, RefPath(name, rest, path.element, path.const_keys))
+            return self.module_state(target, RefPath(name, rest, path.element, path.const_keys), hops)
+        alias = module_alias(binding.value) if hops and root not in self._rebound(module) else None
+        if alias is not None:
+            return self.module_state(module, RefPath(alias.root, alias.attrs + attrs, path.element, path.const_keys),
+                                     hops - 1)
         written = written_through(model, binding.value)
         if written is not None and not attrs:  # ``WRITER = csv.writer(BUFFER)``: its rows go to BUFFER
             return self.module_state(module, RefPath(written.root, written.attrs, path.element, path.const_keys))
@@ -182,6 +188,14 @@ class Names:
                 key = binding.key + attrs
             return (key, path) if key else None
         return (binding.key, path) if not attrs else None
+
+    def _rebound(self, module: str) -> set:
+        """Names the module's functions rebind (``global seen``): such a name
+        is not always the object its module-level assignment names."""
+        if module not in self._rebound_names:
+            functions = self.project.modules[module].functions.values()
+            self._rebound_names[module] = {name for info in functions for name in info.globals}
+        return self._rebound_names[module]
 
     def _receiver_state(self, scope: FunctionInfo, receiver: Optional[StateKey], path: RefPath):
         if len(path.attrs) != 1:
@@ -255,6 +269,12 @@ class Names:
             wrapped = path_of(partial.args[0].value)  # ``record_seen = partial(record, SEEN)``
             return self.module_callee(module, wrapped) if wrapped is not None else []
         return []
+
+
+def module_alias(value) -> Optional[RefPath]:
+    """What a module-level ``name = OTHER`` or ``name = module.OTHER`` names (not a subscript: an element is not the container)."""
+    path = path_of(value) if type(value) in (cst.Name, cst.Attribute) else None
+    return path if path is not None and not path.element else None
 
 
 def written_through(model, value) -> Optional[RefPath]:

@@ -131,7 +131,7 @@ def why_not_restorable(analysis: Analysis, binding: Binding) -> str:
     """Why no statement can give the state back its import-time contents."""
     change = analysis.change_at_import(binding.key)
     if change is not None:
-        return f"code run at import changes it after creating it (line {analysis.line(change)})"
+        return f"code run at import names it again after creating it (line {analysis.line(change)})"
     return "its contents at import are computed, not written as literals"
 
 
