@@ -60,6 +60,13 @@ def test_the_sample_leaks_before_fix_and_not_after(sample):
     assert after.stdout.splitlines()[-1].endswith(": consistent")
 
 
+def test_the_readme_probe_run_is_what_the_command_prints(sample):
+    readme = (SAMPLE_APP.parent.parent / "README.md").read_text()
+    command, shown = re.search(r"\$ warmstate probe (.*?)\n(.*?)```", readme, re.DOTALL).groups()
+    completed = probe(*command.split(), cwd=sample)
+    assert completed.stdout == shown
+
+
 def test_the_readme_test_runs_as_written_on_the_sample(sample):
     """The README's `warm_invoke` example, in the sample's own tests: it fails
     with the diff before the fix, passes after."""
