@@ -159,6 +159,15 @@ def test_a_handler_that_cannot_be_run_is_reported_never_taken_for_a_result(tmp_p
     assert says in completed.stdout and ": cannot run" in completed.stdout
 
 
+def test_a_project_with_its_own_linter_package(tmp_path):
+    """warmstate's package is called ``linter``; so may be one of the user's,
+    in the directory the probe runs from: it must not stand in for warmstate's."""
+    write(tmp_path, "linter/__init__.py", "raise ImportError('the project\\'s own linter package')\n")
+    write(tmp_path, "app.py", "TRAIL = []\n\n\ndef handler(event, context):\n    TRAIL.append(event)\n")
+    completed = probe("app.py:handler", "--trigger", "sqs", cwd=tmp_path)
+    assert completed.returncode == 1 and "app.TRAIL (list" in completed.stdout, completed.stdout
+
+
 def test_bad_input_is_one_line(tmp_path):
     write(tmp_path, "app.py", "def handler(event, context):\n    return 1\n")
     write(tmp_path, "events.json", "[{\"id\": 1},")

@@ -18,6 +18,12 @@ from typing import List, Optional
 from linter.probe.target import Target
 
 
+# The child without the current directory on sys.path (``-m`` would put it
+# first): a project of the user's with its own ``linter`` package must not
+# stand in for warmstate's; the handler's code roots are added by the child.
+CHILD = "import sys; del sys.path[0]; from linter.probe.child import main; main()"
+
+
 def request(target: Target, events: List[dict], setup: Optional[str], environment: dict,
             keep_times: bool = False) -> dict:
     return {
@@ -32,7 +38,7 @@ def run_child(payload: dict, timeout: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="warmstate-probe-") as scratch:
         try:
             completed = subprocess.run(
-                [sys.executable, "-m", "linter.probe.child"], input=json.dumps(payload), capture_output=True,
+                [sys.executable, "-c", CHILD], input=json.dumps(payload), capture_output=True,
                 text=True, timeout=timeout, env={**os.environ, "TMPDIR": scratch, "PYTHONHASHSEED": "0"},
             )
         except subprocess.TimeoutExpired:
