@@ -99,7 +99,6 @@ class ResultCache:
         self._entries = self.directory / code_fingerprint()
         self._requirements: Dict[str, object] = {}
         self._canonical: Dict[int, tuple] = {}
-        self._layouts: Dict[object, str] = {}  # Layout (by identity) -> its hash
         self._usable = True
 
     def key(self, task, digests: Dict[str, str]) -> Optional[str]:
@@ -122,14 +121,12 @@ class ResultCache:
             self._canonical[id(options)] = (options, json.dumps(canonical(options)))  # kept: ids are not reused
         return self._canonical[id(options)][1]
 
-    def _layout(self, layout) -> object:
-        """The project's files and import roots, hashed once per run (every unit shares the layout)."""
-        if layout is None:
-            return None
-        if layout not in self._layouts:
-            text = json.dumps([layout.root, sorted(layout.names.values()), layout.extra_roots])
-            self._layouts[layout] = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-        return self._layouts[layout]
+    @staticmethod
+    def _layout(layout) -> object:
+        """The project's files and import roots (what imports resolve against),
+        hashed once per run by the layout every unit shares.  Which name the
+        run shows each file by is in the key already: each file's path is."""
+        return layout.digest if layout is not None else None
 
     def _declared(self, directory: str) -> object:
         if directory not in self._requirements:

@@ -36,21 +36,20 @@ PER_INVOCATION_VARIABLES = frozenset({"_X_AMZN_TRACE_ID", "AWS_LAMBDA_REQUEST_ID
 
 
 def project_modules(roots: Iterable[str]) -> List[types.ModuleType]:
-    """The imported modules whose files are under ``roots`` and not in an installed library."""
-    absolute = [os.path.join(os.path.abspath(root), "") for root in roots]
-    found = []
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not path or "site-packages" in path or "dist-packages" in path:
-            continue
-        path = os.path.abspath(path)
-        if any(path.startswith(root) for root in absolute) and not path.startswith(_own_directory()):
-            found.append(module)
+    """The imported modules whose files are the project's (:func:`in_project`)."""
+    roots = list(roots)
+    found = [module for module in list(sys.modules.values()) if in_project(getattr(module, "__file__", None), roots)]
     return sorted(found, key=lambda module: module.__name__)
 
 
-def _own_directory() -> str:
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+def in_project(path: Optional[str], roots: Iterable[str]) -> bool:
+    """Whether the file ``path`` is under ``roots`` and neither in an installed library nor warmstate's own."""
+    if not path or "site-packages" in path or "dist-packages" in path:
+        return False
+    absolute = os.path.abspath(path)
+    own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+    return not absolute.startswith(own) and any(
+        absolute.startswith(os.path.join(os.path.abspath(root), "")) for root in roots)
 
 
 def digest(value: Any) -> str:
@@ -241,9 +240,7 @@ class Fingerprint:
     def _runs_project_code(self, thread: threading.Thread) -> bool:
         target = getattr(thread, "_target", None)
         code = getattr(target, "__code__", None) or getattr(type(thread).run, "__code__", None)
-        path = getattr(code, "co_filename", "")
-        return bool(path) and "site-packages" not in path and any(
-            os.path.abspath(path).startswith(os.path.join(os.path.abspath(root), "")) for root in self.roots)
+        return in_project(getattr(code, "co_filename", None), self.roots)
 
 
 def _generic(name: str) -> str:
@@ -263,9 +260,4 @@ def _is_cachetools_cache(value) -> bool:
 
 
 def _defined_in_project(cls: type, roots: Iterable[str]) -> bool:
-    module = sys.modules.get(getattr(cls, "__module__", ""), None)
-    path = getattr(module, "__file__", None)
-    if not path or "site-packages" in path:
-        return False
-    absolute = os.path.abspath(path)
-    return any(absolute.startswith(os.path.join(os.path.abspath(root), "")) for root in roots)
+    return in_project(getattr(sys.modules.get(getattr(cls, "__module__", ""), None), "__file__", None), roots)

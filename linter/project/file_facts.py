@@ -93,14 +93,14 @@ class FileFacts:
 
     def imported_files(self, path: str, layout: Layout) -> Set[str]:
         """The project files ``path`` imports (:func:`linter.project.units.imported_files`)."""
-        facts = self.of(path)
+        names = self.imports(path)  # looks the file up first
         where = self._where[path]
         self.layout = layout.digest
         entry = self._kept.get(where)
         if entry is not None and where in self._trusted and self._known_layout == layout.digest and len(entry) > 2:
             self._resolved.add(where)
             return {layout.names[target] for target in entry[2]}
-        found = imported_files(layout, path, facts.imports if facts is not None else ())
+        found = imported_files(layout, path, names)
         if entry is not None:
             entry[2:] = [sorted(os.path.abspath(target) for target in found)]
             self._resolved.add(where)
