@@ -75,7 +75,8 @@ def _without_edits(diagnostics) -> list:
     return [replace(d, fix=replace(d.fix, edits=())) if d.fix is not None else d for d in diagnostics]
 
 
-def run_task(task: Task) -> UnitResult:
+def run_task(task: Task, declared: Optional[dict] = None) -> UnitResult:
+    """``declared``: what each directory declares, as read by earlier tasks of the run."""
     from linter.engine import SourceText, lint_sources  # LibCST: only when a unit is analysed, not read back
     from linter.fixing.fixer import fix_sources, fixed_count
 
@@ -91,7 +92,7 @@ def run_task(task: Task) -> UnitResult:
         texts.append(SourceText(path, sources[path].text, options))
     digests = {} if unreadable else {path: text_digest(source.text) for path, source in sources.items()}
     results = [TaskResult(error.path, errors=[error]) for error in unreadable if error.path in task.requested]
-    requirements = declared_requirements(task.requirement_directories())
+    requirements = declared_requirements(task.requirement_directories(), declared)
     if task.fix:
         outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements, task.requested)
         for path, outcome in outcomes.items():
@@ -146,7 +147,7 @@ def _cached(result: Optional[UnitResult], task: Task) -> Optional[UnitResult]:
 
 def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
     if jobs <= 1 or len(tasks) < 2 or sum(len(task.files) for task in tasks) < PARALLEL_MINIMUM:
-        return [run_task(task) for task in tasks]
+        return _run_batch(tasks)
     from concurrent.futures import ProcessPoolExecutor  # imported when workers start, not for cached results
     from concurrent.futures.process import BrokenProcessPool
 
@@ -157,7 +158,7 @@ def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
             done = {i: result for batch, batch_results in zip(batches, results) for i, result in zip(batch, batch_results)}
     except BrokenProcessPool:
         print("warmstate: a worker process crashed; running again in one process", file=sys.stderr)
-        return [run_task(task) for task in tasks]
+        return _run_batch(tasks)
     return [done[i] for i in range(len(tasks))]
 
 
@@ -179,4 +180,5 @@ def _batches(tasks: Sequence[Task], jobs: int) -> List[List[int]]:
 
 
 def _run_batch(tasks: Sequence[Task]) -> List[UnitResult]:
-    return [run_task(task) for task in tasks]
+    declared: dict = {}
+    return [run_task(task, declared) for task in tasks]

@@ -110,7 +110,7 @@ def test_a_rerun_analyses_only_the_units_that_changed(tmp_path, monkeypatch, cap
     monkeypatch.chdir(project)
     analysed = []
     real = linter.runner.run_task
-    monkeypatch.setattr(linter.runner, "run_task", lambda task: analysed.append(task) or real(task))
+    monkeypatch.setattr(linter.runner, "run_task", lambda task, declared=None: analysed.append(task) or real(task, declared))
 
     def check():
         analysed.clear()

@@ -21,8 +21,8 @@ def analysed(monkeypatch):
 
     seen = []
     real = linter.runner.run_task
-    monkeypatch.setattr(linter.runner, "run_task", lambda task: seen.append(sorted(p for p, _ in task.files))
-                        or real(task))
+    monkeypatch.setattr(linter.runner, "run_task", lambda task, declared=None: seen.append(sorted(p for p, _ in task.files))
+                        or real(task, declared))
     return seen
 
 
@@ -174,8 +174,7 @@ def test_a_rerun_after_one_service_changed_analyses_its_piece(tmp_path, monkeypa
     analysed.clear()
     again = run("check", "--jobs", "1", ".")
     assert again == first
-    assert analysed == [["common/__init__.py", "common/audit.py", "reports/__init__.py", "reports/app.py",
-                         "tests/test_reports.py"]]
+    assert analysed == [["common/__init__.py", "common/audit.py", "reports/app.py"]]  # its test is a piece of its own
 
 
 def python_files():
@@ -195,6 +194,19 @@ def test_the_text_finds_every_file_the_parser_would_take_for_a_handler():
     assert may_hold_handler_text("def process(\n    # the SQS batch\n    event: dict, context) -> None:\n    pass\n")
     assert not may_hold_handler_text(shutil.__doc__ or "")
     assert may_hold_handler_text("class Batch:\n    pass\n\n\ndef process[T](event: T, context) -> T:\n    return event\n")
+    # a handler's name counts where it could be bound, not where a test calls it or in a longer name
+    for bound in ("from orders.app import lambda_handler\n", "handler = Mangum(app)\n",
+                  "import app as handler\n", "routes, handler = build()\n", "for handler in HANDLERS:\n    pass\n"):
+        assert may_hold_handler_text(bound), bound
+    for signature in ('def process(event: Dict[str, "A, B"] = {"k": (1, 2)},  # the batch\n    ctx):\n',
+                      "def process(event, /, context):\n", "def process(event, \\\r\n context):\n"):
+        assert may_hold_handler_text(signature), signature
+    for signature in ("def test_orders(event, monkeypatch):\n", "def parse(event: Dict[str, Any]) -> dict:\n",
+                      "def process(e, *records):\n", "def process(event, *, context):\n"):
+        assert not may_hold_handler_text(signature), signature
+    assert not may_hold_handler_text("from orders import app\n\n\ndef test_orders(sqs_event):\n"
+                                     "    assert app.lambda_handler(sqs_event, None) == {}\n"
+                                     "    logging.getLogger().handlers.clear()\n")
 
 
 PIPELINE = '''"""Shared processing step (a Lambda layer)."""

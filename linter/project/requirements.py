@@ -49,21 +49,36 @@ def requirement_directories(root: Optional[str], files: Iterable[str]) -> List[s
     return found
 
 
-def declared_requirements(directories: Iterable[str]) -> Dict[str, List[Declared]]:
-    """{canonical distribution name: declarations} from the files in ``directories``."""
+def declared_requirements(directories: Iterable[str],
+                          read: Optional[Dict[str, Dict[str, List[Declared]]]] = None) -> Dict[str, List[Declared]]:
+    """{canonical distribution name: declarations} from the files in ``directories``.
+    ``read`` keeps what each directory declares for the rest of a run: the
+    pieces of a large unit each name all of its hundreds of directories."""
     found: Dict[str, List[Declared]] = {}
     for directory in dict.fromkeys(os.path.abspath(d) for d in directories):
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError:
+        declared = read.get(directory) if read is not None else None
+        if declared is None:
+            declared = _declared_in(directory)
+            if read is not None:
+                read[directory] = declared
+        for distribution, declarations in declared.items():
+            found.setdefault(distribution, []).extend(declarations)
+    return found
+
+
+def _declared_in(directory: str) -> Dict[str, List[Declared]]:
+    found: Dict[str, List[Declared]] = {}
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return found
+    for name in names:  # code directories hold hundreds of files: name first, path only for the few read
+        read = _reader(name)
+        if read is None:
             continue
-        for name in names:  # code directories hold hundreds of files: name first, path only for the few read
-            read = _reader(name)
-            if read is None:
-                continue
-            path = os.path.join(directory, name)
-            for distribution, declarations in parse_declarations(read(path), os.path.relpath(path)).items():
-                found.setdefault(distribution, []).extend(declarations)
+        path = os.path.join(directory, name)
+        for distribution, declarations in parse_declarations(read(path), os.path.relpath(path)).items():
+            found.setdefault(distribution, []).extend(declarations)
     return found
 
 
