@@ -29,13 +29,21 @@ from linter.project.units import ImportGraph, imported_files, imported_names
 # factories by what they decorate, annotations may spell LambdaContext in a string.
 MARKERS = ("Mangum", "make_lambda_handler", "Chalice", DECORATOR_FACTORY, "LambdaContext")
 HANDLER_DECORATORS = POWERTOOLS_DECORATORS | CHALICE_HANDLERS
-# What :func:`may_hold_handler` looks for, as text: a name or decorator of a
+# What :func:`may_hold_handler` looks for, as text: a decorator or marker of a
 # handler anywhere (as a substring: word boundaries cost a regular expression
 # over every file, 0.6 s on 27 MB), or a function whose first parameter is an
-# event's name (no leading ``\b``, which would cost Python's search for "def").
-_HANDLER_WORDS = tuple(sorted(HANDLER_NAMES | HANDLER_DECORATORS | set(MARKERS)))
+# event's name (no leading ``\b``, which would cost Python's search for "def")
+# and whose second may be the context (:func:`_context_second`).
+_HANDLER_WORDS = tuple(sorted(HANDLER_DECORATORS | set(MARKERS)))
 _EVENT_FIRST = re.compile(
     r"def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
+# The parameter after the first (past a ``/``), with comments and line breaks between.
+_SPACE = r"(?:\s|#[^\n]*|\\\r?\n)*"
+_NEXT_PARAMETER = re.compile(rf"{_SPACE}(?:/{_SPACE},{_SPACE})?([^\W\d]\w*)")
+# A handler's name where it could be bound: not inside a longer name
+# (``error_handler``, ``handlers``) nor after a dot (``app.lambda_handler(event, None)``
+# in a test, ``logger.handlers``), which no definition, assignment or import can be.
+_HANDLER_NAME = re.compile(r"(?<![\w.])(?:%s)(?!\w)" % "|".join(sorted(HANDLER_NAMES)))
 
 
 def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
@@ -54,8 +62,56 @@ def may_hold_handler_text(text: str) -> bool:
     """:func:`may_hold_handler` from the text alone, without parsing: true
     whenever that is (and for more files), so that a whole project can be
     cut into the import closures of its possible handler files
-    (:mod:`linter.project.pieces`) before any file is parsed."""
-    return any(word in text for word in _HANDLER_WORDS) or _EVENT_FIRST.search(text) is not None
+    (:mod:`linter.project.pieces`) before any file is parsed.  A handler's
+    name is searched for as a word only in the files holding it as a substring."""
+    if any(word in text for word in _HANDLER_WORDS):
+        return True
+    if any(_context_second(text, match.end()) for match in _EVENT_FIRST.finditer(text)):
+        return True
+    return any(name in text for name in HANDLER_NAMES) and _HANDLER_NAME.search(text) is not None
+
+
+def _context_second(text: str, start: int) -> bool:
+    """Whether the parameter after the event, whose name ends at ``start``,
+    may be the context: a test taking a fixture called ``event`` first
+    (``def test_orders(event, monkeypatch)``) is no handler.  True when
+    unsure (the text ends, a string never does)."""
+    depth, at = 0, start
+    while at < len(text):
+        character = text[at]
+        if character in "([{":
+            depth += 1
+        elif character in ")]}":
+            if depth == 0:
+                return False  # one parameter only
+            depth -= 1
+        elif character == "#":
+            at = text.find("\n", at)
+            if at < 0:
+                return True
+        elif character in "'\"":
+            quote = text[at:at + 3] if text[at:at + 3] in ('"""', "'''") else character
+            at = _string_end(text, at + len(quote), quote)
+            if at < 0:
+                return True
+            continue
+        elif character == "," and depth == 0:
+            following = _NEXT_PARAMETER.match(text, at + 1)
+            return following is not None and following.group(1) in CONTEXT_NAMES  # not ``*args``, ``*, context``
+        at += 1
+    return True
+
+
+def _string_end(text: str, at: int, quote: str) -> int:
+    """Where the string whose body starts at ``at`` ends (after its closing quote), or -1."""
+    while at < len(text):
+        if text[at] == "\\":
+            at += 2
+        elif text.startswith(quote, at):
+            return at + len(quote)
+        else:
+            at += 1
+    return -1
 
 
 def import_graph(texts: Dict[str, str], layout: Optional[Layout]) -> Optional[ImportGraph]:
