@@ -145,6 +145,51 @@ def test_named_handlers_decorated_and_dunder_functions_are_kept():
     assert text == module
 
 
+def test_a_class_nothing_names_is_elided_unless_something_could_register_it():
+    module = textwrap.dedent('''\
+        import abc
+
+
+        class LegacyExporter:
+            """Replaced by exports.v2; kept for the migration script."""
+            sent = []
+
+            def send(self, row):
+                self.sent.append(row)
+
+
+        class Plugin(abc.ABC):
+            registry = []
+
+            def __init_subclass__(cls, **kwargs):
+                Plugin.registry.append(cls)
+
+
+        class AuditPlugin(Plugin):
+            seen = []
+
+            def run(self, event):
+                self.seen.append(event["id"])
+
+
+        class Orders:
+            pending = []
+
+            def add(self, order):
+                self.pending.append(order)
+
+
+        def lambda_handler(event, context):
+            for plugin in Plugin.registry:
+                plugin().run(event)
+            Orders().add(event)
+    ''')
+    text = elided_functions({"app.py": module})["app.py"].elided.text
+    assert '"""__warmstate_body_0__' in text and "    sent = []" not in text  # nothing names it
+    assert "        self.seen.append" in text  # its base registers it
+    assert "        self.pending.append" in text  # the handler names it
+
+
 def test_a_body_starting_on_the_signatures_last_line_is_kept():
     module = "def helper(first,\n           second): return (first +\n    second +\n    1 +\n    2)\n"
     assert elided_functions({"app.py": module})["app.py"].elided.text == module
@@ -225,6 +270,12 @@ REVIEWED = {  # shapes a review found elided wrongly, each kept: results must eq
                   "    logging.info('got %s', event)\n    return {'ok': True}\n\n\ndef reset_logging_for_tests():\n"
                   "    root = logging.getLogger()\n    for handler in root.handlers[:]:\n"
                   "        root.removeHandler(handler)\n    root.setLevel(logging.DEBUG)\n",
+    },
+    "a_subclass_its_base_registers": {
+        "app.py": "class Step:\n    steps = []\n\n    def __init_subclass__(cls):\n        Step.steps.append(cls())\n\n\n"
+                  "class Audit(Step):\n    trail = []\n\n    def run(self, event):\n"
+                  "        self.trail.append(event['id'])\n        return len(self.trail)\n\n\n"
+                  "def lambda_handler(event, context):\n    return [step.run(event) for step in Step.steps]\n",
     },
     "non_ascii_names": {
         "app.py": "VERLAUF = []\n\n\ndef größe_merken(wert):\n    eintrag = {'wert': wert}\n    VERLAUF.append(eintrag)\n"

@@ -4,7 +4,9 @@ Findings are about code an invocation runs, and LibCST's parse is most of a
 run.  A top-level function whose name no code can reach it by (its own
 module never mentions it again, no module importing that module mentions
 it, no decorator registers it, it does not look like a handler) cannot run,
-so its body cannot hold a finding.  (One declaring ``global`` is kept: what
+so its body cannot hold a finding.  Nor can the body of a class nothing
+names, when it has no base or metaclass that could register it: its methods
+never run, its class attributes are never touched.  (One declaring ``global`` is kept: what
 it would assign is read by guards whether it runs or not.)  LibCST parses a
 stand-in on the same lines instead (a string literal spanning them),
 CPython's tree is given the same stand-in so positions pair as before, and
@@ -83,29 +85,40 @@ class _Reach:
 
 
 def _elided(file: Prepared, reachable: Callable[[str, int], bool]) -> Prepared:
-    functions = [s for s in file.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    defined = Counter(function.name for function in functions)
+    definitions = [s for s in file.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) or _plain(s)]
+    defined = Counter(definition.name for definition in definitions)
     lines = file.elided.text.split("\n")
     originals = dict(file.elided.originals)
-    for function in functions:
-        first, last = function.body[0].lineno, function.end_lineno
-        if (function.decorator_list or last - first + 1 < MINIMUM_LINES or first == function.lineno
-                or function.name.startswith("__") or looks_like_handler(function)
-                or reachable(function.name, defined[function.name]) or _declares_globals(function)):
+    for definition in definitions:
+        first, last = definition.body[0].lineno, definition.end_lineno
+        if (definition.decorator_list or last - first + 1 < MINIMUM_LINES or first == definition.lineno
+                or definition.name.startswith("__") or _may_be_handler(definition)
+                or reachable(definition.name, defined[definition.name]) or _declares_globals(definition)):
             continue
         original = "\n".join(lines[first - 1:last])
         if any(word in original for word in _READ_WHEREVER_IT_IS):
             continue
         indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
-        if not indent or len(indent) != function.body[0].col_offset:  # the body starts on a line of the signature
+        if not indent or len(indent) != definition.body[0].col_offset:  # the body starts on a line of the signature
             continue
         stand_in = f'{indent}"""{_MARK}{len(originals)}__' + "\n" * (last - first) + '"""'
         originals[stand_in] = original
         lines[first - 1:last] = stand_in.split("\n")
-        function.body = [_stand_in_twin(first, last, len(indent))]
+        definition.body = [_stand_in_twin(first, last, len(indent))]
     if len(originals) == len(file.elided.originals):
         return file
     return replace(file, elided=Elided("\n".join(lines), originals))
+
+
+def _plain(statement: ast.stmt) -> bool:
+    """A class nothing can instantiate or subclass without naming it: no
+    base (whose ``__init_subclass__`` or metaclass could register it), no
+    metaclass or other keyword.  (Decorators are looked at with the functions'.)"""
+    return isinstance(statement, ast.ClassDef) and not statement.bases and not statement.keywords
+
+
+def _may_be_handler(definition: ast.stmt) -> bool:
+    return not isinstance(definition, ast.ClassDef) and looks_like_handler(definition)
 
 
 def _declares_globals(function: ast.AST) -> bool:
