@@ -77,7 +77,14 @@ def _without_edits(diagnostics) -> list:
 
 def run_task(task: Task, declared: Optional[dict] = None) -> UnitResult:
     """``declared``: what each directory declares, as read by earlier tasks of the run."""
-    from linter.engine import SourceText, lint_sources  # LibCST: only when a unit is analysed, not read back
+    from linter.engine import no_cyclic_collection  # LibCST: only when a unit is analysed, not read back
+
+    with no_cyclic_collection():  # until the unit's trees are dropped, when _run_task returns
+        return _run_task(task, declared)
+
+
+def _run_task(task: Task, declared: Optional[dict]) -> UnitResult:
+    from linter.engine import SourceText, lint_sources
     from linter.fixing.fixer import fix_sources, fixed_count
 
     sources: Dict[str, SourceFile] = {}

@@ -113,13 +113,16 @@ _DIAGNOSTICS = {}  # unit -> {file: diagnostics}: each unit analysed once per pr
 def _lint(project, sources, requested) -> dict:
     """{file: diagnostics} of ``sources`` analysed together.  A file LibCST
     cannot parse gives no findings: flake8 reports E999 itself."""
-    from linter.engine import lint_sources
+    from linter.engine import lint_sources, no_cyclic_collection
     from rules import ALL_RULES
 
     requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
-    results = lint_sources(sources, ALL_RULES, project.layout, requirements, requested)
-    return {path: [(d.line, d.column, d.code, d.message) for d in result.diagnostics]  # no fixes: they hold trees
-            for path, result in results.items()}
+    with no_cyclic_collection():  # until the trees are dropped
+        results = lint_sources(sources, ALL_RULES, project.layout, requirements, requested)
+        findings = {path: [(d.line, d.column, d.code, d.message) for d in result.diagnostics]  # no fixes: they hold trees
+                    for path, result in results.items()}
+        del results
+    return findings
 
 
 def _shared_unit(project, graph, name: str, checked) -> Optional[Tuple[str, ...]]:
