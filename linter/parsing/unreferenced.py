@@ -93,10 +93,10 @@ def _elided(file: Prepared, reachable: Callable[[str, int], bool]) -> Prepared:
         first, last = definition.body[0].lineno, definition.end_lineno
         if (definition.decorator_list or last - first + 1 < MINIMUM_LINES or first == definition.lineno
                 or definition.name.startswith("__") or _may_be_handler(definition)
-                or reachable(definition.name, defined[definition.name]) or _declares_globals(definition)):
+                or reachable(definition.name, defined[definition.name])):
             continue
         original = "\n".join(lines[first - 1:last])
-        if any(word in original for word in _READ_WHEREVER_IT_IS):
+        if any(word in original for word in _READ_WHEREVER_IT_IS) or _declares_globals(definition, original):
             continue
         indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
         if not indent or len(indent) != definition.body[0].col_offset:  # the body starts on a line of the signature
@@ -121,10 +121,12 @@ def _may_be_handler(definition: ast.stmt) -> bool:
     return not isinstance(definition, ast.ClassDef) and looks_like_handler(definition)
 
 
-def _declares_globals(function: ast.AST) -> bool:
+def _declares_globals(definition: ast.AST, body: str) -> bool:
     """``global`` or ``nonlocal`` inside: what it assigns is read by guards
-    elsewhere (a flag set once, ``global READY; READY = True``), called or not."""
-    return any(isinstance(node, (ast.Global, ast.Nonlocal)) for node in ast.walk(function))
+    elsewhere (a flag set once, ``global READY; READY = True``), called or
+    not.  The tree is walked only when the ``body``'s text has the word."""
+    return (("global" in body or "nonlocal" in body)
+            and any(isinstance(node, (ast.Global, ast.Nonlocal)) for node in ast.walk(definition)))
 
 
 def _stand_in_twin(first: int, last: int, column: int) -> ast.stmt:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Dict, Optional, Set, Tuple
 
 from linter.analysis.entry_points import may_hold_handler_text
@@ -51,6 +51,10 @@ class Facts:
     def from_data(cls, data: list) -> "Facts":
         digest, imports, may_hold_handler, cdk_functions = data
         return cls(digest, tuple(imports), may_hold_handler, tuple(tuple(declared) for declared in cdk_functions))
+
+    def as_data(self) -> list:
+        """What :meth:`from_data` reads (``dataclasses.astuple`` copies deeply: 0.1 s on 3,600 files)."""
+        return [self.digest, self.imports, self.may_hold_handler, self.cdk_functions]
 
 
 class FileFacts:
@@ -141,6 +145,6 @@ class FileFacts:
         except SourceError:
             return None
         if max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - RACY_NANOSECONDS:
-            self._kept[where] = [stamp, list(astuple(facts))]
+            self._kept[where] = [stamp, facts.as_data()]
             self._read += 1
         return facts
