@@ -139,7 +139,7 @@ def _report_errors(errors: Sequence[FileError]) -> None:
 
 
 def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, whole: bool = False):
-    """One task per unit; for ``check`` (not ``whole``), a large unit is split into pieces."""
+    """One task per unit; unless ``whole``, a large unit is split into pieces."""
     from linter.pieces_run import Split
     from linter.project.pieces import split
     from linter.runner import Task
@@ -173,7 +173,7 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
         if not requested.intersection(unit):
             continue
         unit_task = task(unit)
-        pieces = None if fix or whole else split(graph, unit, may_hold_handler)
+        pieces = None if whole else split(graph, unit, may_hold_handler)
         if pieces is None:
             work.append(unit_task)
             continue

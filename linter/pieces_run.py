@@ -9,6 +9,11 @@ of them: unless every piece that analyses it finds exactly the same there
 (one naming handler ``a()`` where another names ``b()``, or finds nothing,
 and the whole unit would name both), the pieces' results are set aside and
 the unit is analysed whole.
+
+``fix`` runs piece by piece too: a fix edits the handlers that reach the
+state, and they are in the piece that finds it.  Pieces must then also agree
+on each shared file's fixed text and on what is left in it, and none may
+have set a fix aside (which stops the whole unit's rounds for every file).
 """
 from __future__ import annotations
 
@@ -43,19 +48,30 @@ def run_work(work: Sequence[Union[Task, Split]], jobs: int, cache: Optional[Resu
 
 def merged(parts: Sequence[UnitResult]) -> Optional[UnitResult]:
     """The unit's result from its pieces' results, or None when two pieces
-    describe a finding in a file they share differently."""
-    if not _agree(parts):
+    describe a finding in a file they share differently (for ``fix``, also
+    its fixed text and what is left in it), or a piece set a fix aside (the
+    whole unit's rounds would have stopped there, for every piece)."""
+    if not _agree(parts) or any(part.dropped for part in parts):
         return None
     by_path: Dict[str, TaskResult] = {}
     for part in parts:
         for result in part.files:
             if result.path not in by_path:
-                by_path[result.path] = TaskResult(result.path, result.source, [], [])
+                by_path[result.path] = TaskResult(result.path, result.source, [], [], result.outcome)
             kept = by_path[result.path]
             kept.diagnostics.extend(d for d in result.diagnostics if d not in kept.diagnostics)
             kept.errors.extend(e for e in result.errors if e not in kept.errors)
     digests = {path: digest for part in parts for path, digest in part.digests.items()}
-    return UnitResult(list(by_path.values()), digests=digests)
+    return UnitResult(list(by_path.values()), _fixed(parts, by_path.values()), digests=digests)
+
+
+def _fixed(parts: Sequence[UnitResult], files) -> int:
+    """Findings fixing removed from the unit (``fixer.fixed_count`` over its
+    files, each counted once; a piece read back from the cache fixed nothing)."""
+    if not any(file.outcome is not None and file.outcome.changed for file in files):
+        return 0
+    counts = {path: count for part in parts for path, count in part.counts.items()}
+    return max(sum(found for found, _ in counts.values()) - sum(left for _, left in counts.values()), 0)
 
 
 def _agree(parts: Sequence[UnitResult]) -> bool:

@@ -62,6 +62,8 @@ class UnitResult:
     fixed: int = 0  # findings fixing removed
     digests: Dict[str, str] = field(default_factory=dict)  # of the texts analysed: what a cached result is valid for
     witnesses: Dict[str, List[str]] = field(default_factory=dict)  # what a piece found in the shared files it analysed
+    counts: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # fix: each file's findings before and after
+    dropped: bool = False  # fix: a fix was set aside, which stops the rounds of the whole unit
 
 
 def _rules():
@@ -101,13 +103,17 @@ def _run_task(task: Task, declared: Optional[dict]) -> UnitResult:
     results = [TaskResult(error.path, errors=[error]) for error in unreadable if error.path in task.requested]
     requirements = declared_requirements(task.requirement_directories(), declared)
     if task.fix:
-        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements, task.requested)
+        outcomes = fix_sources(texts, _rules(), task.unsafe, task.layout, requirements, task.requested, task.shared)
+        counts = {path: (outcome.found, len(outcome.remaining)) for path, outcome in outcomes.items()}
         for path, outcome in outcomes.items():
             if path in task.requested or outcome.changed:
                 outcome.remaining = _without_edits(outcome.remaining) if path in task.requested else []
                 errors = outcome.errors if path in task.requested else []
                 results.append(TaskResult(path, sources[path], outcome.remaining, errors, outcome))
-        return UnitResult(results, fixed_count(outcomes))
+        witnesses = {path: outcome.witnesses for path, outcome in outcomes.items()
+                     if path in task.shared and outcome.witnesses is not None}
+        return UnitResult(results, fixed_count(outcomes), witnesses=witnesses, counts=counts,
+                          dropped=any(outcome.dropped for outcome in outcomes.values()))
     witnesses = {}
     for path, result in lint_sources(texts, _rules(), task.layout, requirements, task.requested, task.shared).items():
         if path in task.requested:

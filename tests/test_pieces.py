@@ -50,6 +50,34 @@ def test_pieces_give_the_whole_units_results_over_every_fixture(monkeypatch, ana
     assert cut == whole
 
 
+def fixed_whole_and_in_pieces(monkeypatch, *args):
+    command = ("fix", "--diff", "--unsafe-fixes", "--no-cache", "--jobs", "1", *args)
+    whole = run(*command)
+    with monkeypatch.context() as patch:
+        pieces_of_one_handler_file(patch)
+        cut = run(*command)
+    return whole, cut
+
+
+@pytest.fixture
+def merges(monkeypatch):
+    """The result of each attempt to put a unit's pieces together (None: analysed whole)."""
+    import linter.pieces_run
+
+    found = []
+    real = linter.pieces_run.merged
+    monkeypatch.setattr(linter.pieces_run, "merged", lambda parts: found.append(real(parts)) or found[-1])
+    return found
+
+
+@pytest.mark.parametrize("name", FIXTURE_ROOTS)
+def test_fixing_in_pieces_gives_the_whole_units_fixes_over_every_fixture(monkeypatch, name):
+    root = FIXTURES / name if name in ("rules", "sample_app") else FIXTURES / "projects" / name
+    monkeypatch.chdir(root)
+    whole, cut = fixed_whole_and_in_pieces(monkeypatch, ".")
+    assert cut == whole
+
+
 @pytest.mark.parametrize("name, outcome", [("sam_app", "whole"), ("serverless_app", "whole"), ("cdk_app", "pieces"), ("powertools_routes", "pieces")])
 def test_fixture_projects_are_cut_into_pieces(monkeypatch, name, outcome):
     """The comparison above compares something: these projects are cut, and
@@ -242,6 +270,83 @@ def test_a_layer_function_that_is_a_helper_in_one_piece_only_is_analysed_whole(t
     assert cut == whole
     assert "SEEN" not in whole[1]
     assert analysed[-1] == analysed[0], "the last analysis is not the whole unit"
+
+
+def test_fixes_made_in_pieces_are_written_as_the_whole_unit_writes_them(tmp_path, monkeypatch, merges):
+    """Each service keeps its own set of seen orders; the layer is only read.
+    The pieces fix their own handlers and are used; the files written are
+    those a fix of the whole unit writes, and the summary counts the same."""
+    services = {"orders": "describe", "refunds": "describe", "reports": "describe"}
+    for copy in ("whole", "pieces"):
+        layered_project(tmp_path / copy, services)
+        for name in services:
+            app = tmp_path / copy / name / "app.py"
+            app.write_text(app.read_text().replace("def lambda_handler(", "SEEN = set()\n\n\ndef lambda_handler(")
+                           .replace("    audit.describe(body)\n", "    SEEN.add(body['id'])\n    audit.describe(body)\n"))
+    monkeypatch.chdir(tmp_path / "whole")
+    whole = run("fix", "--unsafe-fixes", "--no-cache", "--jobs", "1", ".")
+    assert merges == []
+    monkeypatch.chdir(tmp_path / "pieces")
+    pieces_of_one_handler_file(monkeypatch)
+    cut = run("fix", "--unsafe-fixes", "--no-cache", "--jobs", "1", ".")
+    assert len(merges) == 1 and merges[0] is not None, "the pieces' fixes were not used"
+    assert cut == whole
+    assert "Fixed 3 findings in 3 files" in whole[1]
+    for name in services:
+        fixed = (tmp_path / "pieces" / name / "app.py").read_text()
+        assert fixed == (tmp_path / "whole" / name / "app.py").read_text()
+        assert "    SEEN.clear()\n" in fixed
+
+
+def test_fixing_in_pieces_after_a_check_reads_the_clean_pieces_back(tmp_path, monkeypatch, merges, analysed):
+    """After a check, only orders' piece has something to fix: the other
+    pieces' stored results are used, and the fix is the one made without a cache."""
+    layered_project(tmp_path, {"orders": "describe", "refunds": "describe", "reports": "describe"})
+    orders = tmp_path / "orders" / "app.py"
+    orders.write_text(orders.read_text().replace("def lambda_handler(", "SEEN = set()\n\n\ndef lambda_handler(")
+                      .replace("    audit.describe(body)\n", "    SEEN.add(body['id'])\n"))
+    monkeypatch.chdir(tmp_path)
+    pieces_of_one_handler_file(monkeypatch)
+    run("check", "--jobs", "1", ".")
+    analysed.clear()
+    cached = run("fix", "--diff", "--jobs", "1", ".")
+    assert [files for files in analysed if "orders/app.py" not in files] == []
+    assert cached == run("fix", "--diff", "--no-cache", "--jobs", "1", ".")
+    assert "+    SEEN.clear()" in cached[1]
+    assert all(merged is not None for merged in merges)
+
+
+def test_fixing_a_layer_state_two_functions_reach_is_done_whole(tmp_path, monkeypatch, merges):
+    """orders and refunds both append to the layer's TRAIL: each piece would
+    reset it in its own handler only, with a message naming one handler; the
+    whole unit names both, so its fix is the one made."""
+    layered_project(tmp_path, {"orders": "record", "refunds": "record", "reports": "describe"})
+    monkeypatch.chdir(tmp_path)
+    whole, cut = fixed_whole_and_in_pieces(monkeypatch, ".")
+    assert cut == whole
+    assert "+    audit.TRAIL.clear()" in whole[1] and "refunds/app.py" in whole[1]
+    assert merges == [None]
+
+
+def test_a_fix_one_piece_sets_aside_stops_every_piece_as_it_stops_the_whole_unit(tmp_path, monkeypatch, merges):
+    """The whole unit stops fixing at the first fix that cannot be applied;
+    a piece that did fix its files must not be used then."""
+    import linter.fixing.fixer
+
+    services = {"orders": "describe", "refunds": "describe"}
+    layered_project(tmp_path, services)
+    for name in services:
+        app = tmp_path / name / "app.py"
+        app.write_text(app.read_text().replace("def lambda_handler(", "SEEN = []\n\n\ndef lambda_handler(")
+                       .replace("    audit.describe(body)\n", "    SEEN.append(body['id'])\n"))
+    real = linter.fixing.fixer._compile_error
+    monkeypatch.setattr(linter.fixing.fixer, "_compile_error",
+                        lambda path, text, original: "disk quota" if path.startswith("refunds") else real(path, text, original))
+    monkeypatch.chdir(tmp_path)
+    whole, cut = fixed_whole_and_in_pieces(monkeypatch, ".")
+    assert cut == whole
+    assert "SEEN.clear()" not in whole[1]
+    assert merges == [None]
 
 
 def test_a_package_whose_modules_import_most_of_it_is_not_cut(tmp_path, monkeypatch):

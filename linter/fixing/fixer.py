@@ -9,6 +9,7 @@ results; nothing here touches the file system.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from linter.engine import LintResult, SourceText, lint_sources
 from linter.fixing.transform import apply_edits
 from linter.output.diagnostics import Diagnostic, FileError
 from linter.parsing.elide import elide
+from linter.project.file_facts import text_digest
 from linter.project.layout import Layout
 
 MAX_ROUNDS = 5
@@ -34,6 +36,9 @@ class FixOutcome:
     found: int = 0  # findings in this file before fixing
     remaining: List[Diagnostic] = field(default_factory=list)
     errors: List[FileError] = field(default_factory=list)
+    dropped: bool = False  # a fix was set aside: the rounds of the whole unit stopped there
+    # when analysed (on an invocation path): what was found in it first, and after fixing when that differs
+    witnesses: Optional[List[str]] = None
 
     @property
     def changed(self) -> bool:
@@ -95,15 +100,18 @@ class _Round:
 
 def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
                 layout: Optional[Layout] = None, requirements=None,
-                requested: Optional[FrozenSet[str]] = None) -> Dict[str, FixOutcome]:
+                requested: Optional[FrozenSet[str]] = None,
+                witnessed: FrozenSet[str] = frozenset()) -> Dict[str, FixOutcome]:
     """Fix the files of a unit together; one outcome per file.  With
     ``requested``, only the findings reported on those files are fixed (their
-    fixes may still edit a handler in another file)."""
+    fixes may still edit a handler in another file).  Each ``witnessed`` file
+    analysed gets ``witnesses`` (:mod:`linter.pieces_run`)."""
 
     def lint(texts):
-        return lint_sources(texts, rules, layout, requirements, requested)
+        return lint_sources(texts, rules, layout, requirements, requested, witnessed)
 
     results = lint(sources)
+    first_witnesses = _witnesses(results)
     initial = Counter(d.code for result in results.values() for d in result.diagnostics)
     outcomes = {
         s.path: FixOutcome(s.path, s.text, s.text, len(results[s.path].diagnostics), list(results[s.path].errors))
@@ -112,6 +120,7 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
 
     def fail(path: str, message: str) -> None:
         outcomes[path].errors.append(FileError(path, message))
+        outcomes[path].dropped = True
 
     current = list(sources)
     for _ in range(MAX_ROUNDS):
@@ -148,9 +157,20 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
                 fail(outcome.path, "fixes dropped: they would create new findings")
             outcome.fixed = outcome.original
         results = lint(sources)
+    last_witnesses = _witnesses(results)
     for path, outcome in outcomes.items():
         outcome.remaining = results[path].diagnostics
+        if path in first_witnesses:
+            outcome.witnesses = first_witnesses[path]
+            if outcome.changed or last_witnesses.get(path) != outcome.witnesses:
+                outcome.witnesses = [*outcome.witnesses, json.dumps(["after fixing", text_digest(outcome.fixed),
+                                                                      last_witnesses.get(path)])]
     return outcomes
+
+
+def _witnesses(results: Dict[str, LintResult]) -> Dict[str, List[str]]:
+    """The witnesses of each file analysed (on the invocation path)."""
+    return {path: sorted(result.witnesses) for path, result in results.items() if result.module is not None}
 
 
 def fixed_count(outcomes: Dict[str, FixOutcome]) -> int:
