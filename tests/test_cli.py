@@ -609,3 +609,16 @@ def test_the_registry_names_every_rule_module_by_its_code():
     modules = {path.stem for path in Path(rules.__file__).parent.glob("*.py") if not path.stem.startswith("_")}
     assert sorted(module for _, module in rules.REGISTRY) == sorted(modules)
     assert [importlib.import_module(f"rules.{module}").RULE.code for _, module in rules.REGISTRY] == list(rules.CODES)
+
+
+def test_python_m_linter_runs_from_a_directory_with_a_rules_folder_of_its_own(tmp_path):
+    """``python -m`` puts the current directory first on sys.path: a project's
+    ``rules/`` folder (warmstate's own fixtures have one) must not stand in
+    for warmstate's rules."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "__init__.py").write_text("raise ImportError('the project\\'s own rules were imported')\n")
+    (tmp_path / "app.py").write_text("SEEN = []\n\n\ndef lambda_handler(event, context):\n    SEEN.append(event)\n")
+    result = subprocess.run([sys.executable, "-m", "linter", "check", "app.py"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "LAM101" in result.stdout
