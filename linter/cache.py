@@ -97,7 +97,9 @@ class ResultCache:
     def __init__(self, directory: str):
         self.directory = Path(directory)
         self._entries = self.directory / code_fingerprint()
+        self._entries_path = str(self._entries)
         self._requirements: Dict[str, object] = {}
+        self._declared_sets: Dict[tuple, bytes] = {}
         self._canonical: Dict[int, tuple] = {}
         self._usable = True
 
@@ -108,11 +110,16 @@ class ResultCache:
             if path not in digests:
                 return None
             digest.update(f"{json.dumps(path)} {self._options(options)} {digests[path]}\n".encode())
-        digest.update(json.dumps([
-            sorted(task.requested), sorted(task.shared), self._layout(task.layout),
-            [self._declared(d) for d in task.requirement_directories()],
-        ]).encode())
+        digest.update(json.dumps([sorted(task.requested), sorted(task.shared), self._layout(task.layout)]).encode())
+        digest.update(self._declared_in(tuple(task.requirement_directories())))
         return digest.hexdigest()
+
+    def _declared_in(self, directories: tuple) -> bytes:
+        """What ``directories`` declare, as key material: the pieces of a
+        unit share their unit's hundreds of directories."""
+        if directories not in self._declared_sets:
+            self._declared_sets[directories] = json.dumps([self._declared(d) for d in directories]).encode()
+        return self._declared_sets[directories]
 
     def _options(self, options) -> str:
         """canonical(options) as JSON, computed once per options object (the
@@ -139,7 +146,8 @@ class ResultCache:
         if key is None:
             return None
         try:
-            data = json.loads((self._entries / f"{key}.json").read_text(encoding="utf-8"))
+            with open(os.path.join(self._entries_path, f"{key}.json"), encoding="utf-8") as stream:
+                data = json.load(stream)  # no pathlib: a rerun reads hundreds of entries
             return _unit_result(data)
         except (OSError, ValueError, TypeError, KeyError):
             return None
@@ -152,14 +160,14 @@ class ResultCache:
         """What earlier runs kept of the files of the project at ``root``."""
         try:
             kept = json.loads(self._facts_file(root).read_text(encoding="utf-8"))
-            return FileFacts(dict(kept["files"]), kept["layout"])
+            return FileFacts.from_kept(kept)
         except (OSError, ValueError, TypeError, KeyError):
             return FileFacts()
 
     def keep_facts(self, root: str, facts: FileFacts) -> None:
         kept = facts.to_keep()
         if kept is not None:
-            self._write(self._facts_file(root).name, {"layout": facts.layout, "files": kept})
+            self._write(self._facts_file(root).name, kept)
 
     def _facts_file(self, root: str) -> Path:
         """One per project: several projects may share a cache directory (``WARMSTATE_CACHE_DIR``)."""

@@ -141,7 +141,7 @@ def _report_errors(errors: Sequence[FileError]) -> None:
 def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, whole: bool = False):
     """One task per unit; unless ``whole``, a large unit is split into pieces."""
     from linter.pieces_run import Split
-    from linter.project.pieces import split
+    from linter.project.pieces import PIECE_FILES, split
     from linter.runner import Task
 
     settings, requested = project.settings, frozenset(project.files)
@@ -168,9 +168,12 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
         return bool(explicit) if explicit is not None else project.facts.may_hold_handler(path)
 
     graph = project.import_graph()
-    work = []
+    work, loose = [], []
     for unit in project.units(graph):
         if not requested.intersection(unit):
+            continue
+        if len(unit) == 1 and not may_hold_handler(unit[0]):
+            loose.append(unit[0])
             continue
         unit_task = task(unit)
         pieces = None if whole else split(graph, unit, may_hold_handler)
@@ -182,6 +185,9 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
             task(piece.files, shared=piece.shared, declared_in=declared_in)
             for piece in pieces if piece.shared or requested.intersection(piece.files)
         )))
+    # A file alone in its unit that cannot hold a handler (a script, a CDK stack) is only parsed:
+    # such files go together, a task per PIECE_FILES, not a task and a cache entry each.
+    work.extend(task(loose[start:start + PIECE_FILES]) for start in range(0, len(loose), PIECE_FILES))
     return work
 
 

@@ -202,11 +202,11 @@ def test_file_facts_are_read_again_whenever_a_file_may_have_changed(tmp_path, mo
 
     def look(known):
         read.clear()
-        facts = FileFacts(known)
+        facts = FileFacts.from_kept(known) if known else FileFacts()
         return [facts.of(path) for path in paths], facts.to_keep(), list(read)
 
     first, kept, was_read = look({})
-    assert was_read == paths and set(kept) == set(paths)
+    assert was_read == paths and set(kept["files"]) == set(paths)
     assert first[0].imports == ("shared", "shared.audit") and first[0].may_hold_handler
     assert first[1].cdk_functions == (("Function Orders", "src", "app", "lambda_handler"),)
     assert look(json.loads(json.dumps(kept))) == (first, None, [])  # kept as JSON in the cache
@@ -219,10 +219,10 @@ def test_file_facts_are_read_again_whenever_a_file_may_have_changed(tmp_path, mo
     assert was_read == [str(app)] and second[0].digest != first[0].digest and second[1] == first[1]
     os.unlink(cdk_stack)
     third, kept_last, was_read = look(kept_again)
-    assert was_read == [] and third == [second[0], None] and list(kept_last) == [str(app)]
+    assert was_read == [] and third == [second[0], None] and list(kept_last["files"]) == [str(app)]
     monkeypatch.chdir(tmp_path)  # run from another directory, the file has another name: still known
     read.clear()
-    relative = FileFacts(kept_last)
+    relative = FileFacts.from_kept(kept_last)
     assert relative.of("app.py") == second[0] and relative.to_keep() is None and read == []
 
 
@@ -249,10 +249,10 @@ def test_imports_are_resolved_again_only_for_a_changed_file_or_a_changed_layout(
     def graph(kept):
         resolved.clear()
         files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.py"))
-        facts = FileFacts(*kept) if kept else FileFacts()
+        facts = FileFacts.from_kept(kept) if kept else FileFacts()
         edges = {path: facts.imported_files(path, Layout(str(tmp_path), files)) for path in files}
         to_keep = facts.to_keep()
-        return edges, list(resolved), (json.loads(json.dumps(to_keep)), facts.layout) if to_keep else kept
+        return edges, list(resolved), json.loads(json.dumps(to_keep)) if to_keep else kept
 
     edges, first, kept = graph(None)
     assert edges["app.py"] == {"shared/__init__.py", "shared/audit.py"} and len(first) == 3
@@ -266,3 +266,66 @@ def test_imports_are_resolved_again_only_for_a_changed_file_or_a_changed_layout(
     (tmp_path / "json.py").write_text("LOADED = []\n")  # now `import json` names a project file
     added, everything, kept = graph(kept)
     assert sorted(everything) == sorted(added) and added["app.py"] == added["shared/audit.py"] == {"json.py"}
+
+
+def test_absolute_paths_are_what_os_path_abspath_gives(tmp_path, monkeypatch):
+    from linter.project.paths import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    paths = ["app.py", "orders/app.py", "./orders/app.py", "orders//app.py", "../other/app.py", "orders/../app.py",
+             "/srv/app.py", "/app.py", "//app.py", "orders/", ".", "..", "orders/."]
+    assert absolute_paths(paths) == {path: os.path.abspath(path) for path in paths}
+
+
+TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OrdersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: orders/
+      Handler: app.lambda_handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          TABLE: !Ref OrdersTable
+"""
+
+
+def test_deployment_templates_are_read_back_from_the_file_facts(tmp_path, monkeypatch):
+    """A template whose stamp is unchanged is not parsed again (nor PyYAML
+    imported for it); one that changed is; a document JSON cannot give back
+    exactly (a YAML date) is never kept."""
+    import linter.project.file_facts as file_facts
+    from linter.project.deployment.documents import load_document
+    from linter.project.file_facts import FileFacts
+
+    monkeypatch.setattr(file_facts, "RACY_NANOSECONDS", 0)
+    template, dated = tmp_path / "template.yaml", tmp_path / "serverless.yml"
+    template.write_text(TEMPLATE)
+    dated.write_text("service: orders\nreleased: 2024-05-01\nfunctions: {}\n")
+    parsed = []
+
+    def parse(path):
+        parsed.append(os.path.basename(path))
+        return load_document(path)
+
+    def read(kept):
+        facts = FileFacts.from_kept(kept) if kept else FileFacts()
+        documents = [facts.document(str(path), parse) for path in (template, dated)]
+        return documents, json.loads(json.dumps(facts.to_keep() or kept))
+
+    parsed.clear()
+    first, kept = read(None)
+    assert parsed == ["template.yaml", "serverless.yml"]
+    assert first[0]["Resources"]["OrdersFunction"]["Properties"]["Environment"]["Variables"]["TABLE"] == \
+        {"Ref": "OrdersTable"}
+    parsed.clear()
+    again, kept = read(kept)
+    assert again == first and parsed == ["serverless.yml"]
+    time.sleep(0.05)
+    template.write_text(TEMPLATE.replace("python3.12", "python3.13"))
+    parsed.clear()
+    changed, kept = read(kept)
+    assert parsed == ["template.yaml", "serverless.yml"]
+    assert changed[0]["Resources"]["OrdersFunction"]["Properties"]["Runtime"] == "python3.13"

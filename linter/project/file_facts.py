@@ -17,15 +17,18 @@ times (``touch -d``, archive extraction), so such a file is read again.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Dict, Optional, Set, Tuple
+from typing import Callable, Dict, Optional, Sequence, Set, Tuple
 
 from linter.analysis.entry_points import may_hold_handler_text
 from linter.parsing.source import SourceError, read_source
 from linter.project.deployment.cdk import declared_functions
+from linter.project.deployment.documents import load_document
 from linter.project.layout import Layout
+from linter.project.paths import absolute_paths
 from linter.project.units import imported_files, imported_names
 
 RACY_NANOSECONDS = 2_000_000_000  # FAT's clock ticks every two seconds
@@ -66,9 +69,13 @@ class FileFacts:
     changed are read, and only theirs (or all, when the layout changed:
     a file added, say) have their imports resolved again."""
 
-    def __init__(self, known: Optional[Dict[str, list]] = None, layout: Optional[str] = None):
+    def __init__(self, known: Optional[Dict[str, list]] = None, layout: Optional[str] = None,
+                 documents: Optional[Dict[str, list]] = None):
+        """``documents``: absolute path -> [stamp, document], of deployment definitions."""
         self._known = known if known is not None else {}
         self._known_layout = layout
+        self._known_documents = documents if documents is not None else {}
+        self._documents: Dict[str, list] = {}  # as _kept, for documents
         self.layout: Optional[str] = None  # the digest of the layout this run resolved imports in
         self._kept: Dict[str, list] = {}
         self._facts: Dict[str, Optional[Facts]] = {}
@@ -76,6 +83,11 @@ class FileFacts:
         self._trusted: Set[str] = set()  # files whose stamp was known: kept facts hold
         self._resolved: Set[str] = set()  # files whose imports were resolved in this run's layout
         self._read = 0  # files whose facts or imports were worked out in this run and can be kept
+
+    @classmethod
+    def from_kept(cls, kept: dict) -> "FileFacts":
+        """What :meth:`to_keep` gave an earlier run (KeyError, TypeError or ValueError when not that)."""
+        return cls(dict(kept["files"]), kept["layout"], dict(kept["documents"]))
 
     def of(self, path: str) -> Optional[Facts]:
         """The file's facts; None when it cannot be read (reported when it is checked)."""
@@ -115,21 +127,49 @@ class FileFacts:
         """The digest of each file looked at so far, by path."""
         return {path: facts.digest for path, facts in self._facts.items() if facts is not None}
 
-    def to_keep(self) -> Optional[Dict[str, list]]:
+    def document(self, path: str, parse: Callable[[str], object] = load_document):
+        """``parse(path)`` (a deployment definition's document), read back
+        when the file's stamp is the one it was kept with.  Kept only when
+        JSON gives it back exactly (not a YAML date, nor a mapping with
+        number keys), and not when just written."""
+        where = os.path.abspath(path)
+        status = os.stat(path)
+        stamp = _stamp(status)
+        known = self._known_documents.get(where)
+        if known is not None and known[0] == stamp:
+            self._documents[where] = known
+            return known[1]
+        document = parse(path)
+        if not _racy(status) and _round_trips(document):
+            self._documents[where] = [stamp, document]
+            self._read += 1
+        return document
+
+    def to_keep(self) -> Optional[dict]:
         """What a later run can trust (the files looked at in this run,
         except those written just now, with the files they import when
-        resolved in ``layout``), or None when that is what it was given."""
-        if not self._read and len(self._kept) == len(self._known) and self.layout == self._known_layout:
+        resolved in ``layout``; the documents read), or None when that is
+        what it was given."""
+        if (not self._read and len(self._kept) == len(self._known) and self.layout == self._known_layout
+                and len(self._documents) == len(self._known_documents)):
             return None
-        return {where: entry if where in self._resolved else entry[:2] for where, entry in self._kept.items()}
+        files = {where: entry if where in self._resolved else entry[:2] for where, entry in self._kept.items()}
+        return {"layout": self.layout, "files": files, "documents": self._documents}
+
+    def locate(self, paths: Sequence[str]) -> Dict[str, str]:
+        """The absolute paths of ``paths`` (the project's files), by which facts are kept:
+        runs from other directories show them by other names."""
+        found = absolute_paths(paths)
+        self._where.update(found)
+        return found
 
     def _look_up(self, path: str) -> Optional[Facts]:
-        where = self._where[path] = os.path.abspath(path)  # runs from other directories show it by another name
+        where = self._where.get(path) or self._where.setdefault(path, os.path.abspath(path))
         try:
             status = os.stat(path)
         except OSError:
             return None
-        stamp = [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+        stamp = _stamp(status)
         known = self._known.get(where)
         if known is not None and known[0] == stamp:
             try:
@@ -144,7 +184,23 @@ class FileFacts:
             facts = Facts.of_text(read_source(path).text)
         except SourceError:
             return None
-        if max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - RACY_NANOSECONDS:
+        if not _racy(status):
             self._kept[where] = [stamp, facts.as_data()]
             self._read += 1
         return facts
+
+
+def _stamp(status: os.stat_result) -> list:
+    return [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def _racy(status: os.stat_result) -> bool:
+    """Written in the last two seconds: a change within the clock's tick would keep the stamp."""
+    return max(status.st_mtime_ns, status.st_ctime_ns) >= time.time_ns() - RACY_NANOSECONDS
+
+
+def _round_trips(document) -> bool:
+    try:
+        return json.loads(json.dumps(document)) == document
+    except (TypeError, ValueError):
+        return False

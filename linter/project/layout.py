@@ -25,11 +25,14 @@ Resolved = Tuple[str, Tuple[str, ...]]  # (file name, the attribute names after 
 
 
 class Layout:
-    def __init__(self, root: str, files: Iterable[str], extra_roots: Iterable[str] = ()):
+    def __init__(self, root: str, files: Iterable[str], extra_roots: Iterable[str] = (),
+                 absolute: Optional[Dict[str, str]] = None):
+        """``absolute``: the files' absolute paths, when already made."""
         self.root = os.path.abspath(root)
+        absolute = absolute if absolute is not None else {}
         self.names: Dict[str, str] = {}  # absolute path -> file name as the run shows it
         for name in files:
-            self.names[os.path.abspath(name)] = name
+            self.names[absolute.get(name) or os.path.abspath(name)] = name
         roots = [os.path.join(self.root, "src"), *(os.path.abspath(r) for r in extra_roots)]
         self.extra_roots: List[str] = list(dict.fromkeys(r for r in roots if os.path.isdir(r)))
         self._index()

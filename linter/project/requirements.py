@@ -39,7 +39,7 @@ def requirement_directories(root: Optional[str], files: Iterable[str]) -> List[s
     """Where a unit's library versions may be declared: the project root and
     each directory holding one of its files, up to the root."""
     found = [root] if root else []
-    for directory in dict.fromkeys(os.path.abspath(os.path.dirname(path)) for path in files):
+    for directory in dict.fromkeys(os.path.abspath(head) for head in dict.fromkeys(map(os.path.dirname, files))):
         while directory not in found:
             found.append(directory)
             parent = os.path.dirname(directory)

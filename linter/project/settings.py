@@ -40,6 +40,7 @@ class Settings:
     deployed: List[HandlerSpec] = field(default_factory=list)  # from deployment definitions
     covered: List[str] = field(default_factory=list)  # code directories deployment definitions describe
     _absolute: Dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # file name -> absolute path
+    _covered_directories: Dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def codes_for(self, path: str) -> frozenset:
         if not self.per_file_ignores:
@@ -60,13 +61,17 @@ class Settings:
                     if spec.matches(path)}
         if explicit:
             return explicit
-        directory = os.path.dirname(self._absolute_path(path))
-        while directory not in self._covered:
+        return {} if self._in_covered(os.path.dirname(self._absolute_path(path))) else None
+
+    def _in_covered(self, directory: str) -> bool:
+        """Whether ``directory`` is in code a deployment definition describes,
+        remembered per directory: thousands of files ask about the same few hundred."""
+        known = self._covered_directories.get(directory)
+        if known is None:
             parent = os.path.dirname(directory)
-            if parent == directory:
-                return None
-            directory = parent
-        return {}
+            known = directory in self._covered or (parent != directory and self._in_covered(parent))
+            self._covered_directories[directory] = known
+        return known
 
     def optional_handlers_for(self, path: str) -> frozenset:
         """Handlers a deployment definition names for ``path``: one that is
@@ -97,14 +102,15 @@ class Settings:
             found.setdefault(os.path.abspath(os.path.join(spec.base, spec.target)), []).append(spec)
         return found
 
-    def with_definitions(self, definitions) -> "Settings":
+    def with_definitions(self, definitions, absolute: Dict[str, str]) -> "Settings":
+        """``absolute``: the project's files' absolute paths (:func:`linter.project.paths.absolute_paths`)."""
         specs = []
         for function in definitions.functions:
             path = function.handler_file()
             if path is not None:
                 specs.append(HandlerSpec(f"{function.module}.{function.function}", path, function.function, "",
                                          function.origin))
-        return replace(self, deployed=specs, covered=definitions.code_roots)
+        return replace(self, deployed=specs, covered=definitions.code_roots, _absolute=absolute)
 
 
 def _common_start(paths: Sequence[str]) -> str:
@@ -128,10 +134,11 @@ class Project:
     project_files: List[str] = field(default_factory=list)
     import_roots: List[str] = field(default_factory=list)  # code and layer directories from deployment definitions
     facts: FileFacts = field(default_factory=FileFacts)  # of the project's files, as read for the import graph
+    absolute: Dict[str, str] = field(default_factory=dict)  # the project's files' absolute paths
 
     @cached_property
     def layout(self) -> Layout:
-        return Layout(self.root, self.project_files, self.import_roots)
+        return Layout(self.root, self.project_files, self.import_roots, self.absolute)
 
     def import_graph(self) -> ImportGraph:
         return ImportGraph(self.project_files, lambda path: self.facts.imported_files(path, self.layout))
@@ -223,16 +230,18 @@ def describe_project(settings: Settings, root: str, files: List[str], errors: Li
     facts = facts if facts is not None else FileFacts()
     if holds_unrelated_projects(root):  # only what was named: not every project under /tmp or a home directory
         project_files, definitions = sorted(set(files)), Definitions()
+        absolute = facts.locate(project_files)
     else:
         if everything is None:
             everything, _ = Discovery(settings.config).files([root])
         project_files = sorted(set(everything) | set(files))
-        definitions = find_definitions(root, project_files, facts.cdk_functions)
+        absolute = facts.locate(project_files)
+        definitions = find_definitions(root, project_files, facts.cdk_functions, facts.document)
     warnings = [_warning(message) for message in definitions.warnings]
     for function in definitions.functions:
         if function.handler_file() is None:
             module = os.path.relpath(os.path.join(function.code_root, *function.module.split("."))) + ".py"
             warnings.append(_warning(f"{function.origin} names the handler {function.module}.{function.function}, "
                                      f"but {module} does not exist"))
-    return Project(settings.with_definitions(definitions), files, errors + warnings, root, project_files,
-                   definitions.code_roots + definitions.layer_roots, facts)
+    return Project(settings.with_definitions(definitions, absolute), files, errors + warnings, root, project_files,
+                   definitions.code_roots + definitions.layer_roots, facts, absolute)

@@ -59,23 +59,29 @@ def is_python(runtime) -> bool:
 
 
 def find_definitions(root: str, python_files: Iterable[str],
-                     cdk_functions: Optional[Callable[[str], Sequence[Sequence[str]]]] = None) -> Definitions:
+                     cdk_functions: Optional[Callable[[str], Sequence[Sequence[str]]]] = None,
+                     read_document: Optional[Callable[[str], object]] = None) -> Definitions:
     """Every definition in the project: templates, serverless.yml and
     Terraform files found under ``root``, CDK apps among ``python_files``
     (``cdk_functions`` tells what a file declares, when already known:
-    :func:`linter.project.deployment.cdk.declared_functions`)."""
+    :func:`linter.project.deployment.cdk.declared_functions`; ``read_document``
+    reads a template, when it may already be known:
+    :meth:`linter.project.file_facts.FileFacts.document`)."""
     from linter.project.deployment import cdk, sam, serverless, terraform
+    from linter.project.deployment.documents import load_document
+
+    read_document = read_document or load_document
 
     found = Definitions()
     terraform_modules: dict = {}  # directory -> its .tf files
     for path in _definition_files(root):
         name = os.path.basename(path)
         if name in ("serverless.yml", "serverless.yaml"):
-            found.extend(serverless.read(path))
+            found.extend(serverless.read(path, read_document))
         elif name.endswith(".tf"):
             terraform_modules.setdefault(os.path.dirname(path), []).append(path)
         elif _looks_like_template(path):
-            found.extend(sam.read(path))
+            found.extend(sam.read(path, read_document))
     for paths in terraform_modules.values():
         found.extend(terraform.read(paths))
     for path in python_files:

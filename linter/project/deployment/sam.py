@@ -11,49 +11,23 @@ not a literal path and is skipped.
 """
 from __future__ import annotations
 
-import json
 import os
-
-import yaml
+from typing import Callable
 
 from linter.project.deployment.definitions import Definitions, FunctionDefinition, is_python, split_handler
+from linter.project.deployment.documents import DocumentError, load_document
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 
 
-class TemplateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """SafeLoader that accepts CloudFormation's short-form tags (``!Ref x``),
-    on libyaml where PyYAML was built with it (a template naming hundreds of
-    functions: 0.3 s in Python)."""
-
-
-def _intrinsic(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
-
-
-TemplateLoader.add_multi_constructor("!", _intrinsic)
-
-
-def load(path: str):
-    with open(path, encoding="utf-8") as handle:
-        if path.endswith(".json"):
-            return json.load(handle)
-        return yaml.load(handle, Loader=TemplateLoader)  # noqa: S506 - a SafeLoader subclass
-
-
-def read(path: str) -> Definitions:
+def read(path: str, read_document: Callable[[str], object] = load_document) -> Definitions:
+    """``read_document``: :func:`~linter.project.deployment.documents.load_document`, or what remembers its results."""
     found = Definitions()
     try:
-        template = load(path)
-    except (OSError, ValueError, yaml.YAMLError) as error:
-        found.warnings.append(f"{os.path.relpath(path)}: cannot read the template: {describe_error(error)}")
+        template = read_document(path)
+    except (OSError, DocumentError) as error:
+        found.warnings.append(f"{os.path.relpath(path)}: cannot read the template: {error}")
         return found
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
         return found
@@ -79,13 +53,6 @@ def read(path: str) -> Definitions:
 def _mapping(value) -> dict:
     """``value`` when it is a mapping; a template of the wrong shape is skipped, not a crash."""
     return value if isinstance(value, dict) else {}
-
-
-def describe_error(error: Exception) -> str:
-    """A YAML or JSON error on one line, with where it is."""
-    mark = getattr(error, "problem_mark", None)
-    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-    return str(error).splitlines()[0] + where
 
 
 def _function(name, kind, properties, directory, where, found):

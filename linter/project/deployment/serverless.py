@@ -7,21 +7,20 @@ with a warning."""
 from __future__ import annotations
 
 import os
-
-import yaml
+from typing import Callable
 
 from linter.project.deployment.definitions import Definitions, FunctionDefinition, is_python, split_handler
-from linter.project.deployment.sam import TemplateLoader, describe_error
+from linter.project.deployment.documents import DocumentError, load_document
 
 
-def read(path: str) -> Definitions:
+def read(path: str, read_document: Callable[[str], object] = load_document) -> Definitions:
+    """``read_document``: :func:`~linter.project.deployment.documents.load_document`, or what remembers its results."""
     found = Definitions()
     where = os.path.relpath(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=TemplateLoader)  # noqa: S506 - a SafeLoader subclass
-    except (OSError, yaml.YAMLError) as error:
-        found.warnings.append(f"{where}: cannot read it: {describe_error(error)}")
+        document = read_document(path)
+    except (OSError, DocumentError) as error:
+        found.warnings.append(f"{where}: cannot read it: {error}")
         return found
     if not isinstance(document, dict) or not isinstance(document.get("functions"), dict):
         return found
