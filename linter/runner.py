@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from linter.fixing.fixer import FixOutcome
 
 PARALLEL_MINIMUM = 24  # files; below this, starting workers costs more than it saves
+BATCHES_PER_JOB = 16  # the last batch is what one worker may still run while the others wait
 
 
 @dataclass(frozen=True)
@@ -178,9 +179,12 @@ def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
 def _batches(tasks: Sequence[Task], jobs: int) -> List[List[int]]:
     """Task indexes in batches of about equal work for the workers, largest
     first (a large piece alone, single-file units together): one batch is
-    one message, and the layout the tasks share is sent once per batch."""
-    ordered = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].files))
-    target = max(1, sum(len(task.files) for task in tasks) // (jobs * 8))
+    one message, and the layout the tasks share is sent once per batch.
+    Work is counted in bytes of text: a piece of handler modules costs many
+    times a piece of tests of the same number of files."""
+    weights = [_bytes(task) for task in tasks]
+    ordered = sorted(range(len(tasks)), key=lambda i: -weights[i])
+    target = max(1, sum(weights) // (jobs * BATCHES_PER_JOB))
     batches: List[List[int]] = [[]]
     size = 0
     for i in ordered:
@@ -188,8 +192,18 @@ def _batches(tasks: Sequence[Task], jobs: int) -> List[List[int]]:
             batches.append([])
             size = 0
         batches[-1].append(i)
-        size += len(tasks[i].files)
+        size += weights[i]
     return batches
+
+
+def _bytes(task: Task) -> int:
+    total = 0
+    for path, _ in task.files:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            pass
+    return total
 
 
 def _run_batch(tasks: Sequence[Task]) -> List[UnitResult]:

@@ -5,6 +5,7 @@ service changed analyses that service's piece only."""
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 
 import pytest
@@ -419,3 +420,30 @@ def test_a_piece_sees_what_its_function_imports_not_another_functions_code(tmp_p
     cut = run("check", "--no-cache", "--jobs", "1", ".")
     assert [line for line in cut[1].splitlines() if "LAM" in line] == \
            [line for line in alone[1].splitlines() if "LAM" in line]
+
+
+def test_workers_get_batches_of_about_equal_bytes_largest_first(tmp_path):
+    """A piece of handler modules costs many times a piece of tests of as
+    many files: batches are cut by bytes, so one worker is not left with the
+    handlers while the others have finished."""
+    from linter.project.file_options import FileOptions
+    from linter.runner import BATCHES_PER_JOB, Task, _batches
+
+    options = FileOptions(frozenset())
+
+    def task(name, files, size):
+        paths = []
+        for n in range(files):
+            path = tmp_path / f"{name}_{n}.py"
+            path.write_text("x = 1\n" * (size // 6))
+            paths.append(str(path))
+        return Task(tuple((path, options) for path in paths), frozenset(paths))
+
+    tasks = [task(f"tests{n}", 48, 300) for n in range(20)] + [task(f"handlers{n}", 48, 12_000) for n in range(6)]
+    weights = [sum(os.path.getsize(path) for path, _ in t.files) for t in tasks]
+    batches = _batches(tasks, 2)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(tasks)))
+    assert batches[0][0] >= 20  # a handlers' piece first
+    target = sum(weights) // (2 * BATCHES_PER_JOB)
+    assert max(sum(weights[i] for i in batch) for batch in batches) <= target + max(weights)
+    assert all(len(batch) == 1 for batch in batches if any(i >= 20 for i in batch))  # each handlers' piece alone
