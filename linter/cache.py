@@ -101,15 +101,20 @@ class ResultCache:
         self._requirements: Dict[str, object] = {}
         self._declared_sets: Dict[tuple, bytes] = {}
         self._canonical: Dict[int, tuple] = {}
+        self._lines: Dict[tuple, bytes] = {}  # (path, id(options), digest) -> its key material
         self._usable = True
 
     def key(self, task, digests: Dict[str, str]) -> Optional[str]:
         """The unit's key from the digests of its files' texts; None when one could not be read."""
         digest = hashlib.blake2b(digest_size=20)
         for path, options in task.files:
-            if path not in digests:
+            text = digests.get(path)
+            if text is None:
                 return None
-            digest.update(f"{json.dumps(path)} {self._options(options)} {digests[path]}\n".encode())
+            line = self._lines.get((path, id(options), text))  # a layer's files are in every piece
+            if line is None:
+                line = self._lines[path, id(options), text] = f"{json.dumps(path)} {self._options(options)} {text}\n".encode()
+            digest.update(line)
         digest.update(json.dumps([sorted(task.requested), sorted(task.shared), self._layout(task.layout)]).encode())
         digest.update(self._declared_in(tuple(task.requirement_directories())))
         return digest.hexdigest()
@@ -210,6 +215,9 @@ def _unit_result(data: dict):
 
     files: List[TaskResult] = []
     for file in data["files"]:
+        if not file["diagnostics"] and not file["errors"]:  # most files: nothing to build
+            files.append(TaskResult(file["path"]))
+            continue
         diagnostics = [_diagnostic(d) for d in file["diagnostics"]]
         files.append(TaskResult(file["path"], diagnostics=diagnostics, errors=[FileError(**e) for e in file["errors"]]))
     return UnitResult(files, witnesses=data["witnesses"])

@@ -227,6 +227,12 @@ def test_the_text_finds_every_file_the_parser_would_take_for_a_handler():
     for bound in ("from orders.app import lambda_handler\n", "handler = Mangum(app)\n",
                   "import app as handler\n", "routes, handler = build()\n", "for handler in HANDLERS:\n    pass\n"):
         assert may_hold_handler_text(bound), bound
+    stack = ('from aws_cdk import aws_lambda as _lambda\n\n_lambda.Function(self, "Orders", handler="app.main",\n'
+             '                 runtime=_lambda.Runtime.PYTHON_3_12, code=_lambda.Code.from_asset("orders"))\n'
+             'function.add_event_source(SqsEventSource(queue))\n')
+    assert not may_hold_handler_text(stack)  # a keyword argument, as the parser tells
+    assert may_hold_handler_text("routes, handler = build_routes()\n")  # a binding, as the parser tells
+    assert may_hold_handler_text("handler=make_handler(\n")  # the parser cannot tell: kept
     for signature in ('def process(event: Dict[str, "A, B"] = {"k": (1, 2)},  # the batch\n    ctx):\n',
                       "def process(event, /, context):\n", "def process(event, \\\r\n context):\n"):
         assert may_hold_handler_text(signature), signature

@@ -29,12 +29,13 @@ from linter.project.units import ImportGraph, imported_files, imported_names
 # factories by what they decorate, annotations may spell LambdaContext in a string.
 MARKERS = ("Mangum", "make_lambda_handler", "Chalice", DECORATOR_FACTORY, "LambdaContext")
 HANDLER_DECORATORS = POWERTOOLS_DECORATORS | CHALICE_HANDLERS
-# What :func:`may_hold_handler` looks for, as text: a decorator or marker of a
-# handler anywhere (as a substring: word boundaries cost a regular expression
-# over every file, 0.6 s on 27 MB), or a function whose first parameter is an
+# What :func:`may_hold_handler` looks for, as text: a marker or a decorator of a
+# handler anywhere (as a substring first: a regular expression over every file
+# costs 0.6 s on 27 MB; a decorator then as a word), or a function whose first parameter is an
 # event's name (no leading ``\b``, which would cost Python's search for "def")
 # and whose second may be the context (:func:`_context_second`).
-_HANDLER_WORDS = tuple(sorted(HANDLER_DECORATORS | set(MARKERS)))
+_DECORATOR_WORDS = tuple(sorted(HANDLER_DECORATORS))
+_DECORATOR = re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(_DECORATOR_WORDS))  # not in add_event_source
 _EVENT_FIRST = re.compile(
     r"def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(\s*(?:#[^\n]*\n\s*)*(?:%s)\b" % "|".join(sorted(EVENT_NAMES)))
 # The parameter after the first (past a ``/``), with comments and line breaks between.
@@ -44,6 +45,9 @@ _NEXT_PARAMETER = re.compile(rf"{_SPACE}(?:/{_SPACE},{_SPACE})?([^\W\d]\w*)")
 # (``error_handler``, ``handlers``) nor after a dot (``app.lambda_handler(event, None)``
 # in a test, ``logger.handlers``), which no definition, assignment or import can be.
 _HANDLER_NAME = re.compile(r"(?<![\w.])(?:%s)(?!\w)" % "|".join(sorted(HANDLER_NAMES)))
+# Followed by ``=``: a keyword argument (``Function(handler="app.main")``) unless it is a
+# module-level binding, which only the parser tells apart (``a, handler = build()``).
+_ASSIGNED = re.compile(r"[ \t]*=(?!=)")
 
 
 def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
@@ -63,12 +67,31 @@ def may_hold_handler_text(text: str) -> bool:
     whenever that is (and for more files), so that a whole project can be
     cut into the import closures of its possible handler files
     (:mod:`linter.project.pieces`) before any file is parsed.  A handler's
-    name is searched for as a word only in the files holding it as a substring."""
-    if any(word in text for word in _HANDLER_WORDS):
+    name is searched for as a word only in the files holding it as a
+    substring; a file where it is only ever followed by ``=`` (a CDK stack's
+    ``handler="app.main"``) is parsed to tell, and what it tells is kept
+    with the file's facts."""
+    if any(marker in text for marker in MARKERS):
+        return True
+    if any(word in text for word in _DECORATOR_WORDS) and _DECORATOR.search(text) is not None:
         return True
     if any(_context_second(text, match.end()) for match in _EVENT_FIRST.finditer(text)):
         return True
-    return any(name in text for name in HANDLER_NAMES) and _HANDLER_NAME.search(text) is not None
+    if not any(name in text for name in HANDLER_NAMES):
+        return False
+    names = list(_HANDLER_NAME.finditer(text))
+    if not names:
+        return False
+    if any(_ASSIGNED.match(text, name.end()) is None for name in names):
+        return True
+    return _parsed_may_hold_handler(text)  # only ``handler=…``: a keyword argument (a CDK stack) or a binding
+
+
+def _parsed_may_hold_handler(text: str) -> bool:
+    try:
+        return may_hold_handler(ast.parse(text), text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
 
 
 def _context_second(text: str, start: int) -> bool:

@@ -20,8 +20,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, NamedTuple, Optional, Sequence, Set, Tuple
 
 from linter.analysis.entry_points import may_hold_handler_text
 from linter.parsing.source import SourceError, read_source
@@ -38,8 +37,9 @@ def text_digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
+    """A tuple, not a frozen dataclass: a rerun makes one per file of the project from what was kept."""
+
     digest: str
     imports: Tuple[str, ...]
     may_hold_handler: bool
@@ -53,11 +53,12 @@ class Facts:
     @classmethod
     def from_data(cls, data: list) -> "Facts":
         digest, imports, may_hold_handler, cdk_functions = data
-        return cls(digest, tuple(imports), may_hold_handler, tuple(tuple(declared) for declared in cdk_functions))
+        return cls(digest, tuple(imports), may_hold_handler,
+                   tuple(map(tuple, cdk_functions)) if cdk_functions else ())
 
     def as_data(self) -> list:
-        """What :meth:`from_data` reads (``dataclasses.astuple`` copies deeply: 0.1 s on 3,600 files)."""
-        return [self.digest, self.imports, self.may_hold_handler, self.cdk_functions]
+        """What :meth:`from_data` reads."""
+        return list(self)
 
 
 class FileFacts:
