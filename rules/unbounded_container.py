@@ -1,7 +1,7 @@
 """LAM101: a module-level container that grows across warm invocations."""
 from __future__ import annotations
 
-from linter.analysis.guards import filled_once
+from linter.analysis.guards import filled_once, runs_at_first_invocation
 from linter.analysis.leaks import Consequence, find_leaks, is_memo, owner, reset_findings
 from linter.summary.kinds import CONTAINER_KINDS, MAPPING_KINDS
 from linter.analysis.rule import Rule
@@ -27,11 +27,14 @@ def is_complete_reset(kinds) -> bool:
 
 
 def _bounded(analysis, item) -> bool:
-    """Filled once, behind a test of its own contents, with data that is not
-    the request's (``if "keys" not in _JWKS: _JWKS.update(fetch_jwks())``).
-    Filled from the event, the first caller's data would stay for every
-    later caller, so that is not bounded."""
-    return filled_once(analysis, item) and not analysis.taint.is_tainted(item.function, item.mutation.statement)
+    """Filled once, behind a test of its own contents (``if "keys" not in
+    _JWKS: _JWKS.update(fetch_jwks())``) or at the first invocation only,
+    behind a flag the module then sets for good (``if _policies is None:``),
+    with data that is not the request's.  Filled from the event, the first
+    caller's data would stay for every later caller, so that is not bounded."""
+    once = filled_once(analysis, item) or analysis.mutation_guarded(
+        item, lambda guard: runs_at_first_invocation(analysis, guard))
+    return once and not analysis.taint.is_tainted(item.function, item.mutation.statement)
 
 
 def check(analysis):

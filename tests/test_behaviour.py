@@ -69,6 +69,7 @@ LEAK_PROOFS = [
     "LAM101/append_in_helper.py",
     "LAM101/callable_instance.py",
     "LAM101/chalice_routes_and_events.py",
+    "LAM101/filled_behind_a_flag_that_does_not_hold.py",
     "LAM101/handler_defined_under_if.py",
     "LAM101/helpers_with_handler_parameters.py",
     "LAM101/invocation_path.py",

@@ -92,3 +92,21 @@ def test_no_reference_cycle_keeps_a_units_trees_alive():
             gc.set_debug(0)
             gc.garbage.clear()
     assert kept == set()
+
+
+def test_a_flag_guard_counts_only_the_way_round_that_runs_once():
+    """`if not _READY:` (or `if _config is None:`) with the flag then set for
+    good runs once per process, so what it adds is not a leak; `if _READY:`
+    runs on every warm invocation, and a flag set back to False on every one."""
+    from linter.engine import lint_text
+    from rules import ALL_RULES
+
+    options = FileOptions(frozenset(rule.code for rule in ALL_RULES))
+    template = ("SEEN = []\n_READY = False\n\n\ndef lambda_handler(event, context):\n    global _READY\n"
+                "    if {test}:\n        SEEN.append('warmed up')\n        _READY = True\n{after}"
+                "    return len(SEEN)\n")
+    cases = {("not _READY", ""): False, ("_READY is False", ""): False, ("_READY", ""): True,
+             ("_READY is not False", ""): True, ("not _READY", "    _READY = False\n"): True}
+    for (test, after), leaks in cases.items():
+        found = lint_text("app.py", template.format(test=test, after=after), options, ALL_RULES).diagnostics
+        assert ("LAM101" in {d.code for d in found}) == leaks, (test, after)

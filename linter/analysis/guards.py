@@ -9,7 +9,11 @@ Three shapes matter to the rules:
   one per request;
 - *set up once*: code behind a look at a logger's handlers
   (``if not logger.handlers:``) or at a module-level flag the module rebinds
-  under ``global`` (``if _configured: return``, ``if _handler is None:``).
+  under ``global`` (``if _configured: return``, ``if _handler is None:``);
+- *run at the first invocation*: code that runs only while a module-level
+  flag is unset, which the module then sets for good (``if _policies is
+  None: _policies = load(); register(_policies)``, ``if not _READY: ...;
+  _READY = True``): what it adds to a container is added once per process.
 
 - *kept for the process*: a value written behind a look at state the
   invocation path itself writes (``if _client is None:``, ``if time.time() -
@@ -126,12 +130,63 @@ def _is_once_flag(analysis: Analysis, info, name: str) -> bool:
     module = analysis.module(info.module)
     if analysis.scope_of(info, name) is not None or name not in module.bindings:
         return False
-    falsy = {"False", "None", "0", '""', "''", "[]", "{}"}
     return any(
-        type(target) is cst.Name and target.value == name and analysis.source(value).strip() not in falsy
+        type(target) is cst.Name and target.value == name and analysis.source(value).strip() not in _FALSY
         for function in module.functions.values() if name in function.globals
         for target, value in function.flows
     )
+
+
+_FALSY = frozenset({"False", "None", "0", '""', "''", "[]", "{}", "()", "set()", "dict()", "list()"})
+
+
+def runs_at_first_invocation(analysis: Analysis, guard: Guard) -> bool:
+    """Whether ``guard`` lets what it guards run only while a module-level
+    flag is unset (``not _READY``, ``_policies is None``, or the flag itself
+    before an early ``return``), and the module never sets the flag but to a
+    value that is set: once the guarded code has run, it does not run again
+    in that process."""
+    import libcst as cst
+
+    info = analysis.function(guard.function)
+    if info is None:
+        return False
+    test, positive = guard.test, guard.positive
+    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        test, positive = test.expression, not positive
+    flag, true_while_unset = _flag_test(test)
+    return flag is not None and true_while_unset == positive and _set_for_good(analysis, info, flag)
+
+
+def _flag_test(test):
+    """(flag, whether the test is true while it is unset) for ``FLAG`` and
+    ``FLAG is None`` / ``FLAG is not None`` (or ``==``, or ``False``); (None, None) otherwise."""
+    import libcst as cst
+
+    if type(test) is cst.Name:
+        return test.value, False
+    if type(test) is cst.Comparison and len(test.comparisons) == 1 and type(test.left) is cst.Name:
+        target = test.comparisons[0]
+        operator, right = type(target.operator), target.comparator
+        if type(right) is cst.Name and right.value in ("None", "False") \
+                and operator in (cst.Is, cst.Equal, cst.IsNot, cst.NotEqual):
+            return test.left.value, operator in (cst.Is, cst.Equal)
+    return None, None
+
+
+def _set_for_good(analysis: Analysis, info, flag: str) -> bool:
+    """``flag`` is a module-level name (not a local of the guard's function)
+    that functions of the module assign under ``global``, never to an unset
+    value (a handler that sets it back at its end runs the block every time)."""
+    import libcst as cst
+
+    module = analysis.module(info.module)
+    if analysis.scope_of(info, flag) is not None or flag not in module.bindings:
+        return False
+    values = [analysis.source(value).strip()
+              for function in module.functions.values() if flag in function.globals
+              for target, value in function.flows if type(target) is cst.Name and target.value == flag]
+    return bool(values) and not any(value in _FALSY for value in values)
 
 
 _LOOKUP_ERRORS = frozenset({"KeyError", "LookupError", "AttributeError", "NameError", "IndexError"})
