@@ -42,14 +42,10 @@ def filled_once(analysis: Analysis, item: StateMutation) -> bool:
 
 
 def _runs_while_unfilled(analysis: Analysis, guard: Guard, state: StateKey) -> bool:
-    import libcst as cst
-
     info = analysis.function(guard.function)
     if info is None:
         return False
-    test, positive = guard.test, guard.positive
-    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
-        test, positive = test.expression, not positive
+    test, positive = _without_not(guard)
 
     def is_state(node) -> bool:
         from linter.summary.scanner import path_of
@@ -60,6 +56,17 @@ def _runs_while_unfilled(analysis: Analysis, guard: Guard, state: StateKey) -> b
 
     true_when_unfilled = _true_when_unfilled(test, is_state)
     return true_when_unfilled is not None and true_when_unfilled == positive
+
+
+def _without_not(guard: Guard):
+    """The guard's test without the ``not``s around it, and whether the guarded
+    code runs when that is true."""
+    import libcst as cst
+
+    test, positive = guard.test, guard.positive
+    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        test, positive = test.expression, not positive
+    return test, positive
 
 
 def _true_when_unfilled(test, is_state) -> Optional[bool]:
@@ -146,14 +153,10 @@ def runs_at_first_invocation(analysis: Analysis, guard: Guard) -> bool:
     before an early ``return``), and the module never sets the flag but to a
     value that is set: once the guarded code has run, it does not run again
     in that process."""
-    import libcst as cst
-
     info = analysis.function(guard.function)
     if info is None:
         return False
-    test, positive = guard.test, guard.positive
-    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
-        test, positive = test.expression, not positive
+    test, positive = _without_not(guard)
     flag, true_while_unset = _flag_test(test)
     return flag is not None and true_while_unset == positive and _set_for_good(analysis, info, flag)
 
