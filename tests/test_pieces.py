@@ -233,6 +233,8 @@ def test_the_text_finds_every_file_the_parser_would_take_for_a_handler():
     assert not may_hold_handler_text(stack)  # a keyword argument, as the parser tells
     assert may_hold_handler_text("routes, handler = build_routes()\n")  # a binding, as the parser tells
     assert may_hold_handler_text("handler=make_handler(\n")  # the parser cannot tell: kept
+    rows = "ROUTES = [\n" + "".join(f"    dict(handler='route_{n}', path='/r/{n}'),\n" for n in range(6000)) + "]\n"
+    assert len(rows) > 200_000 and may_hold_handler_text(rows)  # generated data: kept, not parsed whole
     for signature in ('def process(event: Dict[str, "A, B"] = {"k": (1, 2)},  # the batch\n    ctx):\n',
                       "def process(event, /, context):\n", "def process(event, \\\r\n context):\n"):
         assert may_hold_handler_text(signature), signature

@@ -45,6 +45,7 @@ _NEXT_PARAMETER = re.compile(rf"{_SPACE}(?:/{_SPACE},{_SPACE})?([^\W\d]\w*)")
 # (``error_handler``, ``handlers``) nor after a dot (``app.lambda_handler(event, None)``
 # in a test, ``logger.handlers``), which no definition, assignment or import can be.
 _HANDLER_NAME = re.compile(r"(?<![\w.])(?:%s)(?!\w)" % "|".join(sorted(HANDLER_NAMES)))
+PARSED_FOR_HANDLERS_LIMIT = 200_000  # characters
 # Followed by ``=``: a keyword argument (``Function(handler="app.main")``) unless it is a
 # module-level binding, which only the parser tells apart (``a, handler = build()``).
 _ASSIGNED = re.compile(r"[ \t]*=(?!=)")
@@ -88,6 +89,11 @@ def may_hold_handler_text(text: str) -> bool:
 
 
 def _parsed_may_hold_handler(text: str) -> bool:
+    """The parser's answer for a file of ordinary size; a larger one (generated
+    data full of ``handler=``) is kept as a possible handler rather than parsed
+    whole in the main process (:mod:`linter.parsing.elide` is why)."""
+    if len(text) > PARSED_FOR_HANDLERS_LIMIT:
+        return True
     try:
         return may_hold_handler(ast.parse(text), text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
