@@ -1066,3 +1066,16 @@ def test_project_root_is_the_nearest_definition_directory(tmp_path, marker):
     write(tmp_path, "services/orders/src/handler.py", NAMED_ONLY)
     root = project_root(str(tmp_path / "services/orders/src/handler.py"), Config(root=str(tmp_path)))
     assert root == str(tmp_path / "services/orders")
+
+
+@pytest.mark.parametrize("name", ["template.yaml", "serverless.yml"])
+def test_a_definition_that_is_not_utf8_is_one_warning(run_warmstate, tmp_path, name):
+    """A template saved in Latin-1 (``café``) cannot be read: one warning line
+    naming it, and the files are still checked."""
+    head = b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" if name == "template.yaml" else b"service: orders\n"
+    (tmp_path / name).write_bytes(head + b"# caf\xe9\n")
+    write(tmp_path, "tools/job.py", BY_PARAMETERS)
+    completed = run_warmstate("handlers", ".", cwd=tmp_path)  # asserts there is no traceback
+    assert completed.returncode == 0
+    assert completed.stdout.splitlines() == ["tools/job.py:4: on_event (parameters (event, context))"]
+    assert f"{name}: warning: cannot read" in completed.stderr and "codec can't decode" in completed.stderr

@@ -31,7 +31,7 @@ def load_document(path: str):
 
         try:
             return yaml.load(handle, Loader=_template_loader())  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError as error:
+        except (yaml.YAMLError, ValueError) as error:  # ValueError: text that is not UTF-8
             raise DocumentError(_describe(error)) from error
 
 
