@@ -132,16 +132,22 @@ def sets_up_once(analysis: Analysis, guard: Guard, logger_source: str) -> bool:
 
 
 def _is_once_flag(analysis: Analysis, info, name: str) -> bool:
+    """A module-level flag some function of the module sets to a true value under ``global``."""
+    return any(value not in _FALSY for value in _values_under_global(analysis, info, name))
+
+
+def _values_under_global(analysis: Analysis, info, name: str) -> list:
+    """The source of each value functions of ``info``'s module assign to the
+    module-level ``name`` under ``global``; none when ``name`` is a local of
+    ``info`` or no module-level name."""
     import libcst as cst
 
     module = analysis.module(info.module)
     if analysis.scope_of(info, name) is not None or name not in module.bindings:
-        return False
-    return any(
-        type(target) is cst.Name and target.value == name and analysis.source(value).strip() not in _FALSY
-        for function in module.functions.values() if name in function.globals
-        for target, value in function.flows
-    )
+        return []
+    return [analysis.source(value).strip()
+            for function in module.functions.values() if name in function.globals
+            for target, value in function.flows if type(target) is cst.Name and target.value == name]
 
 
 _FALSY = frozenset({"False", "None", "0", '""', "''", "[]", "{}", "()", "set()", "dict()", "list()"})
@@ -181,14 +187,7 @@ def _set_for_good(analysis: Analysis, info, flag: str) -> bool:
     """``flag`` is a module-level name (not a local of the guard's function)
     that functions of the module assign under ``global``, never to an unset
     value (a handler that sets it back at its end runs the block every time)."""
-    import libcst as cst
-
-    module = analysis.module(info.module)
-    if analysis.scope_of(info, flag) is not None or flag not in module.bindings:
-        return False
-    values = [analysis.source(value).strip()
-              for function in module.functions.values() if flag in function.globals
-              for target, value in function.flows if type(target) is cst.Name and target.value == flag]
+    values = _values_under_global(analysis, info, flag)
     return bool(values) and not any(value in _FALSY for value in values)
 
 
