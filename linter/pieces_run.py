@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from linter.cache import ResultCache
-from linter.runner import Task, TaskResult, UnitResult, run_tasks
+from linter.runner import Task, TaskResult, UnitResult, fixed_findings, run_tasks
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,10 @@ def merged(parts: Sequence[UnitResult]) -> Optional[UnitResult]:
 
 
 def _fixed(parts: Sequence[UnitResult], files) -> int:
-    """Findings fixing removed from the unit (``fixer.fixed_count`` over its
-    files, each counted once; a piece read back from the cache fixed nothing)."""
-    if not any(file.outcome is not None and file.outcome.changed for file in files):
-        return 0
+    """Findings fixing removed from the unit, each file counted once (a piece
+    read back from the cache fixed nothing)."""
     counts = {path: count for part in parts for path, count in part.counts.items()}
-    return max(sum(found for found, _ in counts.values()) - sum(left for _, left in counts.values()), 0)
+    return fixed_findings(counts, any(file.outcome is not None and file.outcome.changed for file in files))
 
 
 def _agree(parts: Sequence[UnitResult]) -> bool:

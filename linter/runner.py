@@ -88,7 +88,7 @@ def run_task(task: Task, declared: Optional[dict] = None) -> UnitResult:
 
 def _run_task(task: Task, declared: Optional[dict]) -> UnitResult:
     from linter.engine import SourceText, lint_sources
-    from linter.fixing.fixer import fix_sources, fixed_count
+    from linter.fixing.fixer import fix_sources
 
     sources: Dict[str, SourceFile] = {}
     unreadable: List[FileError] = []
@@ -113,7 +113,8 @@ def _run_task(task: Task, declared: Optional[dict]) -> UnitResult:
                 results.append(TaskResult(path, sources[path], outcome.remaining, errors, outcome))
         witnesses = {path: outcome.witnesses for path, outcome in outcomes.items()
                      if path in task.shared and outcome.witnesses is not None}
-        return UnitResult(results, fixed_count(outcomes), witnesses=witnesses, counts=counts,
+        fixed = fixed_findings(counts, any(outcome.changed for outcome in outcomes.values()))
+        return UnitResult(results, fixed, witnesses=witnesses, counts=counts,
                           dropped=any(outcome.dropped for outcome in outcomes.values()))
     witnesses = {}
     for path, result in lint_sources(texts, _rules(), task.layout, requirements, task.requested, task.shared).items():
@@ -122,6 +123,14 @@ def _run_task(task: Task, declared: Optional[dict]) -> UnitResult:
         if path in task.shared and result.module is not None:  # analysed here: on this piece's invocation path
             witnesses[path] = sorted(result.witnesses)
     return UnitResult(results, digests=digests, witnesses=witnesses)
+
+
+def fixed_findings(counts: Dict[str, Tuple[int, int]], changed: bool) -> int:
+    """Findings fixing removed over a unit's files (``counts``: each file's
+    findings before and after), none when no file changed."""
+    if not changed:
+        return 0
+    return max(sum(found for found, _ in counts.values()) - sum(left for _, left in counts.values()), 0)
 
 
 def default_jobs() -> int:

@@ -173,13 +173,6 @@ def _witnesses(results: Dict[str, LintResult]) -> Dict[str, List[str]]:
     return {path: sorted(result.witnesses) for path, result in results.items() if result.module is not None}
 
 
-def fixed_count(outcomes: Dict[str, FixOutcome]) -> int:
-    """Findings that fixing removed, over the whole unit."""
-    if not any(outcome.changed for outcome in outcomes.values()):
-        return 0
-    return max(sum(o.found for o in outcomes.values()) - sum(len(o.remaining) for o in outcomes.values()), 0)
-
-
 def fix_text(path: str, text: str, options, rules: Sequence, unsafe: bool, requirements=None) -> FixOutcome:
     """Fix one file on its own."""
     return fix_sources([SourceText(path, text, options)], rules, unsafe, requirements=requirements)[path]
