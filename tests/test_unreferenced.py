@@ -190,6 +190,78 @@ def test_a_class_nothing_names_is_elided_unless_something_could_register_it():
     assert "        self.pending.append" in text  # the handler names it
 
 
+def test_what_only_unreachable_code_names_is_elided_too():
+    """A helper only a dead function calls, a dataclass only dead functions
+    build or name in annotations, a function only calling itself: nothing
+    an invocation runs can reach them.  A class a decorator may register is kept."""
+    models = textwrap.dedent('''\
+        """Order models for the orders service."""
+        import dataclasses
+        import decimal
+        import json
+        from typing import List, Optional
+
+        from orders import registry
+
+
+        @dataclasses.dataclass(frozen=True)
+        class LegacyOrder:
+            identifier: str
+            amount: decimal.Decimal
+
+            def total(self) -> decimal.Decimal:
+                return self.amount * decimal.Decimal("1.19")
+
+
+        def _round(amount):
+            quantized = amount.quantize(decimal.Decimal("0.01"))
+            if quantized < 0:
+                return decimal.Decimal("0")
+            return quantized
+
+
+        def parse_legacy(body: str) -> Optional["LegacyOrder"]:
+            data = json.loads(body)
+            if "amount" not in data:
+                return None
+            amount = _round(decimal.Decimal(data["amount"]))
+            return LegacyOrder(data["id"], amount)
+
+
+        def summarise(orders: List[LegacyOrder]) -> str:
+            totals = [order.total() for order in orders]
+            summary = {"count": len(totals)}
+            summary["sum"] = str(sum(totals))
+            return json.dumps(summary)
+
+
+        def flatten(tree, into):
+            for child in tree.get("children", []):
+                flatten(child, into)
+            into.append(tree["id"])
+            return into
+
+
+        @registry.model
+        class AuditedOrder:
+            trail = []
+
+            def record(self, event):
+                self.trail.append(event["id"])
+
+
+        def lambda_handler(event, context):
+            return {"statusCode": 200, "body": event.get("body")}
+    ''')
+    text = elided_functions({"orders/models.py": models})["orders/models.py"].elided.text
+    for kept in ("        self.trail.append", "class LegacyOrder:\n", "def summarise(orders: List[LegacyOrder]) -> str:"):
+        assert kept in text
+    for gone in ("    identifier: str", "    quantized = amount", "    data = json.loads", "    totals = [",
+                 "        flatten(child, into)"):
+        assert gone not in text
+    assert elided_functions({"orders/models.py": models})["orders/models.py"].elided.restore(text) == models
+
+
 def test_a_body_starting_on_the_signatures_last_line_is_kept():
     module = "def helper(first,\n           second): return (first +\n    second +\n    1 +\n    2)\n"
     assert elided_functions({"app.py": module})["app.py"].elided.text == module

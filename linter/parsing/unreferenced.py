@@ -5,8 +5,10 @@ run.  A top-level function whose name no code can reach it by (its own
 module never mentions it again, no module importing that module mentions
 it, no decorator registers it, it does not look like a handler) cannot run,
 so its body cannot hold a finding.  Nor can the body of a class nothing
-names, when it has no base or metaclass that could register it: its methods
-never run, its class attributes are never touched.  (One declaring ``global`` is kept: what
+names, when it has no base or metaclass that could register it and no
+decorator but a dataclass-like one: its methods never run, its class
+attributes are never touched.  A name mentioned only in bodies elided does
+not count, so a helper only unreachable code calls goes too.  (One declaring ``global`` is kept: what
 it would assign is read by guards whether it runs or not.)  LibCST parses a
 stand-in on the same lines instead (a string literal spanning them),
 CPython's tree is given the same stand-in so positions pair as before, and
@@ -45,37 +47,100 @@ def elide_unreferenced(prepared: Sequence[Prepared], importers: Callable[[str], 
     """``prepared`` with the bodies of unreachable top-level functions elided.
     ``importers(path)`` are the files of the unit that import ``path``,
     directly or not (``import shared`` then ``shared.audit.record``);
-    ``explicit`` the handler names given for each file (never elided)."""
+    ``explicit`` the handler names given for each file (never elided).
+
+    Mentions inside a body elided do not count: a helper only an
+    unreachable function calls (or a class only it names) is unreachable
+    too, so bodies are elided until no more can be (mentions only drop)."""
     mentions = {p.path: Counter(_IDENTIFIER.findall(p.elided.text)) for p in prepared}
     everywhere = None
     if any(_STAR_IMPORT.search(p.elided.text) for p in prepared):
         everywhere = sum(mentions.values(), Counter())
-    result = []
-    for file in prepared:
-        text = file.elided.text
-        if (file.tree is None or _MARK in text or _LONE_CARRIAGE_RETURN.search(text)
-                or any(marker in text for marker in MARKERS)):  # an annotation may make any function a handler
-            result.append(file)
+    candidates = {file.path: _candidates(file, explicit.get(file.path, set())) for file in prepared
+                  if not (file.tree is None or _MARK in file.elided.text or _LONE_CARRIAGE_RETURN.search(file.elided.text)
+                          or any(marker in file.elided.text for marker in MARKERS))}  # an annotation may make any function a handler
+    reaches = {path: _Reach(path, mentions, everywhere, importers) for path in candidates}
+    elided: Dict[str, List[_Candidate]] = {path: [] for path in candidates}
+    changed = True
+    while changed:
+        changed = False
+        for path, pending in candidates.items():
+            for candidate in [c for c in pending if not reaches[path].reachable(c)]:
+                pending.remove(candidate)
+                elided[path].append(candidate)
+                mentions[path].subtract(candidate.mentions)
+                if everywhere is not None:
+                    everywhere.subtract(candidate.mentions)
+                changed = True
+    return [_elided(file, elided[file.path]) if elided.get(file.path) else file for file in prepared]
+
+
+class _Candidate:
+    """A top-level function or plain class whose body could be elided: its
+    span, and the names its body mentions (which stop counting once it is)."""
+
+    def __init__(self, definition: ast.stmt, defined: int, body: str, first: int, indent: str):
+        self.definition, self.name, self.defined = definition, definition.name, defined
+        self.first, self.last, self.indent = first, definition.end_lineno, indent
+        self.mentions = Counter(_IDENTIFIER.findall(body)) + _annotation_mentions(definition)
+        self.body = body
+
+
+def _annotation_mentions(definition: ast.stmt) -> Counter:
+    """The names a function's annotations mention: they name a class without
+    making anything of it run, so an elided function's stop counting too."""
+    if isinstance(definition, ast.ClassDef):
+        return Counter()
+    arguments = definition.args
+    every = [*arguments.posonlyargs, *arguments.args, arguments.vararg, *arguments.kwonlyargs, arguments.kwarg]
+    annotations = [argument.annotation for argument in every if argument is not None and argument.annotation]
+    found: Counter = Counter()
+    for node in (node for annotation in [*annotations, definition.returns] if annotation for node in ast.walk(annotation)):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name is not None and name.isascii():  # CPython's names are NFKC-normalised, the text's are not
+            found[name] += 1
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.update(_IDENTIFIER.findall(node.value))
+    return found
+
+
+def _candidates(file: Prepared, kept: Set[str]) -> List[_Candidate]:
+    """The file's definitions that nothing but a name could make run (no
+    decorator that could register them, not a handler, long enough to be worth it)."""
+    definitions = [s for s in file.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) or _plain(s)]
+    defined = Counter(definition.name for definition in definitions)
+    lines = file.elided.text.split("\n")
+    found = []
+    for definition in definitions:
+        first, last = definition.body[0].lineno, definition.end_lineno
+        if (not _inert_decorators(definition) or last - first + 1 < MINIMUM_LINES or first == definition.lineno
+                or definition.name.startswith("__") or definition.name in kept or _may_be_handler(definition)):
             continue
-        reach = _Reach(file.path, mentions, everywhere, importers, explicit.get(file.path, set()))
-        result.append(_elided(file, reach.reachable))
-    return result
+        body = "\n".join(lines[first - 1:last])
+        if any(word in body for word in _READ_WHEREVER_IT_IS) or _declares_globals(definition, body):
+            continue
+        indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+        if not indent or len(indent) != definition.body[0].col_offset:  # the body starts on a line of the signature
+            continue
+        found.append(_Candidate(definition, defined[definition.name], body, first, indent))
+    return found
 
 
 class _Reach:
     """Whether code of the unit can reach a top-level function of ``path`` by its name."""
 
     def __init__(self, path: str, mentions: Dict[str, Counter], everywhere: Optional[Counter],
-                 importers: Callable[[str], Iterable[str]], kept: Set[str]):
-        self.path, self.mentions, self.everywhere, self.importers, self.kept = path, mentions, everywhere, importers, kept
+                 importers: Callable[[str], Iterable[str]]):
+        self.path, self.mentions, self.everywhere, self.importers = path, mentions, everywhere, importers
 
-    def reachable(self, name: str, defined: int) -> bool:
-        """``defined`` is how many top-level definitions of ``name`` the module has."""
-        if name in self.kept or self.mentions[self.path][name] > defined:
+    def reachable(self, candidate: _Candidate) -> bool:
+        """Mentioned more often than defined, not counting its own body (recursion)."""
+        name, defined = candidate.name, candidate.defined + candidate.mentions[candidate.name]
+        if self.mentions[self.path][name] > defined:
             return True
         if self.everywhere is not None:
             return self.everywhere[name] > defined
-        return any(counts[name] for counts in self._outside)
+        return any(counts[name] > 0 for counts in self._outside)
 
     @cached_property
     def _outside(self) -> List[Counter]:
@@ -84,29 +149,14 @@ class _Reach:
         return [self.mentions[p] for p in self.importers(self.path) if p in self.mentions and p != self.path]
 
 
-def _elided(file: Prepared, reachable: Callable[[str, int], bool]) -> Prepared:
-    definitions = [s for s in file.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) or _plain(s)]
-    defined = Counter(definition.name for definition in definitions)
+def _elided(file: Prepared, candidates: List[_Candidate]) -> Prepared:
     lines = file.elided.text.split("\n")
     originals = dict(file.elided.originals)
-    for definition in definitions:
-        first, last = definition.body[0].lineno, definition.end_lineno
-        if (definition.decorator_list or last - first + 1 < MINIMUM_LINES or first == definition.lineno
-                or definition.name.startswith("__") or _may_be_handler(definition)
-                or reachable(definition.name, defined[definition.name])):
-            continue
-        original = "\n".join(lines[first - 1:last])
-        if any(word in original for word in _READ_WHEREVER_IT_IS) or _declares_globals(definition, original):
-            continue
-        indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
-        if not indent or len(indent) != definition.body[0].col_offset:  # the body starts on a line of the signature
-            continue
-        stand_in = f'{indent}"""{_MARK}{len(originals)}__' + "\n" * (last - first) + '"""'
-        originals[stand_in] = original
-        lines[first - 1:last] = stand_in.split("\n")
-        definition.body = [_stand_in_twin(first, last, len(indent))]
-    if len(originals) == len(file.elided.originals):
-        return file
+    for candidate in sorted(candidates, key=lambda c: c.first):
+        stand_in = f'{candidate.indent}"""{_MARK}{len(originals)}__' + "\n" * (candidate.last - candidate.first) + '"""'
+        originals[stand_in] = candidate.body
+        lines[candidate.first - 1:candidate.last] = stand_in.split("\n")
+        candidate.definition.body = [_stand_in_twin(candidate.first, candidate.last, len(candidate.indent))]
     return replace(file, elided=Elided("\n".join(lines), originals))
 
 
@@ -115,6 +165,33 @@ def _plain(statement: ast.stmt) -> bool:
     base (whose ``__init_subclass__`` or metaclass could register it), no
     metaclass or other keyword.  (Decorators are looked at with the functions'.)"""
     return isinstance(statement, ast.ClassDef) and not statement.bases and not statement.keywords
+
+
+# Class decorators that add methods and return the class, registering it
+# nowhere: a dataclass nothing names is as unreachable as a plain class.
+_INERT_CLASS_DECORATORS = frozenset({
+    "dataclass", "dataclasses.dataclass", "pydantic.dataclasses.dataclass", "total_ordering",
+    "functools.total_ordering", "attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable",
+    "attrs.define", "attrs.frozen", "attrs.mutable", "typing.final", "final",
+})
+
+
+def _inert_decorators(definition: ast.stmt) -> bool:
+    """No decorator, or (for a class) only decorators that register it nowhere."""
+    if not isinstance(definition, ast.ClassDef):
+        return not definition.decorator_list
+    return all(_dotted(decorator.func if isinstance(decorator, ast.Call) else decorator) in _INERT_CLASS_DECORATORS
+               for decorator in definition.decorator_list)
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
 
 
 def _may_be_handler(definition: ast.stmt) -> bool:
