@@ -15,18 +15,18 @@ import contextlib
 import gc
 import json
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 
 import libcst as cst
 
 from linter.analysis.api import Analysis
-from linter.analysis.entry_points import import_graph, may_hold_handler, on_invocation_path
+from linter.analysis.entry_points import import_graph, may_hold_handler, may_hold_handler_text, on_invocation_path
 from linter.analysis.handlers import Handler, Helper, find_handlers, missing_handlers, separate_helpers
 from linter.analysis.project import ProjectModel
 from linter.fixing.text_edits import TextEdits
 from linter.output.diagnostics import Diagnostic, FileError
 from linter.output.suppression import file_suppression, is_suppressed
-from linter.parsing.parse import parse_prepared, prepare
+from linter.parsing.parse import Prepared, parse_prepared, prepare
 from linter.parsing.unreferenced import elide_unreferenced
 from linter.parsing.positions import LibcstPositions, PositionIndex
 from linter.project.file_options import FileOptions
@@ -103,28 +103,48 @@ def _on_invocation_path(sources: Sequence[SourceText], layout: Optional[Layout],
     each prepared by CPython's parser (a file even that rejects is an error),
     without the bodies of functions nothing can call (:mod:`linter.parsing.unreferenced`).
 
-    CPython's trees are kept only for the files that may hold a handler; the
-    files they import are parsed by CPython again once known.  Keeping every
-    tree until then held 900 MB on a 2,544-file package (moto's sdist) whose
-    invocation paths are short; parsing again costs a few percent."""
+    Every file is parsed by CPython once, for its syntax errors, and its
+    tree kept only when the invocation path needs it: keeping every tree
+    held 900 MB on a 2,544-file package (moto's sdist) whose invocation
+    paths are short.  So the files that may hold a handler by their text are
+    parsed first, which tells the path, and then the others (among which
+    only a file in syntax newer than CPython can still be a handler's)."""
     texts = {source.path: source.text for source in sources}
     graph = import_graph(texts, layout)
-    prepared, roots, failed = {}, [], set()
-    for source in sources:
-        first = prepare(source.path, source.text)
-        if isinstance(first, FileError):
-            errors.append(first)
-            failed.add(source.path)
+    kept: Dict[str, Prepared] = {}
+    failed: Dict[str, FileError] = {}
+    roots: List[str] = []
+    possible = [_may_be_root(source) for source in sources]
+    likely = [source for source, root in zip(sources, possible) if root]
+    ordered = likely + [source for source, root in zip(sources, possible) if not root]
+    needed: Set[str] = set()
+    for index, source in enumerate(ordered):
+        if index == len(likely):  # the handlers' files are known, so is the path
+            needed = on_invocation_path(graph, roots, set(failed))
+            kept = {path: prepared for path, prepared in kept.items() if path in needed}
+        prepared = prepare(source.path, source.text)
+        if isinstance(prepared, FileError):
+            failed[source.path] = prepared
             continue
         handlers = source.options.handlers
-        if handlers or (handlers is None and may_hold_handler(first.tree, source.text)):
+        if handlers or (handlers is None and may_hold_handler(prepared.tree, source.text)):
             roots.append(source.path)
-            prepared[source.path] = first
-    needed = on_invocation_path(graph, roots, failed)
+            if index >= len(likely):
+                needed = on_invocation_path(graph, roots, set(failed))
+        if index < len(likely) or source.path in needed:
+            kept[source.path] = prepared
+    needed = on_invocation_path(graph, roots, set(failed))
+    errors.extend(failed[path] for path in texts if path in failed)
     explicit = {source.path: {part for name in source.options.handlers or () for part in name.split(".")}
                 for source in sources}
-    on_path = [prepared.get(path) or prepare(path, texts[path]) for path in texts if path in needed]
+    on_path = [kept.get(path) or prepare(path, texts[path]) for path in texts if path in needed]
     return elide_unreferenced(on_path, graph.importers_of if graph is not None else lambda path: (), explicit)
+
+
+def _may_be_root(source: SourceText) -> bool:
+    """Whether the file may hold a handler, by its options or its text."""
+    handlers = source.options.handlers
+    return bool(handlers) if handlers is not None else may_hold_handler_text(source.text, parse=False)
 
 
 @contextlib.contextmanager
