@@ -111,12 +111,16 @@ class Effects:
     def reset_sites(self, state: StateKey) -> List[ResetSite]:
         """Every reset or eviction of ``state`` on the invocation path, in the
         order the path found them, whether or not it runs on every invocation."""
-        return [
-            ResetSite(state, reset, info, receiver, handlers)
-            for info, receiver, handlers in self.path.reached_functions
-            for resolved, reset in self._direct_states((info.key, receiver), info.all_steps(), "resets")
-            if resolved == state
-        ]
+        return self._reset_sites.get(state, [])
+
+    @cached_property
+    def _reset_sites(self) -> Dict[StateKey, List[ResetSite]]:
+        """The resets of every state, found in one walk of the path (asked for each finding)."""
+        found: Dict[StateKey, List[ResetSite]] = {}
+        for info, receiver, handlers in self.path.reached_functions:
+            for resolved, reset in self._direct_states((info.key, receiver), info.all_steps(), "resets"):
+                found.setdefault(resolved, []).append(ResetSite(resolved, reset, info, receiver, handlers))
+        return found
 
     def _direct_states(self, context: Context, steps, attribute: str, unconditional_only=False) -> Iterator:
         key, receiver = context

@@ -82,8 +82,18 @@ class _Candidate:
     def __init__(self, definition: ast.stmt, defined: int, body: str, first: int, indent: str):
         self.definition, self.name, self.defined = definition, definition.name, defined
         self.first, self.last, self.indent = first, definition.end_lineno, indent
-        self.mentions = Counter(_IDENTIFIER.findall(body)) + _annotation_mentions(definition)
         self.body = body
+
+    @cached_property
+    def mentions(self) -> Counter:
+        """Counted only for a body elided (or naming its own function): most are not."""
+        found = Counter(_IDENTIFIER.findall(self.body))
+        found.update(_annotation_mentions(self.definition))
+        return found
+
+    @property
+    def recursive_mentions(self) -> int:
+        return self.mentions[self.name] if self.name in self.body else 0
 
 
 def _annotation_mentions(definition: ast.stmt) -> Counter:
@@ -135,7 +145,7 @@ class _Reach:
 
     def reachable(self, candidate: _Candidate) -> bool:
         """Mentioned more often than defined, not counting its own body (recursion)."""
-        name, defined = candidate.name, candidate.defined + candidate.mentions[candidate.name]
+        name, defined = candidate.name, candidate.defined + candidate.recursive_mentions
         if self.mentions[self.path][name] > defined:
             return True
         if self.everywhere is not None:
