@@ -223,9 +223,16 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
         return is_suppressed(lines[path] if inline else [], line, code, suppressions[path])
 
     as_text = TextEdits()
+    named: Dict[str, bool] = {}  # library -> whether the unit's text names it
+
+    def names_any(libraries) -> bool:
+        for library in libraries:
+            if library not in named:
+                named[library] = any(library in source.text for source in sources.values())
+        return any(named[library] for library in libraries)
 
     for rule in rules:
-        if rule.code not in enabled:
+        if rule.code not in enabled or (rule.libraries and not names_any(rule.libraries)):
             continue
         for finding in rule.check(analysis):
             path = finding.module or analysis.module_of_node(finding.node)

@@ -59,4 +59,5 @@ def lambda_handler(event, context_):
     fix="none; keep the token from `attach` and call `context.detach(token)` in a `finally:`",
     safety="none (no automatic fix)",
     check=check,
+    libraries=("opentelemetry",),
 )

@@ -149,4 +149,5 @@ def lambda_handler(event, context):
     "`logger.clear_state()` as the handler's first statement",
     safety="safe; unsafe when keys are also appended at module level (clearing removes them too)",
     check=check,
+    libraries=("aws_lambda_powertools",),
 )

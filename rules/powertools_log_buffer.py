@@ -128,4 +128,5 @@ def lambda_handler(event, context):
     "fuller change: it also flushes the buffer when the handler raises)",
     safety="safe: an invocation starts with an empty buffer, as on a cold start; its own records are flushed as before",
     check=check,
+    libraries=("aws_lambda_powertools",),
 )

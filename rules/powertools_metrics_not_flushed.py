@@ -113,4 +113,5 @@ def lambda_handler(event, context):
     safety="safe: an invocation starts with no metrics, as on a cold start, and publishes what it did before; "
     "unsafe when metrics, dimensions or metadata are also added at module level (clearing drops them)",
     check=check,
+    libraries=("aws_lambda_powertools",),
 )

@@ -216,4 +216,5 @@ def lambda_handler(event, context):
     "`with sentry_sdk.isolation_scope():`",
     safety="none (no automatic fix)",
     check=check,
+    libraries=("sentry_sdk",),
 )

@@ -110,4 +110,5 @@ def lambda_handler(event, context):
     safety="safe: the handler binds what it needs after the clear; unsafe when values are also bound at import "
     "(the clear removes them too)",
     check=check,
+    libraries=("structlog",),
 )

@@ -52,13 +52,16 @@ def test_libcst_parses_only_the_files_on_an_invocation_path(tmp_path, monkeypatc
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     monkeypatch.chdir(tmp_path)
-    parsed = []
+    parsed, prepared_by_cpython = [], []
     real = linter.engine.parse_prepared
     monkeypatch.setattr(linter.engine, "parse_prepared", lambda prepared: parsed.append(prepared.path) or real(prepared))
+    real_prepare = linter.engine.prepare
+    monkeypatch.setattr(linter.engine, "prepare", lambda path, text: prepared_by_cpython.append(path) or real_prepare(path, text))
     options = FileOptions(frozenset(rule.code for rule in ALL_RULES))
     results = lint_sources([SourceText(name, text, options) for name, text in files.items()], ALL_RULES,
                            Layout(str(tmp_path), list(files)))
     assert sorted(parsed) == ["orders/app.py", "orders/audit/__init__.py", "orders/audit/trail.py"]
+    assert sorted(prepared_by_cpython) == sorted(files)  # once each: the trees the path needs were kept
     assert [d.code for d in results["orders/audit/trail.py"].diagnostics] == ["LAM101"]
     assert not any(result.errors for result in results.values())
 
@@ -110,3 +113,35 @@ def test_a_flag_guard_counts_only_the_way_round_that_runs_once():
     for (test, after), leaks in cases.items():
         found = lint_text("app.py", template.format(test=test, after=after), options, ALL_RULES).diagnostics
         assert ("LAM101" in {d.code for d in found}) == leaks, (test, after)
+
+
+def test_a_rule_about_a_library_runs_only_where_the_unit_names_it(tmp_path, monkeypatch):
+    """LAM307 (Sentry) is not asked about a unit whose text never names
+    sentry_sdk, and still finds a scope write reached through a module of
+    the project that imports it."""
+    from dataclasses import replace
+
+    from linter.engine import lint_sources
+    from linter.project.layout import Layout
+    from rules import ALL_RULES, RULES_BY_CODE
+
+    asked = []
+    sentry = RULES_BY_CODE["LAM307"]
+    counted = replace(sentry, check=lambda analysis: asked.append(True) or sentry.check(analysis))
+    rules = [counted if rule.code == "LAM307" else rule for rule in ALL_RULES]
+    options = FileOptions(frozenset(rule.code for rule in ALL_RULES))
+    plain = {"app.py": "def lambda_handler(event, context):\n    return {'ok': True}\n"}
+    lint_sources([SourceText(name, text, options) for name, text in plain.items()], rules, Layout(str(tmp_path), list(plain)))
+    assert asked == []
+    through = {
+        "app.py": "from monitoring import tag_user\n\n\ndef lambda_handler(event, context):\n"
+                  "    tag_user(event['user'])\n    return {'ok': True}\n",
+        "monitoring.py": "import sentry_sdk\n\n\ndef tag_user(user):\n    sentry_sdk.set_user({'id': user})\n",
+    }
+    for name, text in through.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    results = lint_sources([SourceText(name, text, options) for name, text in through.items()], rules,
+                           Layout(str(tmp_path), list(through)))
+    assert asked == [True]
+    assert [d.code for d in results["monitoring.py"].diagnostics] == ["LAM307"]

@@ -33,6 +33,10 @@ class Rule:
     safety: str  # "safe", "unsafe", "safe, or unsafe when …", or "none"
     check: Callable[[Any], Iterable[Finding]]
     example_requirements: Tuple[str, ...] = ()  # the library versions the examples assume are declared
+    # The packages the rule is about: it can only find something in a unit
+    # whose text names one of them (their calls qualify through an import of
+    # them), so it is not run on the others.  Empty: run everywhere.
+    libraries: Tuple[str, ...] = ()
 
     def documentation(self) -> str:
         return (
