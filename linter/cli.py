@@ -159,13 +159,14 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
             options[path] = distinct[same]
         return options[path]
 
-    def task(files, **piece) -> Task:
-        return Task(tuple((path, options_for(path)) for path in files), requested & frozenset(files), project.layout,
-                    fix, getattr(args, "unsafe_fixes", False), **piece)
-
     def may_hold_handler(path: str) -> bool:
         explicit = options_for(path).handlers
         return bool(explicit) if explicit is not None else project.facts.may_hold_handler(path)
+
+    def task(files, **piece) -> Task:
+        return Task(tuple((path, options_for(path)) for path in files), requested & frozenset(files), project.layout,
+                    fix, getattr(args, "unsafe_fixes", False), **piece,
+                    possible=frozenset(path for path in files if may_hold_handler(path)))
 
     graph = project.import_graph()
     work, loose = [], []

@@ -40,6 +40,7 @@ class Task:
     unsafe: bool = False
     shared: FrozenSet[str] = frozenset()  # a piece's files that other pieces hold too (linter.project.pieces)
     declared_in: Optional[Tuple[str, ...]] = None  # a piece's: where its whole unit's library versions are declared
+    possible: Optional[FrozenSet[str]] = None  # the files that may hold a handler, by their facts (None: any)
 
     def requirement_directories(self) -> List[str]:
         """Where the library versions the unit's findings depend on are declared."""
@@ -99,7 +100,7 @@ def _run_task(task: Task, declared: Optional[dict]) -> UnitResult:
         except SourceError as error:
             unreadable.append(FileError(path, str(error)))
             continue
-        texts.append(SourceText(path, sources[path].text, options))
+        texts.append(SourceText(path, sources[path].text, options, task.possible is None or path in task.possible))
     digests = {} if unreadable else {path: text_digest(source.text) for path, source in sources.items()}
     results = [TaskResult(error.path, errors=[error]) for error in unreadable if error.path in task.requested]
     requirements = declared_requirements(task.requirement_directories(), declared)

@@ -30,6 +30,7 @@ def test_libcst_parses_only_the_files_on_an_invocation_path(tmp_path, monkeypatc
     are not (CPython's parser decides), and the leak behind the import is
     still found."""
     import linter.engine
+    from linter.analysis.entry_points import may_hold_handler_text
     from linter.engine import lint_sources
     from linter.project.layout import Layout
     from rules import ALL_RULES
@@ -58,12 +59,38 @@ def test_libcst_parses_only_the_files_on_an_invocation_path(tmp_path, monkeypatc
     real_prepare = linter.engine.prepare
     monkeypatch.setattr(linter.engine, "prepare", lambda path, text: prepared_by_cpython.append(path) or real_prepare(path, text))
     options = FileOptions(frozenset(rule.code for rule in ALL_RULES))
-    results = lint_sources([SourceText(name, text, options) for name, text in files.items()], ALL_RULES,
-                           Layout(str(tmp_path), list(files)))
+    sources = [SourceText(name, text, options, may_hold_handler_text(text)) for name, text in files.items()]
+    results = lint_sources(sources, ALL_RULES, Layout(str(tmp_path), list(files)))
     assert sorted(parsed) == ["orders/app.py", "orders/audit/__init__.py", "orders/audit/trail.py"]
     assert sorted(prepared_by_cpython) == sorted(files)  # once each: the trees the path needs were kept
     assert [d.code for d in results["orders/audit/trail.py"].diagnostics] == ["LAM101"]
     assert not any(result.errors for result in results.values())
+
+
+def test_a_check_parses_each_file_with_cpython_once(tmp_path, monkeypatch):
+    """The CLI tells the engine which files may hold a handler (their file
+    facts), so the module a handler imports is parsed once, not again once
+    the path is known."""
+    import linter.engine
+    from linter.cli import main
+
+    files = {
+        "pyproject.toml": "[tool.warmstate]\n",
+        "orders/app.py": "from orders import audit\n\n\ndef lambda_handler(event, context):\n"
+                         "    audit.record(event['id'])\n    return {'ok': True}\n",
+        "orders/__init__.py": "",
+        "orders/audit.py": "TRAIL = []\n\n\ndef record(entry):\n    TRAIL.append(entry)\n",
+        "tests/test_app.py": "from orders import app\n\n\ndef test_handler():\n    assert app.lambda_handler({'id': 1}, None)\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    prepared = []
+    real = linter.engine.prepare
+    monkeypatch.setattr(linter.engine, "prepare", lambda path, text: prepared.append(path) or real(path, text))
+    assert main(["check", "--no-cache", "--jobs", "1", "."]) == 1
+    assert sorted(prepared) == sorted(name for name in files if name.endswith(".py"))
 
 
 def test_no_reference_cycle_keeps_a_units_trees_alive():

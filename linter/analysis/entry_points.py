@@ -63,7 +63,7 @@ def may_hold_handler(tree: Optional[ast.Module], text: str) -> bool:
     return False
 
 
-def may_hold_handler_text(text: str, parse: bool = True) -> bool:
+def may_hold_handler_text(text: str) -> bool:
     """:func:`may_hold_handler` from the text alone, without parsing: true
     whenever that is (and for more files), so that a whole project can be
     cut into the import closures of its possible handler files
@@ -71,8 +71,7 @@ def may_hold_handler_text(text: str, parse: bool = True) -> bool:
     name is searched for as a word only in the files holding it as a
     substring; a file where it is only ever followed by ``=`` (a CDK stack's
     ``handler="app.main"``) is parsed to tell, and what it tells is kept
-    with the file's facts (without ``parse``, such a file is taken for a
-    possible handler: for a caller that parses it anyway)."""
+    with the file's facts."""
     if any(marker in text for marker in MARKERS):
         return True
     if any(word in text for word in _DECORATOR_WORDS) and _DECORATOR.search(text) is not None:
@@ -86,7 +85,7 @@ def may_hold_handler_text(text: str, parse: bool = True) -> bool:
         return False
     if any(_ASSIGNED.match(text, name.end()) is None for name in names):
         return True
-    return not parse or _parsed_may_hold_handler(text)  # only ``handler=…``: a keyword argument (a CDK stack) or a binding
+    return _parsed_may_hold_handler(text)  # only ``handler=…``: a keyword argument (a CDK stack) or a binding
 
 
 def _parsed_may_hold_handler(text: str) -> bool:
