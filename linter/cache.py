@@ -128,10 +128,19 @@ class ResultCache:
 
     def _options(self, options) -> str:
         """canonical(options) as JSON, computed once per options object (the
-        CLI makes one for all the files whose options are equal)."""
+        CLI makes one for all the files whose options are equal), and the
+        enabled codes once per set of codes (files whose handlers a
+        deployment definition names each have their own options, all with the same codes)."""
         if id(options) not in self._canonical:
-            self._canonical[id(options)] = (options, json.dumps(canonical(options)))  # kept: ids are not reused
+            fields = {f.name: self._codes(value) if f.name == "codes" else canonical(value)
+                      for f in dataclasses.fields(options) for value in [getattr(options, f.name)]}
+            self._canonical[id(options)] = (options, json.dumps([type(options).__name__, fields]))  # kept: ids are not reused
         return self._canonical[id(options)][1]
+
+    def _codes(self, codes) -> object:
+        if id(codes) not in self._canonical:
+            self._canonical[id(codes)] = (codes, canonical(codes))
+        return self._canonical[id(codes)][1]
 
     @staticmethod
     def _layout(layout) -> object:

@@ -159,9 +159,13 @@ def _tasks(args, project: Project, fix: bool = False, text_edits: bool = False, 
             options[path] = distinct[same]
         return options[path]
 
+    possible: Dict[str, bool] = {}  # a file shared by pieces is asked about by each
+
     def may_hold_handler(path: str) -> bool:
-        explicit = options_for(path).handlers
-        return bool(explicit) if explicit is not None else project.facts.may_hold_handler(path)
+        if path not in possible:
+            explicit = options_for(path).handlers
+            possible[path] = bool(explicit) if explicit is not None else project.facts.may_hold_handler(path)
+        return possible[path]
 
     def task(files, **piece) -> Task:
         return Task(tuple((path, options_for(path)) for path in files), requested & frozenset(files), project.layout,

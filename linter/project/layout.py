@@ -38,11 +38,19 @@ class Layout:
         self._index()
 
     def _index(self) -> None:
-        self.holding = _holding(self.names)
+        self._holding: Optional[Dict[str, Set[str]]] = None
         self._digest: Optional[str] = None
         self._directory = lru_cache(maxsize=None)(_directory)
         self._resolve_from = lru_cache(maxsize=None)(self._resolve)  # by directory: its files all resolve alike
         self._search_order = lru_cache(maxsize=None)(self._search_bases)
+
+    @property
+    def holding(self) -> Dict[str, Set[str]]:
+        """Made when an import is first resolved: a rerun reads the imports
+        of unchanged files back resolved (:mod:`linter.project.file_facts`)."""
+        if self._holding is None:
+            self._holding = _holding(self.names)
+        return self._holding
 
     @property
     def digest(self) -> str:

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, Dict, List, Optional, Sequence
 
-import pathspec
 
 from linter.project.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
 from linter.project.file_facts import FileFacts
 from linter.project.layout import Layout
 from linter.project.units import ImportGraph
 from linter.output.diagnostics import FileError
-from linter.project.discovery import Discovery
+from linter.project.discovery import Discovery, gitignore_spec
 
 
 @dataclass
@@ -201,7 +200,7 @@ def load_settings(start: str, selection: Selection, known_codes: Sequence[str]) 
     specs = [parse_handler_spec(text, os.getcwd(), f"--handler {text}") for text in selection.handlers]
     specs += config.handlers
     per_file = [
-        (pathspec.GitIgnoreSpec.from_lines([pattern]), ignored)
+        (gitignore_spec([pattern]), ignored)
         for pattern, ignored in config.per_file_ignores.items()
     ]
     return Settings(config, codes, specs, per_file)

@@ -37,10 +37,12 @@ def declared_functions(text: str) -> List[Tuple[str, str, str, str]]:
     return [declared for declared in found if declared is not None]
 
 
-def definitions(path: str, root: str, declared: Iterable[Sequence[str]]) -> Definitions:
-    """The definitions of the functions ``declared`` in the CDK file ``path``."""
+def definitions(path: str, root: str, declared: Iterable[Sequence[str]],
+                app_directories: Optional[Dict[str, str]] = None) -> Definitions:
+    """The definitions of the functions ``declared`` in the CDK file ``path``
+    (``app_directories``: where cdk.json was found for the directories asked about so far)."""
     found = Definitions()
-    app_dir = _app_directory(path, root) if declared else ""
+    app_dir = _app_directory(path, root, app_directories if app_directories is not None else {}) if declared else ""
     for construct, code_dir, module, function in declared:
         origin = f"{os.path.relpath(path)}: {construct}".rstrip()
         found.functions.append(FunctionDefinition(origin, os.path.normpath(os.path.join(app_dir, code_dir)),
@@ -56,13 +58,23 @@ def read(path: str, root: str) -> Definitions:
     return definitions(path, root, declared_functions(text))
 
 
-def _app_directory(path: str, root: str) -> str:
-    directory = os.path.dirname(os.path.abspath(path))
+def _app_directory(path: str, root: str, known: Dict[str, str]) -> str:
+    """The nearest directory from ``path``'s up to ``root`` holding cdk.json,
+    else ``path``'s; ``known``: the answers so far, by directory (a project's
+    stacks are a few directories' files)."""
+    start = os.path.dirname(os.path.abspath(path))
+    if start not in known:
+        known[start] = _app_directory_of(start, os.path.abspath(root))
+    return known[start]
+
+
+def _app_directory_of(start: str, root: str) -> str:
+    directory = start
     while True:
         if os.path.isfile(os.path.join(directory, "cdk.json")):
             return directory
-        if directory == os.path.abspath(root) or os.path.dirname(directory) == directory:
-            return os.path.dirname(os.path.abspath(path))
+        if directory == root or os.path.dirname(directory) == directory:
+            return start
         directory = os.path.dirname(directory)
 
 

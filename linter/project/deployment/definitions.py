@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from linter.project.discovery import SKIPPED_DIRECTORIES
 
@@ -84,8 +84,10 @@ def find_definitions(root: str, python_files: Iterable[str],
             found.extend(sam.read(path, read_document))
     for paths in terraform_modules.values():
         found.extend(terraform.read(paths))
+    app_directories: Dict[str, str] = {}
     for path in python_files:
-        found.extend(cdk.read(path, root) if cdk_functions is None else cdk.definitions(path, root, cdk_functions(path)))
+        found.extend(cdk.read(path, root) if cdk_functions is None
+                     else cdk.definitions(path, root, cdk_functions(path), app_directories))
     return found
 
 
