@@ -307,6 +307,7 @@ def test_skipped_directories_and_gitignore(run_warmstate, tmp_path):
     write(tmp_path, "env/lib/app.py", LEAK)
     write(tmp_path, "build/app.py", LEAK)
     write(tmp_path, "node_modules/app.py", LEAK)
+    write(tmp_path, ".warmstate_cache/app.py", LEAK)  # warmstate's own cache (it holds a .gitignore)
     write(tmp_path, "src/app.py", LEAK)
     completed = run_warmstate("check", ".", cwd=tmp_path)
     assert [line.split(":")[0] for line in finding_lines(completed.stdout)] == ["src/app.py"]
