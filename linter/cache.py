@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from functools import lru_cache
 import importlib.util
 from pathlib import Path
@@ -193,6 +192,8 @@ class ResultCache:
         if not self._usable:
             return
         try:
+            import tempfile  # only when an entry is written: a rerun with nothing changed writes none
+
             self._prepare()
             handle, temporary = tempfile.mkstemp(dir=self._entries, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:

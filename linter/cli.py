@@ -6,7 +6,6 @@ LibCST is imported only by the commands that parse files, so ``--help`` and
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -258,6 +257,8 @@ def run_fix(args, project: Project) -> int:
             if outcome is None or not outcome.changed:
                 continue
             if args.diff:
+                import difflib  # only for --diff
+
                 sys.stdout.writelines(
                     difflib.unified_diff(
                         outcome.original.splitlines(keepends=True),

@@ -54,11 +54,17 @@ def merged(parts: Sequence[UnitResult]) -> Optional[UnitResult]:
     if not _agree(parts) or any(part.dropped for part in parts):
         return None
     by_path: Dict[str, TaskResult] = {}
+    copied = set()  # the files several parts report: their results are put together in a copy
     for part in parts:
         for result in part.files:
-            if result.path not in by_path:
-                by_path[result.path] = TaskResult(result.path, result.source, [], [], result.outcome)
-            kept = by_path[result.path]
+            kept = by_path.get(result.path)
+            if kept is None:
+                by_path[result.path] = result
+                continue
+            if result.path not in copied:
+                copied.add(result.path)
+                kept = by_path[result.path] = TaskResult(kept.path, kept.source, list(kept.diagnostics),
+                                                         list(kept.errors), kept.outcome)
             kept.diagnostics.extend(d for d in result.diagnostics if d not in kept.diagnostics)
             kept.errors.extend(e for e in result.errors if e not in kept.errors)
     digests = {path: digest for part in parts for path, digest in part.digests.items()}

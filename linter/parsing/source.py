@@ -11,7 +11,6 @@ import codecs
 import io
 import os
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass
 
@@ -74,6 +73,8 @@ def write_atomically(source: SourceFile, text: str) -> None:
     data = source.encode(text)
     directory = os.path.dirname(os.path.abspath(source.path))
     mode = stat.S_IMODE(os.stat(source.path).st_mode)
+    import tempfile  # only when a file is written: a rerun of check never does
+
     handle, temporary = tempfile.mkstemp(prefix=".warmstate-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "wb") as output:

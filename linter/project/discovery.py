@@ -123,14 +123,15 @@ class Discovery:
                 for name in subdirectories
                 if name not in SKIPPED_DIRECTORIES
                 and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))
-                and not ignores.ignored(os.path.join(absolute, name), is_dir=True)
-                and not self.excluded(os.path.join(directory, name))
+                and not self._left_out(ignores, directory, absolute, name, is_dir=True)
             )
             for name in files:
-                if not name.endswith(".py"):
-                    continue
-                path = os.path.join(directory, name)
-                if ignores.ignored(os.path.join(absolute, name), is_dir=False) or self.excluded(path):
-                    continue
-                found.append(name if shown == os.curdir else os.path.join(shown, name))
+                if name.endswith(".py") and not self._left_out(ignores, directory, absolute, name, is_dir=False):
+                    found.append(name if shown == os.curdir else os.path.join(shown, name))
         return found
+
+    def _left_out(self, ignores: _Ignores, directory: str, absolute: str, name: str, is_dir: bool) -> bool:
+        """Ignored by a .gitignore or excluded (``absolute``: ``directory`` made
+        absolute); no path is made when there is nothing to match."""
+        return ((bool(ignores.specs) and ignores.ignored(os.path.join(absolute, name), is_dir=is_dir))
+                or (self.exclude is not None and self.excluded(os.path.join(directory, name))))

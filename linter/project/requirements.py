@@ -38,15 +38,15 @@ class Declared:
 def requirement_directories(root: Optional[str], files: Iterable[str]) -> List[str]:
     """Where a unit's library versions may be declared: the project root and
     each directory holding one of its files, up to the root."""
-    found = [root] if root else []
+    found = dict.fromkeys([root] if root else [])  # ordered, and a set for the walks up
     for directory in dict.fromkeys(os.path.abspath(head) for head in dict.fromkeys(map(os.path.dirname, files))):
         while directory not in found:
-            found.append(directory)
+            found[directory] = None
             parent = os.path.dirname(directory)
             if root is None or parent == directory or not directory.startswith(root):
                 break
             directory = parent
-    return found
+    return list(found)
 
 
 def declared_requirements(directories: Iterable[str],

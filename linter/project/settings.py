@@ -3,7 +3,6 @@ into the files to check and the options each file is checked with."""
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, Dict, List, Optional, Sequence
@@ -177,8 +176,23 @@ def holds_unrelated_projects(directory: str) -> bool:
     directory: a file checked there without any project marker around it
     (``warmstate check /tmp/handler.py``) is not part of a project made of
     everything else there."""
-    places = {os.path.abspath(os.sep), os.path.expanduser("~"), tempfile.gettempdir()}
-    return os.path.realpath(directory) in {os.path.realpath(place) for place in places}
+    real = os.path.realpath(directory)
+    if real in {os.path.realpath(place) for place in (os.path.abspath(os.sep), os.path.expanduser("~"))}:
+        return True
+    if os.path.basename(real).lower() not in _TEMPORARY_NAMES and real not in _temporary_variables():
+        return False  # cannot be the temporary directory: tempfile need not be imported to tell
+    import tempfile
+
+    return real == os.path.realpath(tempfile.gettempdir())
+
+
+# What tempfile.gettempdir() can be: $TMPDIR, $TEMP or $TMP, else a directory named so
+# (/tmp, /var/tmp, C:\TEMP, ~\AppData\Local\Temp).
+_TEMPORARY_NAMES = ("tmp", "temp")
+
+
+def _temporary_variables() -> set:
+    return {os.path.realpath(os.environ[name]) for name in ("TMPDIR", "TEMP", "TMP") if os.environ.get(name)}
 
 
 def _warning(message: str) -> FileError:

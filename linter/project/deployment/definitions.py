@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from linter.project.discovery import SKIPPED_DIRECTORIES
@@ -22,7 +23,12 @@ class FunctionDefinition:
     function: str  # the function (or module-level handler object) Lambda calls
 
     def handler_file(self) -> Optional[str]:
-        """The file of the handler's module, or None when it does not exist."""
+        """The file of the handler's module, or None when it does not exist
+        (looked up once: a run asks about each function several times)."""
+        return self._handler_file
+
+    @cached_property
+    def _handler_file(self) -> Optional[str]:
         base = os.path.join(self.code_root, *self.module.split("."))
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
             if os.path.isfile(candidate):
