@@ -9,8 +9,10 @@ process: workers are counted one at a time):
 
 - LibCST parse-only: every file parsed by ``libcst.parse_module`` and nothing
   else, in N worker processes like warmstate;
-- warmstate cold: ``check`` with an empty cache; warm: the same again;
-  one file changed: again, after appending a comment to one handler file;
+- warmstate cold: ``check`` with an empty cache; warm: the same again
+  (the median of three runs: a run of a quarter of a second varies by a
+  tenth from one to the next); one file changed: again, after appending a
+  comment to one handler file;
 - warmstate in one process (``--jobs 1 --no-cache``): the peak memory figure;
 - flake8 and ruff, when installed, for scale (flake8 also runs warmstate's
   plugin when both are installed in one environment).
@@ -115,7 +117,7 @@ def main() -> None:
         warmstate = [sys.executable, "-m", "linter", "check", "--exit-zero", "--cache-dir", str(work / "cache"),
                      "--jobs", str(args.jobs), "."]
         report("warmstate check, cold", warmstate, copy, baseline)
-        report("warmstate check, warm (nothing changed)", warmstate, copy, baseline)
+        report("warmstate check, warm (nothing changed)", warmstate, copy, baseline, runs=3)
         changed = touched_file(copy)
         with changed.open("a") as handle:
             handle.write("# touched by the benchmark\n")
@@ -131,9 +133,11 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(name: str, command, cwd, baseline: float = 0.0) -> float:
-    """Measure ``command``, print its line as soon as it is known, return its seconds."""
-    seconds, megabytes = measure(command, cwd, ENVIRONMENT)
+def report(name: str, command, cwd, baseline: float = 0.0, runs: int = 1) -> float:
+    """Measure ``command`` (the median of ``runs`` runs, the largest peak),
+    print its line as soon as it is known, return its seconds."""
+    measured = sorted(measure(command, cwd, ENVIRONMENT) for _ in range(runs))
+    seconds, megabytes = measured[len(measured) // 2][0], max(peak for _, peak in measured)
     ratio = f"{seconds / baseline:6.2f}x parse-only" if baseline else " " * 17
     print(f"{name:<55} {seconds:8.2f} s  {ratio}  peak {megabytes:6.0f} MB", flush=True)
     return seconds

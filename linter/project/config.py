@@ -6,16 +6,12 @@ setting silently ignored.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from linter.project.accumulators import Accumulator, AccumulatorSpecError, parse_accumulator
+from linter.project.toml import toml_parser
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on older interpreters only
-    import tomli as tomllib
 
 KNOWN_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "handlers", "accumulators")
 
@@ -104,6 +100,7 @@ def load_config(start: str, explicit: Optional[str], known_codes: Sequence[str])
     path = explicit or find_pyproject(start)
     if path is None:
         return Config(root=os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or "."))
+    tomllib = toml_parser()
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)

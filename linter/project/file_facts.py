@@ -22,9 +22,7 @@ import os
 import time
 from typing import Callable, Dict, NamedTuple, Optional, Sequence, Set, Tuple
 
-from linter.analysis.entry_points import may_hold_handler_text
 from linter.parsing.source import SourceError, read_source
-from linter.project.deployment.cdk import declared_functions
 from linter.project.deployment.documents import load_document
 from linter.project.layout import Layout
 from linter.project.paths import absolute_paths
@@ -47,6 +45,10 @@ class Facts(NamedTuple):
 
     @classmethod
     def of_text(cls, text: str) -> "Facts":
+        # Imported when a file must be read: a rerun with nothing changed never needs CPython's parser module.
+        from linter.analysis.entry_points import may_hold_handler_text
+        from linter.project.deployment.cdk_stacks import declared_functions
+
         return cls(text_digest(text), tuple(imported_names(text)), may_hold_handler_text(text),
                    tuple(tuple(declared) for declared in declared_functions(text)))
 

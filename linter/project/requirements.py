@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
+
+from linter.project.toml import toml_parser
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on older interpreters only
-    import tomli as tomllib
 
 _REQUIREMENTS_FILE = re.compile(r"^requirements[\w.-]*\.txt$")
 
@@ -108,6 +105,7 @@ def _read_lines(path: str) -> List[str]:
 
 
 def _pyproject_lines(path: str) -> List[str]:
+    tomllib = toml_parser()
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)

@@ -70,7 +70,7 @@ def find_definitions(root: str, python_files: Iterable[str],
     """Every definition in the project: templates, serverless.yml and
     Terraform files found under ``root``, CDK apps among ``python_files``
     (``cdk_functions`` tells what a file declares, when already known:
-    :func:`linter.project.deployment.cdk.declared_functions`; ``read_document``
+    :func:`linter.project.deployment.cdk_stacks.declared_functions`; ``read_document``
     reads a template, when it may already be known:
     :meth:`linter.project.file_facts.FileFacts.document`)."""
     from linter.project.deployment import cdk, sam, serverless, terraform
