@@ -325,6 +325,35 @@ def test_results_equal_parsing_everything(monkeypatch, tmp_path, name):
 
 
 REVIEWED = {  # shapes a review found elided wrongly, each kept: results must equal parsing everything
+    "a_body_starting_with_a_decorated_function": {  # the stand-in must cover the decorator line too
+        "handler.py": "from helpers import record\n\n\ndef lambda_handler(event, context):\n"
+                      "    record(event['id'])\n    return {'statusCode': 200}\n",
+        "helpers.py": "import functools\nimport time\n\nSEEN = []\n\n\ndef record(item):\n    SEEN.append(item)\n\n\n"
+                      "def timed(fn):\n    @functools.wraps(fn)\n    def wrapper(*args, **kwargs):\n"
+                      "        started = time.monotonic()\n        try:\n            return fn(*args, **kwargs)\n"
+                      "        finally:\n            print(fn.__name__, time.monotonic() - started)\n"
+                      "    return wrapper\n\n\ndef legacy_export(rows):\n"
+                      "    export = timed(lambda: [dict(row) for row in rows])\n    data = export()\n"
+                      "    print(len(data))\n    return data\n",
+    },
+    "a_class_body_starting_with_a_decorated_method": {
+        "handler.py": "from versions import record\n\n\ndef lambda_handler(event, context):\n"
+                      "    record(event['version'])\n    return {'statusCode': 200}\n",
+        "versions.py": "import functools\n\nSEEN = []\n\n\ndef record(version):\n    SEEN.append(version)\n\n\n"
+                       "@functools.total_ordering\nclass Version:\n    @classmethod\n    def parse(cls, text):\n"
+                       "        return cls(*map(int, text.split('.')))\n\n    def __init__(self, major, minor):\n"
+                       "        self.major, self.minor = major, minor\n\n    def __lt__(self, other):\n"
+                       "        return (self.major, self.minor) < (other.major, other.minor)\n",
+    },
+    "a_dataclass_field_defaulting_to_the_import_time_clock": {  # LAM107 reads every class body
+        "handler.py": "import json\n\nfrom models import parse_order\n\n\ndef lambda_handler(event, context):\n"
+                      "    order = parse_order(event['body'])\n    return {'statusCode': 200, 'body': json.dumps(order)}\n",
+        "models.py": "import json\nfrom dataclasses import dataclass, field\nfrom datetime import datetime\n\n\n"
+                     "@dataclass\nclass AuditEntry:\n    action: str\n    actor: str\n"
+                     "    created_at: datetime = field(default=datetime.utcnow())\n    notes: str = ''\n\n\n"
+                     "def parse_order(body):\n    data = json.loads(body)\n"
+                     "    return {'id': data['id'], 'amount': data['amount']}\n",
+    },
     "handler_by_its_lambda_context_annotation": {
         "app.py": "from aws_lambda_powertools.utilities.typing import LambdaContext\n\nSEEN = []\n\n\n"
                   "def main(payload: dict, context: LambdaContext) -> dict:\n    SEEN.append(payload['id'])\n"

@@ -38,6 +38,9 @@ _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")  # a line break to CPython, not 
 # Rules that read every function of a module, called or not: LAM302 looks for
 # a removal of the root logger's handlers anywhere in it.
 _READ_WHEREVER_IT_IS = ("handlers", "removeHandler")
+# LAM107 reads every class body for a field whose default calls the clock
+# (``created_at = field(default=datetime.utcnow())``): a class with a ``default=`` is kept.
+_DEFAULT_KEYWORD = re.compile(r"\bdefault\s*=(?!=)")
 _STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]*\*", re.MULTILINE)
 _MARK = "__warmstate_body_"
 
@@ -96,6 +99,14 @@ class _Candidate:
         return self.mentions[self.name] if self.name in self.body else 0
 
 
+def _body_start(definition: ast.stmt) -> int:
+    """The first line of the body: the first decorator's, when its first
+    statement is a decorated function or class (CPython's line for those
+    is the ``def``'s, which would leave the decorator outside the stand-in)."""
+    first = definition.body[0]
+    return min([first.lineno, *(decorator.lineno for decorator in getattr(first, "decorator_list", ()))])
+
+
 def _annotation_mentions(definition: ast.stmt) -> Counter:
     """The names a function's annotations mention: they name a class without
     making anything of it run, so an elided function's stop counting too."""
@@ -122,12 +133,13 @@ def _candidates(file: Prepared, kept: Set[str]) -> List[_Candidate]:
     lines = file.elided.text.split("\n")
     found = []
     for definition in definitions:
-        first, last = definition.body[0].lineno, definition.end_lineno
+        first, last = _body_start(definition), definition.end_lineno
         if (not _inert_decorators(definition) or last - first + 1 < MINIMUM_LINES or first == definition.lineno
                 or definition.name.startswith("__") or definition.name in kept or _may_be_handler(definition)):
             continue
         body = "\n".join(lines[first - 1:last])
-        if any(word in body for word in _READ_WHEREVER_IT_IS) or _declares_globals(definition, body):
+        if (any(word in body for word in _READ_WHEREVER_IT_IS) or _declares_globals(definition, body)
+                or (isinstance(definition, ast.ClassDef) and _DEFAULT_KEYWORD.search(body))):
             continue
         indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
         if not indent or len(indent) != definition.body[0].col_offset:  # the body starts on a line of the signature
