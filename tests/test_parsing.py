@@ -31,3 +31,24 @@ def test_nodes_built_afterwards_are_checked():
     parse("app.py", "SEEN = []\n\n\ndef lambda_handler(event, context):\n    SEEN.append(event)\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+
+
+def test_code_whose_nodes_libcst_checks_wrongly_is_checked_and_fixed():
+    """LibCST 1.9's check of a keyword operator before a parenthesised lambda
+    (``or(lambda item: ...)``, valid Python) raises TypeError; the checks are
+    off while fixes rebuild a parsed tree, so the findings and their fixes stand."""
+    from linter.engine import FileOptions, lint_text
+    from linter.fixing.fixer import fix_text
+    from rules import ALL_RULES
+
+    text = ("import logging\n\nSEEN = []\nlogging.basicConfig(level=logging.INFO)\n\n\n"
+            "def lambda_handler(event, context):\n    SEEN.append(event['id'])\n"
+            "    key = event.get('key') or(lambda item: item['id'])\n    return sorted(event['rows'], key=key)\n")
+    options = FileOptions(frozenset(rule.code for rule in ALL_RULES), text_edits=True)
+    result = lint_text("app.py", text, options, ALL_RULES)
+    assert result.errors == []
+    assert [(d.code, bool(d.fix and d.fix.text_edits)) for d in result.diagnostics] == [("LAM101", True), ("LAM302", True)]
+    outcome = fix_text("app.py", text, options, ALL_RULES, False)
+    assert outcome.errors == [] and outcome.remaining == []
+    assert "    SEEN.clear()\n" in outcome.fixed and "logging.getLogger().setLevel(logging.INFO)" in outcome.fixed
+    compile(outcome.fixed, "app.py", "exec")

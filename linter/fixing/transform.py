@@ -14,6 +14,7 @@ from linter.fixing.edits import (
     AddDecorator, AddImport, AddMiddleware, PrependStatements, ReplaceDefault, ReplaceNode, RestoreEnvironment,
     WrapAdapter, WrapInIf,
 )
+from linter.parsing.parse import unvalidated
 from linter.parsing.syntax import contains, docstring_count
 
 FunctionKey = Tuple[str, ...]
@@ -372,7 +373,13 @@ def _is_import(line: cst.CSTNode) -> bool:
 def apply_edits(module: cst.Module, edits: Iterable[object], unapplied: Optional[List[object]] = None) -> cst.Module:
     """A new module with ``edits`` applied.  An edit whose target is not
     there (a function or node that cannot be found) is skipped and added to
-    ``unapplied``, so the fixer can say so instead of claiming a fix."""
+    ``unapplied``, so the fixer can say so instead of claiming a fix.
+    LibCST's node checks are off meanwhile (:func:`linter.parsing.parse.unvalidated`)."""
+    with unvalidated():
+        return _applied(module, edits, unapplied)
+
+
+def _applied(module: cst.Module, edits: Iterable[object], unapplied: Optional[List[object]]) -> cst.Module:
     unapplied = [] if unapplied is None else unapplied
     by_function: Dict[FunctionKey, List[object]] = {}
     node_edits: List[object] = []

@@ -43,7 +43,7 @@ def prepare(path: str, text: str) -> Union[Prepared, FileError]:
 def parse_prepared(prepared: Prepared):
     """(LibCST module, CPython AST or None, Elided), or a FileError."""
     try:
-        with _unvalidated():
+        with unvalidated():
             module = cst.parse_module(prepared.elided.text)
         return module, prepared.tree, prepared.elided
     except cst.ParserSyntaxError as error:
@@ -53,13 +53,16 @@ def parse_prepared(prepared: Prepared):
 
 
 @contextlib.contextmanager
-def _unvalidated():
+def unvalidated():
     """LibCST checks every node it builds (``CSTNode.__post_init__`` calls
     ``_validate``), which is for nodes code puts together: its parser builds
     only valid ones, and the checks cost a sixth of its parse.  Its own
     source says so ("avoid validating the tree when parsing a file").  So
-    they are off while it parses, and on again for the nodes fixes build;
-    a test holds the trees equal to those parsed with them on."""
+    they are off while it parses, and while fixes rebuild a parsed tree
+    (:func:`linter.fixing.transform.apply_edits`), whose code is parsed and
+    compiled again before it is written: LibCST 1.9's check of ``x or(lambda:
+    y)`` raises TypeError on valid code.  A test holds the trees equal to
+    those parsed with the checks on, which are on again for any other node."""
     node = cst.CSTNode
     checked = node.__dict__["__post_init__"]
     node.__post_init__ = _not_checked
