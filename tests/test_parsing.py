@@ -52,3 +52,22 @@ def test_code_whose_nodes_libcst_checks_wrongly_is_checked_and_fixed():
     assert outcome.errors == [] and outcome.remaining == []
     assert "    SEEN.clear()\n" in outcome.fixed and "logging.getLogger().setLevel(logging.INFO)" in outcome.fixed
     compile(outcome.fixed, "app.py", "exec")
+
+
+def test_a_fix_that_fails_inside_libcst_is_one_error_and_the_file_is_left_as_it_was(monkeypatch):
+    import linter.fixing.fixer
+    from linter.engine import FileOptions
+    from linter.fixing.fixer import fix_text
+    from rules import ALL_RULES
+
+    def broken(*args, **kwargs):
+        raise TypeError("super(type, obj): obj must be an instance or subtype of type")
+
+    monkeypatch.setattr(linter.fixing.fixer, "apply_edits", broken)
+    text = "SEEN = []\n\n\ndef lambda_handler(event, context):\n    SEEN.append(event['id'])\n"
+    outcome = fix_text("app.py", text, FileOptions(frozenset(rule.code for rule in ALL_RULES)), ALL_RULES, False)
+    assert outcome.fixed == text
+    assert [error.message for error in outcome.errors] == [
+        "fix for LAM101 dropped: internal error, please report: TypeError: "
+        "super(type, obj): obj must be an instance or subtype of type"]
+    assert [d.code for d in outcome.remaining] == ["LAM101"]

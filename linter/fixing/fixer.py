@@ -127,7 +127,12 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
         fixable = [d for result in results.values() for d in result.diagnostics if d.fixed_by(unsafe)]
         if not fixable:
             break
-        round_ = _Round(results, fixable)
+        try:
+            round_ = _Round(results, fixable)
+        except Exception as error:  # noqa: BLE001 - a bug in a fix (or in LibCST) must not cost the other files
+            fail(fixable[0].path, f"fix for {_codes(fixable)} dropped: internal error, please report: "
+                                  f"{type(error).__name__}: {error}")
+            break
         if round_.unapplied:
             fail(round_.unapplied[0].path, f"fix for {_codes(round_.unapplied)} dropped: the code it edits could not be found")
             break
