@@ -15,7 +15,7 @@ import contextlib
 import gc
 import json
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -120,23 +120,30 @@ def _on_invocation_path(sources: Sequence[SourceText], layout: Optional[Layout],
     kept: Dict[str, Prepared] = {}
     failed: Dict[str, FileError] = {}
     roots: List[str] = []
-    likely = [source for source in sources if source.likely_root]
-    ordered = likely + [source for source in sources if not source.likely_root]
-    needed: Set[str] = set()
-    for index, source in enumerate(ordered):
-        if index == len(likely):  # the handlers' files are known, so is the path
-            needed = on_invocation_path(graph, roots, set(failed))
+
+    def parse(source: SourceText) -> Tuple[Optional[Prepared], bool]:
+        """The file parsed by CPython (None when it cannot be: recorded), and
+        whether it holds a handler (a root, whose tree is kept)."""
         prepared = prepare(source.path, source.text)
         if isinstance(prepared, FileError):
             failed[source.path] = prepared
-            continue
+            return None, False
         handlers = source.options.handlers
-        if handlers or (handlers is None and may_hold_handler(prepared.tree, source.text)):
-            roots.append(source.path)
-            kept[source.path] = prepared
-            if index >= len(likely):
-                needed = on_invocation_path(graph, roots, set(failed))
-        elif index >= len(likely) and source.path in needed:
+        if not (handlers or (handlers is None and may_hold_handler(prepared.tree, source.text))):
+            return prepared, False
+        roots.append(source.path)
+        kept[source.path] = prepared
+        return prepared, True
+
+    for source in sources:
+        if source.likely_root:
+            parse(source)
+    needed = on_invocation_path(graph, roots, set(failed))  # the handlers' files are known, so is the path
+    for source in (source for source in sources if not source.likely_root):
+        prepared, root = parse(source)
+        if root:
+            needed = on_invocation_path(graph, roots, set(failed))
+        elif prepared is not None and source.path in needed:
             kept[source.path] = prepared
     needed = on_invocation_path(graph, roots, set(failed))
     errors.extend(failed[path] for path in texts if path in failed)
