@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, Dict, List, Optional, Sequence
 
-
 from linter.project.config import Config, HandlerSpec, load_config, parse_handler_spec, validate_codes
 from linter.project.file_facts import FileFacts
 from linter.project.layout import Layout
@@ -241,15 +240,16 @@ def describe_project(settings: Settings, root: str, files: List[str], errors: Li
     from linter.project.deployment.definitions import Definitions, find_definitions
 
     facts = facts if facts is not None else FileFacts()
-    if holds_unrelated_projects(root):  # only what was named: not every project under /tmp or a home directory
-        project_files, definitions = sorted(set(files)), Definitions()
-        absolute = facts.locate(project_files)
+    unrelated = holds_unrelated_projects(root)  # then only what was named: not every project under /tmp or ~
+    if unrelated:
+        project_files = sorted(set(files))
     else:
         if everything is None:
             everything, _ = Discovery(settings.config).files([root])
         project_files = sorted(set(everything) | set(files))
-        absolute = facts.locate(project_files)
-        definitions = find_definitions(root, project_files, facts.cdk_functions, facts.document)
+    absolute = facts.locate(project_files)  # before the definitions, whose CDK stacks are looked up by it
+    definitions = Definitions() if unrelated else find_definitions(root, project_files, facts.cdk_functions,
+                                                                    facts.document)
     warnings = [_warning(message) for message in definitions.warnings]
     for function in definitions.functions:
         if function.handler_file() is None:
