@@ -29,6 +29,7 @@ from functools import cached_property
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from linter.analysis.entry_points import MARKERS, looks_like_handler
+from linter.parsing.ast_names import dotted_name
 from linter.parsing.elide import Elided
 from linter.parsing.parse import Prepared
 
@@ -202,18 +203,8 @@ def _inert_decorators(definition: ast.stmt) -> bool:
     """No decorator, or (for a class) only decorators that register it nowhere."""
     if not isinstance(definition, ast.ClassDef):
         return not definition.decorator_list
-    return all(_dotted(decorator.func if isinstance(decorator, ast.Call) else decorator) in _INERT_CLASS_DECORATORS
+    return all(dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator) in _INERT_CLASS_DECORATORS
                for decorator in definition.decorator_list)
-
-
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
 
 
 def _may_be_handler(definition: ast.stmt) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
+from linter.parsing.ast_names import dotted_name
 from linter.project.deployment.definitions import split_handler
 
 FUNCTIONS = ("aws_cdk.aws_lambda.Function", "aws_cdk.aws_lambda.CfnFunction")
@@ -43,17 +44,8 @@ def _import_bindings(statement: ast.stmt) -> Dict[str, str]:
     return {}
 
 
-def _dotted_name(node) -> Optional[str]:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted_name(node.value)
-        return f"{base}.{node.attr}" if base is not None else None
-    return None
-
-
 def _qualified(node, imports) -> str:
-    name = _dotted_name(node) or ""
+    name = dotted_name(node) or ""
     head, _, rest = name.partition(".")
     return f"{imports[head]}.{rest}" if head in imports and rest else imports.get(head, name)
 
@@ -79,11 +71,11 @@ def _declared(call: ast.Call, imports) -> Optional[Tuple[str, str, str, str]]:
         return label, entry, index[: -len(".py")], handler
     if kind not in FUNCTIONS:
         return None
-    runtime = _dotted_name(_keyword(call, "runtime")) or ""
+    runtime = dotted_name(_keyword(call, "runtime")) or ""
     handler = _literal(_keyword(call, "handler"))
     code = _keyword(call, "code")
     asset = None
-    if isinstance(code, ast.Call) and any((_dotted_name(code.func) or "").endswith(name) for name in ASSETS):
+    if isinstance(code, ast.Call) and any((dotted_name(code.func) or "").endswith(name) for name in ASSETS):
         asset = _literal(code.args[0]) if code.args else None
     if "PYTHON" not in runtime.upper() or handler is None or asset is None or split_handler(handler) is None:
         return None
