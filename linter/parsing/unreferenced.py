@@ -60,9 +60,7 @@ def elide_unreferenced(prepared: Sequence[Prepared], importers: Callable[[str], 
     everywhere = None
     if any(_STAR_IMPORT.search(p.elided.text) for p in prepared):
         everywhere = sum(mentions.values(), Counter())
-    candidates = {file.path: _candidates(file, explicit.get(file.path, set())) for file in prepared
-                  if not (file.tree is None or _MARK in file.elided.text or _LONE_CARRIAGE_RETURN.search(file.elided.text)
-                          or any(marker in file.elided.text for marker in MARKERS))}  # an annotation may make any function a handler
+    candidates = {file.path: _candidates(file, explicit.get(file.path, set())) for file in prepared if _elidable(file)}
     reaches = {path: _Reach(path, mentions, everywhere, importers) for path in candidates}
     elided: Dict[str, List[_Candidate]] = {path: [] for path in candidates}
     changed = True
@@ -77,6 +75,16 @@ def elide_unreferenced(prepared: Sequence[Prepared], importers: Callable[[str], 
                     everywhere.subtract(candidate.mentions)
                 changed = True
     return [_elided(file, elided[file.path]) if elided.get(file.path) else file for file in prepared]
+
+
+def _elidable(file: Prepared) -> bool:
+    """Whether bodies of ``file`` may be elided: CPython parsed it, its text
+    holds no stand-in's mark already nor a lone carriage return (a line
+    break to CPython, not to the stand-ins), and no marker (an annotation
+    may make any function a handler)."""
+    text = file.elided.text
+    return not (file.tree is None or _MARK in text or _LONE_CARRIAGE_RETURN.search(text)
+                or any(marker in text for marker in MARKERS))
 
 
 class _Candidate:
