@@ -553,6 +553,20 @@ def test_parallel_run_matches_serial_run(run_warmstate, tmp_path):
     assert fixed.stdout.splitlines()[-1] == "Fixed 20 findings in 20 files; 0 remaining."
 
 
+def test_workers_analyse_deep_expressions_as_one_process_does(run_warmstate, tmp_path):
+    """Workers are forked from a fork server, which does not inherit the
+    recursion limit the command sets: each worker sets it again.  A sum of
+    800 terms needs it (scanning it recurses past Python's default 1,000)."""
+    for index in range(30):
+        write(tmp_path, f"pkg/module_{index:02d}.py", CLEAN)
+    terms = " + ".join(f"event['n{index}']" for index in range(800))
+    write(tmp_path, "pkg/totals.py", LEAK.replace('RESULTS.append(event["id"])', f"RESULTS.append({terms})"))
+    serial = run_warmstate("check", "--no-cache", "--jobs", "1", tmp_path)
+    parallel = run_warmstate("check", "--no-cache", "--jobs", "2", tmp_path)
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+    assert [line.split(": ")[1].split()[0] for line in finding_lines(serial.stdout)] == ["LAM101"]
+
+
 def test_closed_pipe_is_not_a_traceback(tmp_path):
     for index in range(600):  # well over a pipe's 64 KiB of output, so writing must fail
         write(tmp_path, f"m{index:03d}.py", LEAK)
