@@ -128,11 +128,16 @@ def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_pa
     (tmp_path / "latin.py").write_bytes(b"x = '\xff\xfe'\n")
     write(tmp_path, "deep.py", "x = " + "[" * 100000 + "]" * 100000 + "\n")
     write(tmp_path, "chain.py", "x = " + "-" * 100000 + "1\n")
+    # valid, and parsed by CPython in milliseconds, but LibCST would take minutes (it nests 9,000 deep)
+    write(tmp_path, "checksum.py", "def lambda_handler(event, context):\n    return "
+          + " + ".join(f"event['c{index}']" for index in range(9000)) + "\n")
     completed = run_warmstate("check", tmp_path)
     assert completed.returncode == 2
     assert len(finding_lines(completed.stdout)) == 1  # good.py is still reported
     errors = completed.stderr.strip().splitlines()
-    assert len(errors) == 4
+    assert len(errors) == 5
+    assert any(e.startswith(f"{tmp_path}/checksum.py:2:5: error: cannot parse: an expression nested more than 1,000 deep")
+               for e in errors)
     assert any(e.startswith(f"{tmp_path}/broken.py:") and ": error: cannot parse:" in e for e in errors)  # 3.9 says line 2
     assert any(e.startswith(f"{tmp_path}/latin.py: error: cannot decode:") for e in errors)
     assert any(e.startswith(f"{tmp_path}/deep.py:1:") and "nested" in e for e in errors)

@@ -1,0 +1,115 @@
+"""Expressions nested too deeply for LibCST's parser to parse in time.
+
+LibCST's native parser takes time that grows with the square of an
+expression's depth or worse: a sum of 1,000 terms costs it half a second,
+of 2,000 terms two seconds, of 4,000 terms thirteen, of 9,000 several
+minutes (CPython parses each in milliseconds).  Flat data is no trouble (a
+list of 2,000 items, implicitly concatenated strings): only nesting is, and
+a sum, a chain of method calls or of subscripts, ``not not ...`` and
+``a if b else c if ...`` all nest.  So a file whose CPython tree holds an
+expression deeper than :data:`MAX_EXPRESSION_DEPTH` is reported as one that
+cannot be parsed, rather than left to hang the run.
+
+Walking every node of every tree would cost a tenth of a cold run, so only
+expressions that could be that deep are walked: one nested ``d`` deep spans
+at least ``d`` characters (``-`` nests once per character, ``a.b`` and
+``a+b`` once per two), and few statements span a thousand.
+"""
+from __future__ import annotations
+
+import ast
+from itertools import accumulate
+from typing import Iterator, List, Optional
+
+MAX_EXPRESSION_DEPTH = 1_000  # the slowest kinds take LibCST under a second at this depth
+_NOT_HEADER = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})  # statements, or looked at apart
+_COMPOUND = tuple(getattr(ast, name) for name in (
+    "FunctionDef", "AsyncFunctionDef", "ClassDef", "For", "AsyncFor", "While", "If", "With", "AsyncWith", "Try",
+    "TryStar", "Match") if hasattr(ast, name))  # TryStar and Match: on the Pythons that have them
+
+
+def too_deep(tree: ast.Module, text: str) -> Optional[ast.AST]:
+    """The first statement or expression in ``tree`` (parsed from ``text``)
+    with an expression nested more than :data:`MAX_EXPRESSION_DEPTH` deep, or None."""
+    if len(text) <= MAX_EXPRESSION_DEPTH:
+        return None
+    starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+    return next((node for node in _long_parts(tree.body, starts) if _depth(node) > MAX_EXPRESSION_DEPTH), None)
+
+
+def _long_parts(statements: List[ast.stmt], starts: List[int]) -> Iterator[ast.AST]:
+    """The statements without a body, and the expressions of compound
+    statements outside their bodies, that span more characters than the
+    depth allowed.  Columns count UTF-8 bytes: a span's start is the start
+    of its line in characters plus the bytes before it on the line, so a
+    span is measured short only by what precedes it on its first line."""
+    pending = list(statements)
+    while pending:
+        statement = pending.pop()
+        if not isinstance(statement, _COMPOUND):  # most statements: one span, no attribute looked up in vain
+            if _span(statement, starts) > MAX_EXPRESSION_DEPTH:
+                yield statement
+            continue
+        pending.extend(_nested(statement))
+        first = statement.decorator_list[0] if getattr(statement, "decorator_list", None) else statement
+        inside = statement.body[0] if getattr(statement, "body", None) else statement.cases[0].pattern
+        header = _offset(inside.lineno, inside.col_offset, starts) - _offset(first.lineno, first.col_offset, starts)
+        if header > MAX_EXPRESSION_DEPTH:
+            yield from _header(statement)  # decorators, arguments, a condition, what is iterated over, ...
+        for handler in getattr(statement, "handlers", ()):
+            if handler.type is not None and _span(handler.type, starts) > MAX_EXPRESSION_DEPTH:
+                yield handler.type
+        for case in getattr(statement, "cases", ()):
+            yield from (part for part in (case.pattern, case.guard)
+                        if part is not None and _span(part, starts) > MAX_EXPRESSION_DEPTH)
+
+
+def _nested(statement: ast.stmt) -> List[ast.stmt]:
+    """The statements inside a compound statement."""
+    nested = [*getattr(statement, "body", ()), *getattr(statement, "orelse", ()), *getattr(statement, "finalbody", ())]
+    for handler in getattr(statement, "handlers", ()):
+        nested.extend(handler.body)
+    for case in getattr(statement, "cases", ()):
+        nested.extend(case.body)
+    return nested
+
+
+def _header(statement: ast.stmt) -> Iterator[ast.AST]:
+    """The expressions of a compound statement before its body (those of its
+    decorators, arguments, condition, a ``with``'s items ...)."""
+    for name, value in ast.iter_fields(statement):
+        if name in _NOT_HEADER:
+            continue
+        for node in value if isinstance(value, list) else [value]:
+            if isinstance(node, ast.AST):
+                yield from _positioned(node)
+
+
+def _positioned(node: ast.AST) -> Iterator[ast.AST]:
+    """``node``, or where it has no position (a function's arguments, a
+    ``with``'s item) the nodes under it that have."""
+    if hasattr(node, "end_lineno"):
+        yield node
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _positioned(child)
+
+
+def _span(node: ast.AST, starts: List[int]) -> int:
+    """The characters from the node's start to its end."""
+    return _offset(node.end_lineno, node.end_col_offset, starts) - _offset(node.lineno, node.col_offset, starts)
+
+
+def _offset(line: int, column: int, starts: List[int]) -> int:
+    return starts[line - 1] + column
+
+
+def _depth(node: ast.AST) -> int:
+    """The depth of the tree under ``node``, walked without recursion (it may be deep)."""
+    deepest = 0
+    pending = [(node, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
