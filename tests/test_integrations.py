@@ -52,6 +52,19 @@ def test_flake8_on_unparseable_file_reports_only_e999(tmp_path):
     assert [line.split(": ")[1].split()[0] for line in completed.stdout.splitlines()] == ["E999"]
 
 
+def test_flake8_follows_a_handler_into_a_generated_module_with_a_long_sum(tmp_path):
+    """flake8 leaves Python's recursion limit at 1,000 frames; analysing a
+    sum of 600 terms needs more, in a module flake8 does not check itself
+    (pyflakes, which gives up on such a file, never sees it)."""
+    terms = " + ".join(f"row['c{index}']" for index in range(600))
+    write(tmp_path, "checksums.py", f'"""Generated: do not edit."""\n\nSEEN = []\n\n\ndef checksum(row):\n'
+                                    f'    SEEN.append(row["id"])\n    return {terms}\n')
+    write(tmp_path, "app.py", "from checksums import checksum\n\n\ndef lambda_handler(event, context):\n"
+                              "    return {'checksum': checksum(event)}\n")
+    completed = run("flake8", "--isolated", "--select", "LAM", "app.py", cwd=tmp_path)
+    assert completed.stdout.startswith("app.py:4:1: LAM101 checksums.py:3: module-level list 'SEEN'"), completed.stdout
+
+
 def test_flake8_reads_handlers_from_pyproject_and_its_own_option(tmp_path):
     service = LEAK.replace("def lambda_handler(event, context)", "def main(payload)")
     write(tmp_path, "pkg/service.py", service.replace('event["id"]', 'payload["id"]'))
