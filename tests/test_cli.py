@@ -131,11 +131,15 @@ def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_pa
     # valid, and parsed by CPython in milliseconds, but LibCST would take minutes (it nests 9,000 deep)
     write(tmp_path, "checksum.py", "def lambda_handler(event, context):\n    return "
           + " + ".join(f"event['c{index}']" for index in range(9000)) + "\n")
+    # an if with 5,000 elif branches: each is inside the one before, past the analysis's recursion limit
+    write(tmp_path, "route.py", "def lambda_handler(event, context):\n    if event == 0:\n        return 0\n"
+          + "".join(f"    elif event == {index}:\n        return {index}\n" for index in range(1, 5000)))
     completed = run_warmstate("check", tmp_path)
     assert completed.returncode == 2
     assert len(finding_lines(completed.stdout)) == 1  # good.py is still reported
     errors = completed.stderr.strip().splitlines()
-    assert len(errors) == 5
+    assert len(errors) == 6
+    assert any(e.startswith(f"{tmp_path}/route.py:") and "statements nested more than 1,000 deep" in e for e in errors)
     assert any(e.startswith(f"{tmp_path}/checksum.py:2:5: error: cannot parse: an expression nested more than 1,000 deep")
                for e in errors)
     assert any(e.startswith(f"{tmp_path}/broken.py:") and ": error: cannot parse:" in e for e in errors)  # 3.9 says line 2

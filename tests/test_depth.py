@@ -8,9 +8,9 @@ import textwrap
 
 import pytest
 
-from linter.parsing.depth import MAX_EXPRESSION_DEPTH, too_deep
+from linter.parsing.depth import MAX_DEPTH, too_deep
 
-TOO_MANY = MAX_EXPRESSION_DEPTH + 50
+TOO_MANY = MAX_DEPTH + 50
 HANDLER = textwrap.dedent("""\
     import os
 
@@ -41,6 +41,7 @@ DEEP = {
     "an except clause": f"try:\n    pass\nexcept errors[{SUM}]:\n    pass\n",
     "a statement inside a function inside a class": f"class Rows:\n    def total(self, row):\n        if row:\n            return {SUM}\n",
 }
+ELIF = "def route(event):\n    if event == 0:\n        return 0\n{}    return -1\n"
 SHALLOW = {
     "a long list": "IDS = [" + ", ".join(str(index) for index in range(5000)) + "]\n",
     "a long dict of calls": "RATES = {" + ", ".join(f"'k{i}': Decimal('0.{i}')" for i in range(3000)) + "}\n",
@@ -49,6 +50,8 @@ SHALLOW = {
     "a chain of comparisons": "ORDERED = " + " <= ".join(["x"] * 3000) + "\n",
     "a chain of ands": "READY = " + " and ".join(["x"] * 3000) + "\n",
     "a function of many short statements": "def handler(event, context):\n" + "    x = x + 1\n" * 3000,
+    "an if with many elif branches": ELIF.format("".join(f"    elif event == {i}:\n        return {i}\n"
+                                                         for i in range(1, MAX_DEPTH - 10))),
 }
 
 
@@ -56,8 +59,18 @@ SHALLOW = {
 def test_an_expression_nested_too_deeply_is_found_wherever_it_is(where):
     text = HANDLER + "\n\n" + DEEP[where]
     found = too_deep(ast.parse(text), text)
-    assert found is not None
-    assert found.lineno > HANDLER.count("\n")
+    assert found is not None and found.what == "an expression nested"
+    assert found.node.lineno > HANDLER.count("\n")
+
+
+def test_an_if_with_more_elif_branches_than_the_depth_allowed_is_too_deep():
+    """Each ``elif`` is an ``if`` in the ``else`` of the one before: 5,000 of
+    them exhausted the recursion limit of the analysis (a traceback)."""
+    text = HANDLER + "\n\n" + ELIF.format("".join(f"    elif event == {i}:\n        return {i}\n"
+                                                  for i in range(1, MAX_DEPTH + 10)))
+    found = too_deep(ast.parse(text), text)
+    assert found is not None and found.what == "statements nested"
+    assert isinstance(found.node, ast.If) and found.node.lineno > HANDLER.count("\n")
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements: Python 3.10 and later")
@@ -65,7 +78,7 @@ def test_an_expression_nested_too_deeply_in_a_case_guard_is_found():
     """(A pattern holds only constants and names, so only a guard can nest.)"""
     text = HANDLER + f"\n\ndef route(event):\n    match event:\n        case {{'total': total}} if total == {SUM}:\n            return 1\n"
     found = too_deep(ast.parse(text), text)
-    assert found is not None and found.lineno == text.count("\n") - 1
+    assert found is not None and found.node.lineno == text.count("\n") - 1
 
 
 @pytest.mark.parametrize("what", SHALLOW)
@@ -75,8 +88,8 @@ def test_long_but_flat_code_is_not_too_deep(what):
 
 
 def test_the_depth_limit_is_depth_not_length():
-    just = "TOTAL = " + " + ".join(["1"] * (MAX_EXPRESSION_DEPTH - 10)) + "\n"
-    over = "TOTAL = " + " + ".join(["1"] * (MAX_EXPRESSION_DEPTH + 10)) + "\n"
+    just = "TOTAL = " + " + ".join(["1"] * (MAX_DEPTH - 10)) + "\n"
+    over = "TOTAL = " + " + ".join(["1"] * (MAX_DEPTH + 10)) + "\n"
     assert too_deep(ast.parse(just), just) is None
     assert too_deep(ast.parse(over), over) is not None
 
@@ -94,5 +107,4 @@ def test_a_deep_expression_in_a_body_nothing_calls_costs_no_finding():
     called = text.replace('SEEN.append(event["id"])', 'SEEN.append(checksum(event))')
     result = lint_text("app.py", called, FileOptions(frozenset(rule.code for rule in ALL_RULES)), ALL_RULES)
     assert [(error.line, error.message) for error in result.errors] == [
-        (called.count("\n") - 2, f"cannot parse: an expression nested more than {MAX_EXPRESSION_DEPTH:,} deep "
-                                 "(LibCST's parser slows down sharply with depth)")]
+        (called.count("\n") - 2, f"cannot parse: an expression nested more than {MAX_DEPTH:,} deep")]

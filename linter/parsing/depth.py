@@ -1,4 +1,4 @@
-"""Expressions nested too deeply for LibCST's parser to parse in time.
+"""Code nested too deeply for LibCST's parser and the analysis to take in.
 
 LibCST's native parser takes time that grows with the square of an
 expression's depth or worse: a sum of 1,000 terms costs it half a second,
@@ -6,9 +6,13 @@ of 2,000 terms two seconds, of 4,000 terms thirteen, of 9,000 several
 minutes (CPython parses each in milliseconds).  Flat data is no trouble (a
 list of 2,000 items, implicitly concatenated strings): only nesting is, and
 a sum, a chain of method calls or of subscripts, ``not not ...`` and
-``a if b else c if ...`` all nest.  So a file whose CPython tree holds an
-expression deeper than :data:`MAX_EXPRESSION_DEPTH` is reported as one that
-cannot be parsed, rather than left to hang the run.
+``a if b else c if ...`` all nest.  Statements nest too, without indenting,
+in an ``if`` with many ``elif`` branches (each is an ``if`` in the ``else``
+of the one before): LibCST parses those quickly, but the analysis and the
+fixes walk them recursively, and 5,000 branches exhaust even the recursion
+limit the command sets.  So a file whose CPython tree holds an expression or
+statements nested deeper than :data:`MAX_DEPTH` is reported as one that
+cannot be parsed, rather than left to hang the run or end it with a traceback.
 
 Walking every node of every tree would cost a tenth of a cold run, so only
 expressions that could be that deep are walked: one nested ``d`` deep spans
@@ -19,51 +23,63 @@ from __future__ import annotations
 
 import ast
 from itertools import accumulate
-from typing import Iterator, List, Optional
+from typing import Iterator, List, NamedTuple, Optional, Tuple
 
-MAX_EXPRESSION_DEPTH = 1_000  # the slowest kinds take LibCST under a second at this depth
+MAX_DEPTH = 1_000  # the slowest expressions take LibCST under a second at this depth
 _NOT_HEADER = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})  # statements, or looked at apart
 _COMPOUND = tuple(getattr(ast, name) for name in (
     "FunctionDef", "AsyncFunctionDef", "ClassDef", "For", "AsyncFor", "While", "If", "With", "AsyncWith", "Try",
     "TryStar", "Match") if hasattr(ast, name))  # TryStar and Match: on the Pythons that have them
 
 
-def too_deep(tree: ast.Module, text: str) -> Optional[ast.AST]:
+class TooDeep(NamedTuple):
+    node: ast.AST  # the statement or expression where it is
+    what: str  # what is nested too deeply, as the error says it
+
+
+def too_deep(tree: ast.Module, text: str) -> Optional[TooDeep]:
     """The first statement or expression in ``tree`` (parsed from ``text``)
-    with an expression nested more than :data:`MAX_EXPRESSION_DEPTH` deep, or None."""
-    if len(text) <= MAX_EXPRESSION_DEPTH:
+    nested, or holding an expression nested, more than :data:`MAX_DEPTH` deep."""
+    if len(text) <= MAX_DEPTH:
         return None
     starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
-    return next((node for node in _long_parts(tree.body, starts) if _depth(node) > MAX_EXPRESSION_DEPTH), None)
+    for node, depth in _long_parts(tree.body, starts):
+        if depth > MAX_DEPTH:
+            return TooDeep(node, "statements nested")
+        if _depth(node) > MAX_DEPTH:
+            return TooDeep(node, "an expression nested")
+    return None
 
 
-def _long_parts(statements: List[ast.stmt], starts: List[int]) -> Iterator[ast.AST]:
+def _long_parts(statements: List[ast.stmt], starts: List[int]) -> Iterator[Tuple[ast.AST, int]]:
     """The statements without a body, and the expressions of compound
     statements outside their bodies, that span more characters than the
-    depth allowed.  Columns count UTF-8 bytes: a span's start is the start
-    of its line in characters plus the bytes before it on the line, so a
-    span is measured short only by what precedes it on its first line."""
-    pending = list(statements)
+    depth allowed, and any statement nested more deeply, each with its
+    depth.  Columns count UTF-8 bytes: a span's start is the start of its
+    line in characters plus the bytes before it on the line, so a span is
+    measured short only by what precedes it on its first line."""
+    pending = [(statement, 1) for statement in statements]
     while pending:
-        statement = pending.pop()
-        if not isinstance(statement, _COMPOUND):  # most statements: one span, no attribute looked up in vain
-            if _span(statement, starts) > MAX_EXPRESSION_DEPTH:
-                yield statement
+        statement, depth = pending.pop()
+        if depth > MAX_DEPTH:  # what is inside is deeper still
+            yield statement, depth
             continue
-        pending.extend(_nested(statement))
+        if not isinstance(statement, _COMPOUND):  # most statements: one span, no attribute looked up in vain
+            if _span(statement, starts) > MAX_DEPTH:
+                yield statement, depth
+            continue
+        pending.extend((nested, depth + 1) for nested in _nested(statement))
         first = statement.decorator_list[0] if getattr(statement, "decorator_list", None) else statement
         inside = statement.body[0] if getattr(statement, "body", None) else statement.cases[0].pattern
         header = _offset(inside.lineno, inside.col_offset, starts) - _offset(first.lineno, first.col_offset, starts)
-        if header > MAX_EXPRESSION_DEPTH:
-            yield from _header(statement)  # decorators, arguments, a condition, what is iterated over, ...
+        if header > MAX_DEPTH:
+            yield from ((part, depth) for part in _header(statement))  # decorators, arguments, a condition, ...
         for handler in getattr(statement, "handlers", ()):
-            if handler.type is not None and _span(handler.type, starts) > MAX_EXPRESSION_DEPTH:
-                yield handler.type
+            if handler.type is not None and _span(handler.type, starts) > MAX_DEPTH:
+                yield handler.type, depth
         for case in getattr(statement, "cases", ()):
-            yield from (part for part in (case.pattern, case.guard)
-                        if part is not None and _span(part, starts) > MAX_EXPRESSION_DEPTH)
-
-
+            yield from ((part, depth) for part in (case.pattern, case.guard)
+                        if part is not None and _span(part, starts) > MAX_DEPTH)
 def _nested(statement: ast.stmt) -> List[ast.stmt]:
     """The statements inside a compound statement."""
     nested = [*getattr(statement, "body", ()), *getattr(statement, "orelse", ()), *getattr(statement, "finalbody", ())]

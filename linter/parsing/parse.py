@@ -11,7 +11,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from linter.output.diagnostics import FileError
-from linter.parsing.depth import MAX_EXPRESSION_DEPTH, too_deep
+from linter.parsing.depth import MAX_DEPTH, too_deep
 from linter.parsing.elide import Elided, elide
 
 MAX_NESTING = 100  # brackets or indented blocks inside one another; CPython's own limit is 200 brackets
@@ -45,8 +45,8 @@ def parse_prepared(prepared: Prepared):
     """(LibCST module, CPython AST or None, Elided), or a FileError."""
     deep = too_deep(prepared.tree, prepared.elided.text) if prepared.tree is not None else None
     if deep is not None:
-        return FileError(prepared.path, f"cannot parse: an expression nested more than {MAX_EXPRESSION_DEPTH:,} deep "
-                         "(LibCST's parser slows down sharply with depth)", deep.lineno, deep.col_offset + 1)
+        return FileError(prepared.path, f"cannot parse: {deep.what} more than {MAX_DEPTH:,} deep",
+                         deep.node.lineno, deep.node.col_offset + 1)
     try:
         with unvalidated():
             module = cst.parse_module(prepared.elided.text)
