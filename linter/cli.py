@@ -21,7 +21,7 @@ from linter.project.file_options import FileOptions
 from linter.project.settings import Project, Selection, open_project
 from linter.output.reporters import RENDERERS, render_statistics, summary_line
 from linter.parsing.source import SourceError, read_source, write_atomically
-from linter.workers import allow_deep_recursion, prestart
+from linter.recursion import allow_deep_recursion
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -203,22 +203,8 @@ def _cache(args, root: str):
 
 
 def _file_facts(args, root: str) -> FileFacts:
-    """What earlier runs kept of the project's files.  When they kept
-    nothing, every file is read and analysed: the workers' fork server
-    (:mod:`linter.workers`) is started then, to import the analysis while
-    the files are read."""
     cache = _cache(args, root)
-    facts = cache.file_facts(root) if cache is not None else FileFacts()
-    if facts.remembers_nothing and args.jobs > 1 and args.command in ("check", "fix") and _names_many(args.paths):
-        prestart()
-    return facts
-
-
-def _names_many(paths: Sequence[str]) -> bool:
-    """Whether ``paths`` may hold enough files for workers (a directory does)."""
-    from linter.runner import PARALLEL_MINIMUM
-
-    return len(paths) >= PARALLEL_MINIMUM or any(os.path.isdir(path) for path in paths)
+    return cache.file_facts(root) if cache is not None else FileFacts()
 
 
 def _results(args, project: Project, fix: bool = False, text_edits: bool = False):
@@ -416,16 +402,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "probe":
         return run_probe(args)
     allow_deep_recursion()
-    if args.jobs is None:
-        from linter.runner import default_jobs
-
-        args.jobs = default_jobs()
     try:
         project = open_project(args.paths, _selection(args), CODES,
                                lambda root: _file_facts(args, root))
     except ConfigError as error:
         print(f"warmstate: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if args.jobs is None:
+        from linter.runner import default_jobs
+
+        args.jobs = default_jobs()
     runner = {"check": run_check, "fix": run_fix, "handlers": run_handlers}[args.command]
     try:
         return runner(args, project)

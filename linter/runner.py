@@ -172,12 +172,11 @@ def _cached(result: Optional[UnitResult], task: Task) -> Optional[UnitResult]:
 def _run_all(tasks: Sequence[Task], jobs: int) -> List[UnitResult]:
     if jobs <= 1 or len(tasks) < 2 or sum(len(task.files) for task in tasks) < PARALLEL_MINIMUM:
         return _run_batch(tasks)
+    from concurrent.futures import ProcessPoolExecutor  # imported when workers start, not for cached results
     from concurrent.futures.process import BrokenProcessPool
 
-    from linter.workers import pool as worker_pool
-
     try:
-        with worker_pool(jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
             batches = _batches(tasks, jobs)
             results = pool.map(_run_batch, [[tasks[i] for i in batch] for batch in batches])
             done = {i: result for batch, batch_results in zip(batches, results) for i, result in zip(batch, batch_results)}

@@ -563,9 +563,9 @@ def test_parallel_run_matches_serial_run(run_warmstate, tmp_path):
 
 
 def test_workers_analyse_deep_expressions_as_one_process_does(run_warmstate, tmp_path):
-    """Workers are forked from a fork server, which does not inherit the
-    recursion limit the command sets: each worker sets it again.  A sum of
-    800 terms needs it (scanning it recurses past Python's default 1,000)."""
+    """Workers analyse with the recursion limit the command sets (they are
+    forked after it is set): a sum of 800 terms needs it, scanning it
+    recurses past Python's default 1,000 frames."""
     for index in range(30):
         write(tmp_path, f"pkg/module_{index:02d}.py", CLEAN)
     terms = " + ".join(f"event['n{index}']" for index in range(800))

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linter.cli import main
-from linter.workers import allow_deep_recursion
+from linter.recursion import allow_deep_recursion
 
 HANDLER = '''
 

@@ -19,7 +19,7 @@ from linter.project.config import ConfigError
 from linter.project.discovery import display_path
 from linter.project.requirements import declared_requirements, requirement_directories
 from linter.project.settings import Selection, Settings, describe_project, load_settings, project_root
-from linter.workers import allow_deep_recursion
+from linter.recursion import allow_deep_recursion
 from rules import CODES
 
 
@@ -117,7 +117,7 @@ def _lint(project, sources, requested) -> dict:
     from linter.engine import lint_sources, no_cyclic_collection
     from rules import ALL_RULES
 
-    allow_deep_recursion()  # as `warmstate` does: flake8 leaves Python's 1,000 frames, which a sum of 900 terms needs
+    allow_deep_recursion()  # as `warmstate` does: flake8 leaves Python's 1,000 frames, too few for a long sum
     requirements = declared_requirements(requirement_directories(project.root, [source.path for source in sources]))
     with no_cyclic_collection():  # until the trees are dropped
         results = lint_sources(sources, ALL_RULES, project.layout, requirements, requested)

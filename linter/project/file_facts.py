@@ -87,11 +87,6 @@ class FileFacts:
         self._resolved: Set[str] = set()  # files whose imports were resolved in this run's layout
         self._read = 0  # files whose facts or imports were worked out in this run and can be kept
 
-    @property
-    def remembers_nothing(self) -> bool:
-        """Whether no earlier run kept anything: every file will be read."""
-        return not self._known
-
     @classmethod
     def from_kept(cls, kept: dict) -> "FileFacts":
         """What :meth:`to_keep` gave an earlier run (KeyError, TypeError or ValueError when not that)."""
