@@ -60,7 +60,7 @@ def test_an_expression_nested_too_deeply_is_found_wherever_it_is(where):
     text = HANDLER + "\n\n" + DEEP[where]
     found = too_deep(ast.parse(text), text)
     assert found is not None and found.what == "an expression nested"
-    assert found.node.lineno > HANDLER.count("\n")
+    assert found.line > HANDLER.count("\n")
 
 
 def test_an_if_with_more_elif_branches_than_the_depth_allowed_is_too_deep():
@@ -70,15 +70,32 @@ def test_an_if_with_more_elif_branches_than_the_depth_allowed_is_too_deep():
                                                   for i in range(1, MAX_DEPTH + 10)))
     found = too_deep(ast.parse(text), text)
     assert found is not None and found.what == "statements nested"
-    assert isinstance(found.node, ast.If) and found.node.lineno > HANDLER.count("\n")
+    assert text.split("\n")[found.line - 1].startswith("    elif event == ")
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements: Python 3.10 and later")
 def test_an_expression_nested_too_deeply_in_a_case_guard_is_found():
-    """(A pattern holds only constants and names, so only a guard can nest.)"""
     text = HANDLER + f"\n\ndef route(event):\n    match event:\n        case {{'total': total}} if total == {SUM}:\n            return 1\n"
     found = too_deep(ast.parse(text), text)
-    assert found is not None and found.node.lineno == text.count("\n") - 1
+    assert found is not None and found.line == text.count("\n") - 1
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_lines_are_counted_as_cpython_counts_them(newline):
+    """A lone carriage return ends a line for CPython, not for ``str.split``."""
+    text = (HANDLER + "\n\n" + DEEP["a generated sum"]).replace("\n", newline)
+    found = too_deep(ast.parse(text), text)
+    assert found is not None and found.line == HANDLER.count("\n") + 5
+    stray = "# exported from the old system\r\r\r\n" + HANDLER.replace("\n", "\r\n")
+    assert too_deep(ast.parse(stray), stray) is None
+
+
+def test_text_in_other_alphabets_before_an_expression_does_not_hide_its_depth():
+    """Columns count UTF-8 bytes: the span is measured in bytes too, and the
+    error's column is in characters."""
+    text = "LABEL = '" + "漢" * 3000 + "'; TOTAL = (1\n" + "+1\n" * TOO_MANY + ")\n"
+    found = too_deep(ast.parse(text), text)
+    assert found is not None and (found.line, found.column) == (1, len("LABEL = '") + 3000 + len("'; ") + 1)
 
 
 @pytest.mark.parametrize("what", SHALLOW)

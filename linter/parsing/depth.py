@@ -16,8 +16,8 @@ cannot be parsed, rather than left to hang the run or end it with a traceback.
 
 Walking every node of every tree would cost a tenth of a cold run, so only
 expressions that could be that deep are walked: one nested ``d`` deep spans
-at least ``d`` characters (``-`` nests once per character, ``a.b`` and
-``a+b`` once per two), and few statements span a thousand.
+at least ``d`` bytes (``-`` nests once per character, ``a.b`` and ``a+b``
+once per two), and few statements span a thousand.
 """
 from __future__ import annotations
 
@@ -33,31 +33,35 @@ _COMPOUND = tuple(getattr(ast, name) for name in (
 
 
 class TooDeep(NamedTuple):
-    node: ast.AST  # the statement or expression where it is
+    line: int
+    column: int  # in characters, from 1
     what: str  # what is nested too deeply, as the error says it
 
 
 def too_deep(tree: ast.Module, text: str) -> Optional[TooDeep]:
-    """The first statement or expression in ``tree`` (parsed from ``text``)
-    nested, or holding an expression nested, more than :data:`MAX_DEPTH` deep."""
+    """Where the first statement or expression in ``tree`` (parsed from
+    ``text``) nested, or holding an expression nested, more than
+    :data:`MAX_DEPTH` deep is, or None.
+
+    CPython counts columns in UTF-8 bytes and lines as its tokenizer does
+    (``\\r`` alone ends one too), so spans are measured in the bytes of
+    the text split that way: ``bytes.splitlines`` splits at exactly those."""
     if len(text) <= MAX_DEPTH:
         return None
-    starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+    lines = text.encode("utf-8", "surrogatepass").splitlines(keepends=True)
+    starts = [0, *accumulate(len(line) for line in lines)]
     for node, depth in _long_parts(tree.body, starts):
-        if depth > MAX_DEPTH:
-            return TooDeep(node, "statements nested")
-        if _depth(node) > MAX_DEPTH:
-            return TooDeep(node, "an expression nested")
+        if depth > MAX_DEPTH or _depth(node) > MAX_DEPTH:
+            before = lines[node.lineno - 1][:node.col_offset].decode("utf-8", "replace")
+            return TooDeep(node.lineno, len(before) + 1, "statements nested" if depth > MAX_DEPTH else "an expression nested")
     return None
 
 
 def _long_parts(statements: List[ast.stmt], starts: List[int]) -> Iterator[Tuple[ast.AST, int]]:
     """The statements without a body, and the expressions of compound
-    statements outside their bodies, that span more characters than the
-    depth allowed, and any statement nested more deeply, each with its
-    depth.  Columns count UTF-8 bytes: a span's start is the start of its
-    line in characters plus the bytes before it on the line, so a span is
-    measured short only by what precedes it on its first line."""
+    statements outside their bodies, that span more bytes than the depth
+    allowed (``starts``: each line's offset), and any statement nested more
+    deeply, each with its depth."""
     pending = [(statement, 1) for statement in statements]
     while pending:
         statement, depth = pending.pop()
@@ -112,7 +116,7 @@ def _positioned(node: ast.AST) -> Iterator[ast.AST]:
 
 
 def _span(node: ast.AST, starts: List[int]) -> int:
-    """The characters from the node's start to its end."""
+    """The bytes from the node's start to its end."""
     return _offset(node.end_lineno, node.end_col_offset, starts) - _offset(node.lineno, node.col_offset, starts)
 
 

@@ -45,8 +45,7 @@ def parse_prepared(prepared: Prepared):
     """(LibCST module, CPython AST or None, Elided), or a FileError."""
     deep = too_deep(prepared.tree, prepared.elided.text) if prepared.tree is not None else None
     if deep is not None:
-        return FileError(prepared.path, f"cannot parse: {deep.what} more than {MAX_DEPTH:,} deep",
-                         deep.node.lineno, deep.node.col_offset + 1)
+        return FileError(prepared.path, f"cannot parse: {deep.what} more than {MAX_DEPTH:,} deep", deep.line, deep.column)
     try:
         with unvalidated():
             module = cst.parse_module(prepared.elided.text)
