@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -146,6 +147,38 @@ def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_pa
     assert any(e.startswith(f"{tmp_path}/latin.py: error: cannot decode:") for e in errors)
     assert any(e.startswith(f"{tmp_path}/deep.py:1:") and "nested" in e for e in errors)
     assert any(e.startswith(f"{tmp_path}/chain.py") and "nested too deeply" in e for e in errors)
+
+
+def test_special_files_and_unknown_codecs_are_one_error_line_each(run_warmstate, tmp_path):
+    """A FIFO named like a module blocked the run forever, a link to
+    /dev/zero read until memory ran out, a codec that cannot decode at all
+    (``# coding: undefined``) ended every check of the project in a traceback."""
+    write(tmp_path, "app.py", LEAK)
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "zeros.py").symlink_to("/dev/zero")
+    write(tmp_path, "legacy.py", "# coding: undefined\nVALUE = 1\n")
+    completed = run_warmstate("check", tmp_path)
+    assert completed.returncode == 2
+    assert len(finding_lines(completed.stdout)) == 1
+    assert sorted(completed.stderr.strip().splitlines()) == [
+        f"{tmp_path}/legacy.py: error: cannot decode: decoding with 'undefined' codec failed "
+        "(UnicodeError: undefined encoding)",
+        f"{tmp_path}/pipe.py: error: cannot read: not a regular file",
+        f"{tmp_path}/zeros.py: error: cannot read: not a regular file",
+    ]
+
+
+def test_a_fix_the_files_encoding_cannot_hold_is_an_error_and_the_file_is_left(run_warmstate, tmp_path):
+    """The reset of a list defined with a euro sign in a UTF-8 module goes
+    into the latin-1 handler module that appends to it."""
+    write(tmp_path, "prices.py", "SYMBOLS = ['€']\n")
+    handler = "# -*- coding: latin-1 -*-\nfrom prices import SYMBOLS\n\n\ndef lambda_handler(event, context):\n" \
+              "    SYMBOLS.append(event['symbol'])\n    return SYMBOLS\n"
+    (tmp_path / "app.py").write_bytes(handler.encode("latin-1"))
+    completed = run_warmstate("fix", tmp_path)
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines()[0].startswith(f"{tmp_path}/app.py: error: cannot write: 'latin-1' codec can't encode")
+    assert (tmp_path / "app.py").read_bytes() == handler.encode("latin-1")
 
 
 NEWER_SYNTAX = textwrap.dedent("""\

@@ -27,13 +27,23 @@ class SourceFile:
     bom: bool
 
     def encode(self, text: str) -> bytes:
-        data = text.encode(self.encoding)
+        """The file's bytes for ``text``; a SourceError when its encoding
+        cannot hold it (a fix bringing ``'€'`` into a latin-1 file)."""
+        try:
+            data = text.encode(self.encoding)
+        except UnicodeError as error:
+            raise SourceError(f"cannot write: {error}; not fixed") from None
         return codecs.BOM_UTF8 + data if self.bom else data
 
 
 def read_source(path: str) -> SourceFile:
+    """The file's text; a SourceError for anything but a regular file (a
+    FIFO would block the read forever, ``/dev/zero`` never end it)."""
     try:
-        with open(path, "rb") as handle:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
+        with open(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise SourceError("cannot read: not a regular file")
             data = handle.read()
     except OSError as error:
         raise SourceError(f"cannot read: {error.strerror or error}") from None
@@ -48,7 +58,7 @@ def decode_source(path: str, data: bytes) -> SourceFile:
             data = data[len(codecs.BOM_UTF8):]
             encoding = "utf-8"
         text = data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+    except (SyntaxError, LookupError, UnicodeError) as error:  # UnicodeError: a codec that cannot decode at all
         raise SourceError(f"cannot decode: {error}") from None
     return SourceFile(path, text, encoding, bom)
 
