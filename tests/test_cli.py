@@ -135,11 +135,15 @@ def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_pa
     # an if with 5,000 elif branches: each is inside the one before, past the analysis's recursion limit
     write(tmp_path, "route.py", "def lambda_handler(event, context):\n    if event == 0:\n        return 0\n"
           + "".join(f"    elif event == {index}:\n        return {index}\n" for index in range(1, 5000)))
+    # flat in CPython's tree, but 8,000 nested operations in LibCST's, whose parser's stack overflows
+    write(tmp_path, "flags.py", "READY = " + " or ".join(["flag"] * 8000) + "\n\n\n"
+          "def lambda_handler(event, context):\n    return READY\n")
     completed = run_warmstate("check", tmp_path)
     assert completed.returncode == 2
     assert len(finding_lines(completed.stdout)) == 1  # good.py is still reported
     errors = completed.stderr.strip().splitlines()
-    assert len(errors) == 6
+    assert len(errors) == 7
+    assert f"{tmp_path}/flags.py:1:1: error: cannot parse: an expression nested more than 1,000 deep" in errors
     assert any(e.startswith(f"{tmp_path}/route.py:") and "statements nested more than 1,000 deep" in e for e in errors)
     assert any(e.startswith(f"{tmp_path}/checksum.py:2:5: error: cannot parse: an expression nested more than 1,000 deep")
                for e in errors)

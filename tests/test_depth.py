@@ -39,6 +39,9 @@ DEEP = {
     "a condition": f"if {SUM}:\n    print('yes')\n",
     "a with's item": f"with open({SUM}) as stream:\n    stream.read()\n",
     "an except clause": f"try:\n    pass\nexcept errors[{SUM}]:\n    pass\n",
+    "a chain of ors (flat in CPython's tree, nested in LibCST's)": "READY = " + " or ".join(["flag"] * TOO_MANY) + "\n",
+    "a dotted module name": "import " + ".".join(["pkg"] * TOO_MANY) + "\n",
+    "a dotted module imported from": "from " + ".".join(["pkg"] * TOO_MANY) + " import name\n",
     "a statement inside a function inside a class": f"class Rows:\n    def total(self, row):\n        if row:\n            return {SUM}\n",
 }
 ELIF = "def route(event):\n    if event == 0:\n        return 0\n{}    return -1\n"
@@ -48,7 +51,7 @@ SHALLOW = {
     "implicitly concatenated strings": "SQL = (\n" + "    'select 1 '\n" * 3000 + ")\n",
     "a call with many arguments": "ROW = make(" + ", ".join(f"c{i}=1" for i in range(3000)) + ")\n",
     "a chain of comparisons": "ORDERED = " + " <= ".join(["x"] * 3000) + "\n",
-    "a chain of ands": "READY = " + " and ".join(["x"] * 3000) + "\n",
+    "a chain of ands, shorter than the limit": "READY = " + " and ".join(["x"] * (MAX_DEPTH - 10)) + "\n",
     "a function of many short statements": "def handler(event, context):\n" + "    x = x + 1\n" * 3000,
     "an if with many elif branches": ELIF.format("".join(f"    elif event == {i}:\n        return {i}\n"
                                                          for i in range(1, MAX_DEPTH - 10))),

@@ -6,7 +6,9 @@ of 2,000 terms two seconds, of 4,000 terms thirteen, of 9,000 several
 minutes (CPython parses each in milliseconds).  Flat data is no trouble (a
 list of 2,000 items, implicitly concatenated strings): only nesting is, and
 a sum, a chain of method calls or of subscripts, ``not not ...`` and
-``a if b else c if ...`` all nest.  Statements nest too, without indenting,
+``a if b else c if ...`` all nest, and so, in LibCST's tree, do ``a or b or
+...`` and a dotted module name (its parser's stack overflows, killing the
+process, at 8,000 operands or parts).  Statements nest too, without indenting,
 in an ``if`` with many ``elif`` branches (each is an ``if`` in the ``else``
 of the one before): LibCST parses those quickly, but the analysis and the
 fixes walk them recursively, and 5,000 branches exhaust even the recursion
@@ -125,11 +127,24 @@ def _offset(line: int, column: int, starts: List[int]) -> int:
 
 
 def _depth(node: ast.AST) -> int:
-    """The depth of the tree under ``node``, walked without recursion (it may be deep)."""
+    """The depth of the tree LibCST would build for ``node``, walked without
+    recursion (it may be deep).  CPython's tree is flat where LibCST's is
+    not: ``a or b or c`` is one node with three values in CPython, and a
+    dotted module name one string; LibCST nests an operation per operand
+    and an attribute per part (8,000 of either overflow its parser's stack)."""
     deepest = 0
     pending = [(node, 1)]
     while pending:
         node, depth = pending.pop()
-        deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        deepest = max(deepest, depth + _dotted_parts(node))
+        step = len(node.values) if isinstance(node, ast.BoolOp) else 1
+        pending.extend((child, depth + step) for child in ast.iter_child_nodes(node))
     return deepest
+
+
+def _dotted_parts(node: ast.AST) -> int:
+    if isinstance(node, ast.alias):
+        return node.name.count(".")
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return node.module.count(".")
+    return 0
