@@ -185,6 +185,28 @@ def test_a_fix_the_files_encoding_cannot_hold_is_an_error_and_the_file_is_left(r
     assert (tmp_path / "app.py").read_bytes() == handler.encode("latin-1")
 
 
+def test_fix_reports_the_files_it_cannot_parse_and_fixes_the_others(run_warmstate, tmp_path):
+    """A file with a syntax error passed ``warmstate fix`` silently (exit 0):
+    the analysis's errors were lost on the way to the report."""
+    write(tmp_path, "broken.py", "def lambda_handler(event, context:\n    pass\n")
+    write(tmp_path, "app.py", LEAK)
+    completed = run_warmstate("fix", tmp_path)
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines()[0].startswith(f"{tmp_path}/broken.py:1:")
+    assert "cannot parse" in completed.stderr
+    assert completed.stdout.strip() == "Fixed 1 finding in 1 file; 0 remaining."
+
+
+def test_a_bytes_path_under_tmp_is_a_path_like_any_other(run_warmstate, tmp_path):
+    """``open(b"/tmp/out", "wb")`` made LAM402's rule raise, which cost the
+    file every finding (an internal error)."""
+    write(tmp_path, "app.py", LEAK.replace("    return RESULTS\n", "    with open(b\"/tmp/out\", \"wb\") as output:\n"
+                                           "        output.write(b\"done\")\n    return RESULTS\n"))
+    completed = run_warmstate("check", tmp_path)
+    assert (completed.returncode, completed.stderr) == (1, "")
+    assert [line.split(": ")[1].split()[0] for line in finding_lines(completed.stdout)] == ["LAM101"]
+
+
 NEWER_SYNTAX = textwrap.dedent("""\
     type Record = dict[str, object]
 

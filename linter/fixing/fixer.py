@@ -114,7 +114,8 @@ def fix_sources(sources: Sequence[SourceText], rules: Sequence, unsafe: bool,
     first_witnesses = _witnesses(results)
     initial = Counter(d.code for result in results.values() for d in result.diagnostics)
     outcomes = {
-        s.path: FixOutcome(s.path, s.text, s.text, len(results[s.path].diagnostics), list(results[s.path].errors))
+        s.path: FixOutcome(s.path, s.text, s.text, found=len(results[s.path].diagnostics),
+                           errors=list(results[s.path].errors))
         for s in sources
     }
 
