@@ -32,12 +32,17 @@ def _walk(node):
         pending.extend(child_nodes(current))
 
 
+def _as_text(value) -> str:
+    """A literal's value as text: a bytes path (``open(b"/tmp/out", "wb")``) too."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 def _describes_tmp_path(analysis, info, node) -> bool:
     """Under /tmp (a literal, or tempfile.gettempdir()), with a name that changes per call."""
     under_tmp = changing = False
     for part in _walk(node):
         kind = type(part).__name__
-        if kind == "SimpleString" and part.evaluated_value.startswith("/tmp"):
+        if kind == "SimpleString" and _as_text(part.evaluated_value).startswith("/tmp"):
             under_tmp = True
         elif kind == "FormattedStringText" and part.value.startswith("/tmp"):
             under_tmp = True
