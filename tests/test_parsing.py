@@ -71,3 +71,14 @@ def test_a_fix_that_fails_inside_libcst_is_one_error_and_the_file_is_left_as_it_
         "fix for LAM101 dropped: internal error, please report: TypeError: "
         "super(type, obj): obj must be an instance or subtype of type"]
     assert [d.code for d in outcome.remaining] == ["LAM101"]
+
+
+def test_code_cpython_rejects_and_only_libcst_checks_reject_is_cpythons_error():
+    """LibCST's grammar takes ``"a" b"b"``; only its node checks reject it.
+    Parsed without them, it ended the run in a traceback when positions were
+    taken: a file CPython rejects is parsed with the checks on."""
+    from linter.output.diagnostics import FileError
+
+    parsed = parse("labels.py", 'LABEL = "order " b"id"\n')
+    assert isinstance(parsed, FileError)
+    assert (parsed.line, parsed.message) == (1, "cannot parse: cannot mix bytes and nonbytes literals")

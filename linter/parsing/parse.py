@@ -46,14 +46,25 @@ def parse_prepared(prepared: Prepared):
     deep = too_deep(prepared.tree, prepared.elided.text) if prepared.tree is not None else None
     if deep is not None:
         return FileError(prepared.path, f"cannot parse: {deep.what} more than {MAX_DEPTH:,} deep", deep.line, deep.column)
+    if prepared.rejected is not None:
+        return _parse_rejected(prepared)
     try:
         with unvalidated():
             module = cst.parse_module(prepared.elided.text)
         return module, prepared.tree, prepared.elided
     except cst.ParserSyntaxError as error:
-        if prepared.rejected is not None:
-            return prepared.rejected  # CPython's message says more than LibCST's
         return FileError(prepared.path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+
+
+def _parse_rejected(prepared: Prepared):
+    """A file CPython rejected: in syntax newer than the running Python, or
+    in code LibCST's grammar takes and only its node checks reject (``"a"
+    b"b"``, which ended the run in a traceback when positions were taken):
+    LibCST's parse with its checks on, or CPython's error, which says more."""
+    try:
+        return cst.parse_module(prepared.elided.text), None, prepared.elided
+    except (cst.ParserSyntaxError, cst.CSTValidationError, TypeError):  # TypeError: LibCST 1.9 on ``x or(lambda: y)``
+        return prepared.rejected
 
 
 @contextlib.contextmanager
