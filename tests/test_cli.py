@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from conftest import RULE_FIXTURES, SAMPLE_APP, installed_command
 
 LEAK = textwrap.dedent(
@@ -205,6 +207,20 @@ def test_a_bytes_path_under_tmp_is_a_path_like_any_other(run_warmstate, tmp_path
     completed = run_warmstate("check", tmp_path)
     assert (completed.returncode, completed.stderr) == (1, "")
     assert [line.split(": ")[1].split()[0] for line in finding_lines(completed.stdout)] == ["LAM101"]
+
+
+@pytest.mark.parametrize("pyproject", [
+    "tool = 1\n", "project = 1\n", "[project]\ndependencies = 5\n", "[tool]\npoetry = 3\n",
+    '[tool.poetry]\ndependencies = "boto3"\n',
+])
+def test_other_tools_tables_of_an_unexpected_shape_are_not_a_traceback(run_warmstate, tmp_path, pyproject):
+    """Only [tool.warmstate] is warmstate's to judge; the rest of a
+    pyproject.toml is read for library versions, whatever its shape."""
+    write(tmp_path, "pyproject.toml", pyproject)
+    write(tmp_path, "app.py", LEAK)
+    completed = run_warmstate("check", tmp_path)
+    assert (completed.returncode, completed.stderr) == (1, "")
+    assert len(finding_lines(completed.stdout)) == 1
 
 
 NEWER_SYNTAX = textwrap.dedent("""\
