@@ -651,6 +651,32 @@ def test_workers_analyse_deep_expressions_as_one_process_does(run_warmstate, tmp
     assert [line.split(": ")[1].split()[0] for line in finding_lines(serial.stdout)] == ["LAM101"]
 
 
+def test_helpers_calling_shared_helpers_cost_each_function_once(run_warmstate, tmp_path):
+    """A ladder of helper pairs, each calling both of the next pair, behind a
+    cold-start flag: 2 ** 40 ways from the handler to the list, which were
+    followed one by one to see whether the flag guards them all (22 pairs
+    took over a minute; this would never end)."""
+    text = ("_ready = False\nitems = []\n\n\ndef lambda_handler(event, context):\n    global _ready\n"
+            "    if not _ready:\n        a0(event)\n        b0(event)\n        _ready = True\n")
+    for index in range(40):
+        for name in "ab":
+            text += f"\n\ndef {name}{index}(x):\n    a{index + 1}(x)\n    b{index + 1}(x)\n"
+    text += "\n\ndef a40(x):\n    items.append(x)\n\n\ndef b40(x):\n    items.append(x)\n"
+    write(tmp_path, "app.py", text)
+    completed = run_warmstate("check", "--no-cache", tmp_path)
+    assert [line.split(": ")[1].split()[0] for line in finding_lines(completed.stdout)] == ["LAM101"]
+
+
+def test_many_functions_shaped_like_handlers_in_one_module(run_warmstate, tmp_path):
+    """Which of them are entry points and which helpers was worked out in
+    time growing with the cube of their number (700: 30 s; 2,000 would take
+    ten minutes); now with its square."""
+    write(tmp_path, "routes.py", "".join(f"def route_{index}(event, context):\n    return event\n\n\n"
+                                         for index in range(2000)))
+    completed = run_warmstate("check", "--no-cache", tmp_path)
+    assert (completed.returncode, completed.stdout.strip()) == (0, "No findings in 1 file.")
+
+
 def test_closed_pipe_is_not_a_traceback(tmp_path):
     for index in range(600):  # well over a pipe's 64 KiB of output, so writing must fail
         write(tmp_path, f"m{index:03d}.py", LEAK)

@@ -191,21 +191,25 @@ class InvocationPath:
     def _entry_contexts(self) -> Set[Context]:
         return {entry for handler in self.handlers for entry, _ in self.entries(handler)}
 
-    def always_guarded(self, context: Context, holds: Callable[[Guard], bool], _active=frozenset()) -> bool:
+    def always_guarded(self, context: Context, holds: Callable[[Guard], bool]) -> bool:
         """Whether every way from a handler to ``context`` passes a guard for
-        which ``holds`` is true (a handler itself is never guarded)."""
-        if context in self._entry_contexts:
-            return False
-        callers = self._callers.get(context, [])
-        if not callers:
-            return False
-        for caller, call in callers:
-            if caller in _active:
-                continue  # recursion: the other ways in decide
-            if call is not None and any(holds(guard) for guard in call.guards):
-                continue
-            if not self.always_guarded(caller, holds, _active | {context}):
+        which ``holds`` is true (a handler itself is never guarded): going
+        back from it through the calls no such guard covers reaches neither
+        a handler's entry nor a function nothing calls.  Each function is
+        visited once: helpers calling shared helpers make exponentially many
+        ways (a ladder of 22 such pairs took over a minute when each way was
+        followed)."""
+        seen, pending = {context}, [context]
+        while pending:
+            current = pending.pop()
+            callers = self._callers.get(current, [])
+            if current in self._entry_contexts or not callers:
                 return False
+            for caller, call in callers:
+                if caller in seen or (call is not None and any(holds(guard) for guard in call.guards)):
+                    continue
+                seen.add(caller)
+                pending.append(caller)
         return True
 
     def always_run(self, handler: Handler) -> Set[Context]:
