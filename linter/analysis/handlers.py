@@ -158,8 +158,12 @@ def separate_helpers(
     handlers: List[Handler] = []
     helpers: List[Helper] = []
 
+    possible = set(candidates)
+    reaching = {candidate: set(reached_from(candidate)) for candidate in candidates}  # sets: 700 handlers took 30 s as lists
+
     def one_way(caller: Handler, callee: Handler) -> bool:
-        return caller != callee and caller in candidates and caller in reached_from(callee) and callee not in reached_from(caller)
+        return (caller != callee and caller in possible and caller in reaching[callee]
+                and callee not in reaching[caller])
 
     for candidate in candidates:
         callers = [other for other in reached_from(candidate) if one_way(other, candidate)]
