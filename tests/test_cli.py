@@ -677,6 +677,30 @@ def test_many_functions_shaped_like_handlers_in_one_module(run_warmstate, tmp_pa
     assert (completed.returncode, completed.stdout.strip()) == (0, "No findings in 1 file.")
 
 
+def test_a_deques_reset_refills_its_contents_not_its_maxlen(run_warmstate, tmp_path):
+    """The reset gave ``extend`` every argument of the constructor:
+    ``UNBOUNDED.extend(maxlen=None)``, ``EMPTY.extend([], None)``,
+    ``SEEDED.extend(iterable=[...])``, each a TypeError at the next invocation."""
+    write(tmp_path, "app.py", textwrap.dedent("""\
+        from collections import deque
+
+        UNBOUNDED = deque(maxlen=None)
+        EMPTY = deque([], None)
+        SEEDED = deque(iterable=["start"])
+
+
+        def lambda_handler(event, context):
+            UNBOUNDED.append(event["id"])
+            EMPTY.append(event["id"])
+            SEEDED.append(event["id"])
+            return [list(UNBOUNDED), list(EMPTY), list(SEEDED)]
+        """))
+    assert run_warmstate("fix", "--no-cache", tmp_path).stdout.strip() == "Fixed 3 findings in 1 file; 0 remaining."
+    warm = subprocess.run([sys.executable, "-c", "import app; app.lambda_handler({'id': 1}, None); "
+                           "print(app.lambda_handler({'id': 2}, None))"], cwd=tmp_path, capture_output=True, text=True)
+    assert (warm.stderr, warm.stdout) == ("", "[[2], [2], ['start', 2]]\n")  # as a cold start gives
+
+
 def test_closed_pipe_is_not_a_traceback(tmp_path):
     for index in range(600):  # well over a pipe's 64 KiB of output, so writing must fail
         write(tmp_path, f"m{index:03d}.py", LEAK)

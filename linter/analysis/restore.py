@@ -59,11 +59,18 @@ def _constructor(analysis: Analysis, module: str, call: cst.Call) -> Optional[st
 
 def _contents(analysis: Analysis, module: str, call: cst.Call) -> List[cst.Arg]:
     """The arguments of a constructor call that give the contents:
-    ``defaultdict(list, {...})``'s factory is kept by the object, not refilled."""
-    if CONTAINER_TYPES.get(_constructor(analysis, module, call) or "") == "defaultdict" and call.args:
+    ``defaultdict(list, {...})``'s factory is kept by the object, not refilled,
+    and so is a ``deque``'s ``maxlen``, whose contents are its first
+    argument or ``iterable=``, given to ``extend`` without the keyword."""
+    kind = CONTAINER_TYPES.get(_constructor(analysis, module, call) or "")
+    if kind == "defaultdict" and call.args:
         first = call.args[0]
         if first.keyword is None and dotted_name(first.value) is not None:
             return list(call.args[1:])
+    if kind == "deque":
+        iterable = [arg for index, arg in enumerate(call.args)
+                    if (arg.keyword is None and index == 0) or (arg.keyword is not None and arg.keyword.value == "iterable")]
+        return [cst.Arg(arg.value) for arg in iterable if not is_empty_literal(arg.value)]
     return list(call.args)
 
 
