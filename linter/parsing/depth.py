@@ -86,6 +86,8 @@ def _long_parts(statements: List[ast.stmt], starts: List[int]) -> Iterator[Tuple
         for case in getattr(statement, "cases", ()):
             yield from ((part, depth) for part in (case.pattern, case.guard)
                         if part is not None and _span(part, starts) > MAX_DEPTH)
+
+
 def _nested(statement: ast.stmt) -> List[ast.stmt]:
     """The statements inside a compound statement."""
     nested = [*getattr(statement, "body", ()), *getattr(statement, "orelse", ()), *getattr(statement, "finalbody", ())]

@@ -73,11 +73,13 @@ def unvalidated():
     ``_validate``), which is for nodes code puts together: its parser builds
     only valid ones, and the checks cost a sixth of its parse.  Its own
     source says so ("avoid validating the tree when parsing a file").  So
-    they are off while it parses, and while fixes rebuild a parsed tree
-    (:func:`linter.fixing.transform.apply_edits`), whose code is parsed and
-    compiled again before it is written: LibCST 1.9's check of ``x or(lambda:
-    y)`` raises TypeError on valid code.  A test holds the trees equal to
-    those parsed with the checks on, which are on again for any other node."""
+    they are off while it parses a file CPython accepted (one CPython
+    rejected is parsed with them: :func:`_parse_rejected`), and while fixes
+    rebuild a parsed tree (:func:`linter.fixing.transform.apply_edits`),
+    whose code is parsed and compiled again before it is written: LibCST
+    1.9's check of ``x or(lambda: y)`` raises TypeError on valid code.  A
+    test holds the trees equal to those parsed with the checks on, which are
+    on again for any other node."""
     node = cst.CSTNode
     checked = node.__dict__["__post_init__"]
     node.__post_init__ = _not_checked

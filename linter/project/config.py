@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from linter.project.accumulators import Accumulator, AccumulatorSpecError, parse_accumulator
-from linter.project.toml import table_at, toml_parser
+from linter.project.toml import value_at, toml_parser
 
 
 KNOWN_KEYS = ("select", "ignore", "exclude", "per-file-ignores", "handlers", "accumulators")
@@ -108,7 +108,7 @@ def load_config(start: str, explicit: Optional[str], known_codes: Sequence[str])
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    table = table_at(document, "tool", "warmstate")
+    table = value_at(document, "tool", "warmstate")
     config = Config(root=os.path.dirname(os.path.abspath(path)), source=path)
     where = f"{path}: [tool.warmstate]"
     if not isinstance(table, dict):

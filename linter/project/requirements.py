@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
 
-from linter.project.toml import table_at, toml_parser
+from linter.project.toml import value_at, toml_parser
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -111,9 +111,9 @@ def _pyproject_lines(path: str) -> List[str]:
             document = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError):
         return []
-    dependencies = table_at(document, "project", "dependencies")
+    dependencies = value_at(document, "project", "dependencies")
     lines = [d for d in dependencies if isinstance(d, str)] if isinstance(dependencies, list) else []
-    poetry = table_at(document, "tool", "poetry", "dependencies")
+    poetry = value_at(document, "tool", "poetry", "dependencies")
     for name, value in poetry.items() if isinstance(poetry, dict) else ():
         version = value.get("version") if isinstance(value, dict) else value
         if isinstance(version, str):

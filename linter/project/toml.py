@@ -15,10 +15,10 @@ def toml_parser():
     return tomllib
 
 
-def table_at(document: dict, *keys: str):
-    """The value at ``document[keys[0]][keys[1]]...``; an empty table where a
-    key is missing or a table on the way is not one (``tool = 1`` is another
-    tool's business, not a reason to fail)."""
+def value_at(document: dict, *keys: str):
+    """The value at ``document[keys[0]][keys[1]]...`` (a table, a list, ...);
+    an empty table where a key is missing or a table on the way is not one
+    (``tool = 1`` is another tool's business, not a reason to fail)."""
     value = document
     for key in keys:
         value = value.get(key, {}) if isinstance(value, dict) else {}
