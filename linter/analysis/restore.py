@@ -68,10 +68,17 @@ def _contents(analysis: Analysis, module: str, call: cst.Call) -> List[cst.Arg]:
         if first.keyword is None and dotted_name(first.value) is not None:
             return list(call.args[1:])
     if kind == "deque":
-        iterable = [arg for index, arg in enumerate(call.args)
-                    if (arg.keyword is None and index == 0) or (arg.keyword is not None and arg.keyword.value == "iterable")]
-        return [cst.Arg(arg.value) for arg in iterable if not is_empty_literal(arg.value)]
+        iterable = _argument(call, 0, ("iterable",))
+        return [cst.Arg(iterable.value)] if iterable is not None and not is_empty_literal(iterable.value) else []
     return list(call.args)
+
+
+def _argument(call: cst.Call, position: int, keywords) -> Optional[cst.Arg]:
+    """The argument a call gives the parameter at ``position`` (counted
+    from 0), positionally or by one of its ``keywords``; None if not given."""
+    return next((arg for index, arg in enumerate(call.args)
+                 if (arg.keyword is None and not arg.star and index == position)
+                 or (arg.keyword is not None and arg.keyword.value in keywords)), None)
 
 
 def _initial_contents(analysis: Analysis, binding: Binding) -> Optional[cst.BaseExpression]:
@@ -90,10 +97,37 @@ def _refill(analysis: Analysis, binding: Binding, value: cst.BaseExpression) -> 
         return None
     if type(value) is not cst.Call:
         return analysis.source(value)
+    if binding.kind == "bytearray":
+        return _bytearray_contents(analysis, value)
     args = _contents(analysis, binding.module, value)
     if not args:
         return None
     return ", ".join(analysis.source(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for arg in args)
+
+
+def _bytearray_contents(analysis: Analysis, call: cst.Call) -> Optional[str]:
+    """The bytes ``bytearray(...)`` made, spelled without a name for
+    ``X[:] = ``: unlike ``list(...)``, its argument is not always its
+    contents (``bytearray(4)`` holds four zero bytes, ``bytearray("é",
+    "utf-8")`` the text's encoding); None when it starts empty."""
+    source = _argument(call, 0, ("source",))
+    codec = [arg for arg in (_argument(call, 1, ("encoding",)), _argument(call, 2, ("errors",))) if arg is not None]
+    if source is None:
+        return None
+    text = analysis.source(source.value)
+    if codec:  # str.encode takes the same encoding and errors
+        encoded = text if type(source.value) is cst.SimpleString else f"({text})"
+        return f"{encoded}.encode({', '.join(analysis.source(arg.value) for arg in codec)})"
+    if _is_count(source.value):
+        return f'b"\\x00" * {text}'
+    return text  # bytes, or an iterable of ints: what slice assignment takes as is
+
+
+def _is_count(node: cst.CSTNode) -> bool:
+    """An int constant (``4``, ``True``), which ``bytearray`` takes as a size."""
+    if type(node) is cst.UnaryOperation:
+        return _is_count(node.expression)
+    return type(node) is cst.Integer or (type(node) is cst.Name and node.value in ("True", "False"))
 
 
 def restore_in_place(analysis: Analysis, binding: Binding, name: Optional[str] = None) -> Optional[Tuple[str, ...]]:
@@ -120,11 +154,8 @@ def _restore_buffer(analysis: Analysis, name: str, value: cst.BaseExpression) ->
     """Rewind and empty the buffer; a buffer made with initial text gets the
     text back, positioned at its start as the constructor leaves it."""
     rewind = (f"{name}.seek(0)", f"{name}.truncate(0)")
-    initial = next(
-        (arg.value for index, arg in enumerate(value.args)
-         if (arg.keyword is None and index == 0) or (arg.keyword is not None and arg.keyword.value in _BUFFER_INITIAL)),
-        None,
-    ) if type(value) is cst.Call else None
+    given = _argument(value, 0, _BUFFER_INITIAL) if type(value) is cst.Call else None
+    initial = given.value if given is not None else None
     if initial is None or is_empty_literal(initial) or _is_empty_text(initial):
         return rewind
     return rewind + (f"{name}.write({analysis.source(initial)})", f"{name}.seek(0)")
