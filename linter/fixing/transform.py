@@ -100,24 +100,61 @@ def _prepend(function: cst.FunctionDef, edits: List[PrependStatements], module: 
     declarations = list(dict.fromkeys(s for s in sources if s.startswith(_DECLARATIONS)))
     ordered = declarations + [s for s in sources if not s.startswith(_DECLARATIONS)]
     new = [_statements(source, module) for source in ordered]
-    body = function.body
-    if not isinstance(body, cst.IndentedBlock):
-        body = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=list(body.body))])
-    existing = list(body.body)
-    position = docstring_count(existing)
-    while position < len(existing) and _is_global(existing[position]):
-        position += 1
+    body = _as_block(function.body)
+    existing, position = _head_apart(list(body.body))
     return function.with_changes(body=body.with_changes(body=existing[:position] + new + existing[position:]))
 
 
 _DECLARATIONS = ("global ", "nonlocal ")
 
 
-def _is_global(statement: cst.CSTNode) -> bool:
-    """A ``global`` or ``nonlocal`` declaration: prepended statements go after it."""
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Global, cst.Nonlocal)) for small in statement.body
-    )
+def _as_block(body: cst.BaseSuite) -> cst.IndentedBlock:
+    """A function's body as an indented block.  A one-line body
+    (``def handler(event, context): ITEMS.append(event)  # count``) becomes
+    one indented line holding the same statements and the same comment, so
+    that statements can be put before it and the comment is not lost."""
+    if isinstance(body, cst.IndentedBlock):
+        return body
+    return cst.IndentedBlock(body=[cst.SimpleStatementLine(body=list(body.body),
+                                                           trailing_whitespace=body.trailing_whitespace)])
+
+
+def _head_apart(lines: List[cst.BaseStatement]) -> Tuple[List[cst.BaseStatement], int]:
+    """``lines`` (a function's body) with its head on lines of its own, and
+    how many lines the head takes: statements put at the start go after it.
+
+    The head is the docstring and the ``global``/``nonlocal`` declarations
+    after it.  Python takes a string sharing its line with other statements
+    (``"Doc."; ITEMS.append(event)``) as the docstring, and wants ``global X``
+    before any use of ``X``: a line such as ``global TOTAL; TOTAL += 1`` is
+    split after its declarations, else a reset put before it would end the
+    docstring or use the name before its declaration.  The rest of a split
+    line keeps its comment."""
+    position = 0
+    while position < len(lines) and isinstance(lines[position], cst.SimpleStatementLine):
+        line = lines[position]
+        head = 0
+        while head < len(line.body) and _in_head(line.body[head], first=position == head == 0):
+            head += 1
+        if head == 0:
+            break
+        if head < len(line.body):
+            last = line.body[head - 1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            lines[position:position + 1] = [
+                line.with_changes(body=[*line.body[:head - 1], last], trailing_whitespace=cst.TrailingWhitespace()),
+                line.with_changes(body=line.body[head:], leading_lines=()),
+            ]
+            return lines, position + 1
+        position += 1
+    return lines, position
+
+
+def _in_head(statement: cst.BaseSmallStatement, first: bool) -> bool:
+    """A declaration, or (``first`` statement of the body) the docstring."""
+    if isinstance(statement, (cst.Global, cst.Nonlocal)):
+        return True
+    return first and isinstance(statement, cst.Expr) and isinstance(
+        statement.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _replace_default(function: cst.FunctionDef, parameter: str, expression: str) -> cst.FunctionDef:
