@@ -1,11 +1,17 @@
 """LAM301: a logging handler added on every invocation."""
 from __future__ import annotations
 
+from itertools import chain, count
+from typing import Set
+
+import libcst as cst
+
 from linter.analysis.calls import events_by_call, method_of, reached_calls
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import WrapInIf
 from linter.analysis.guards import sets_up_once
 from linter.analysis.rule import Finding, Rule, reached_from
+from linter.parsing.syntax import child_nodes
 
 CODE = "LAM301"
 THIRD_PARTY_HANDLERS = frozenset({"watchtower.CloudWatchLogHandler"})
@@ -32,9 +38,31 @@ def _handler_type(analysis, info, argument):
     return None
 
 
+def _names_in(node: cst.CSTNode) -> Set[str]:
+    """Every identifier spelled inside ``node``."""
+    names, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is cst.Name:
+            names.add(current.value)
+        stack.extend(child_nodes(current))
+    return names
+
+
+def _loop_variable(event) -> str:
+    """A name for the guard's generator variable that the function does not
+    use: inside the generator it hides any variable of the same name, so
+    ``type(h)`` of the user's handler ``h`` would test each installed handler
+    against its own type and keep every new handler out."""
+    used = _names_in(event.function.node or event.call.statement)
+    candidates = chain(("h", "existing"), (f"existing{n}" for n in count(2)))
+    return next(name for name in candidates if name not in used)
+
+
 def _guard(analysis, event):
-    """``if not any(isinstance(h, T) for h in logger.handlers):`` for the call,
-    or None when the call is not a plain ``receiver.addHandler(argument)``."""
+    """``if not any(isinstance(h, T) for h in logger.handlers):`` for the call
+    (with another variable than ``h`` when the function uses that name), or
+    None when the call is not a plain ``receiver.addHandler(argument)``."""
     call, node = event.call, event.call.node
     if call.statement is None or len(node.args) != 1 or node.args[0].keyword is not None:
         return None
@@ -43,7 +71,8 @@ def _guard(analysis, event):
     kind = _handler_type(analysis, event.function, node.args[0].value)
     if kind is None:
         return None
-    return f"not any(isinstance(h, {kind}) for h in {_receiver(analysis, call)}.handlers)"
+    variable = _loop_variable(event)
+    return f"not any(isinstance({variable}, {kind}) for {variable} in {_receiver(analysis, call)}.handlers)"
 
 
 def _add_handler_calls(analysis):
@@ -122,7 +151,9 @@ def lambda_handler(event, context):
     logger.warning("processing %s", event["id"])
 ''',
     fix="wrap the call in `if not any(isinstance(h, T) for h in logger.handlers):` so it runs once per "
-    "process (moving the setup to module level is the cleaner change when it needs no per-request input)",
+    "process, with another variable than `h` when the function uses that name (the generator would hide it: "
+    "`type(h)` would test each installed handler against itself); moving the setup to module level is the "
+    "cleaner change when it needs no per-request input",
     safety="safe: only the duplicate handlers disappear; unsafe when the call runs only on some invocations "
     "(behind an `if`, after an early `return`: the handler one invocation adds stays for later ones that would "
     "not have added it) or other handlers are added to the same logger (one of the same type would keep this one "
