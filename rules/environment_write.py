@@ -1,6 +1,8 @@
 """LAM401: the process environment changed with request data."""
 from __future__ import annotations
 
+from typing import Optional
+
 from linter.analysis.calls import ENVIRON, is_environ, qualified_callee, qualified_path, reached_calls
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import RestoreEnvironment
@@ -34,29 +36,53 @@ def _restored(analysis, info) -> bool:
 
 
 def _top_level(info, statement) -> bool:
-    return any(type(line).__name__ == "SimpleStatementLine" and statement in line.body for line in info.node.body.body)
+    """Whether ``statement`` is one of the function's own statements (a line
+    of its body, or of a body on the ``def`` line), not inside a block."""
+    body = info.node.body
+    lines = [body] if type(body).__name__ == "SimpleStatementSuite" else body.body
+    return any(type(line).__name__ in _LINES and statement in line.body for line in lines)
+
+
+_LINES = ("SimpleStatementLine", "SimpleStatementSuite")
 
 
 def _fix(analysis, info, statement, mutation, handlers):
     """Restore the variable in ``finally:`` when the handler itself sets one
-    constant key with ``os.environ[KEY] = value`` as a top-level statement."""
+    key with ``os.environ[KEY] = value`` as a top-level statement."""
     if mutation is None or info.key != handlers[0].key or len(handlers) != 1 or not _top_level(info, statement):
         return None
     if type(statement).__name__ != "Assign" or len(mutation.keys) != 1:
         return None
-    key = mutation.keys[0]
-    if type(key).__name__ not in ("SimpleString", "Name"):
-        return None
-    return restore_environment_fix(analysis, info.key, statement, analysis.source(key))
+    return restore_environment_fix(analysis, info.key, statement, analysis.source(mutation.keys[0]))
 
 
-def restore_environment_fix(analysis, handler, statement, key: str) -> Fix:
+def restore_environment_fix(analysis, handler, statement, key: str) -> Optional[Fix]:
     """Keep the variable's value before ``statement`` (an ``os.environ[KEY] =
     value`` in the handler's body, possibly inside an ``if``) sets it, and
-    put it back in a ``finally:`` when the handler returns."""
+    put it back in a ``finally:`` when the handler returns; None when the key
+    may not name the same variable at both ends (:func:`_same_key_throughout`)."""
+    if not _same_key_throughout(analysis.function(handler), statement.targets[0].target):
+        return None
     environ = analysis.source(statement.targets[0].target.value)
     edit = RestoreEnvironment(handler, statement, environ, key)
     return Fix("unsafe", "Restore the variable in a `finally:` when the handler returns", (edit,))
+
+
+def _same_key_throughout(handler, target) -> bool:
+    """Whether the key of ``target`` (``os.environ[KEY]``) names the same
+    variable when the old value is saved, before the line that sets it, as
+    when ``finally:`` restores it: a string, or a name the handler does not
+    bind (a module constant).  A name the handler binds (``k = "TENANT";
+    os.environ[k] = ...``) may be bound only on that line, or bound again
+    before the handler returns."""
+    elements = target.slice
+    if len(elements) != 1 or type(elements[0].slice).__name__ != "Index":
+        return False
+    key = elements[0].slice.value
+    if type(key).__name__ == "SimpleString":
+        return True
+    return (type(key).__name__ == "Name" and handler is not None
+            and not handler.is_local(key.value) and not handler.rebinds_outside(key.value))
 
 
 def check(analysis):

@@ -5,6 +5,8 @@ the generated code is byte-identical outside the edited functions.
 """
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -18,6 +20,7 @@ from linter.parsing.parse import unvalidated
 from linter.parsing.syntax import contains, docstring_count
 
 FunctionKey = Tuple[str, ...]
+_LEVELS = re.compile(r"^(?:    )+", re.MULTILINE)
 
 
 def find_function(module: cst.Module, key: FunctionKey) -> Optional[cst.FunctionDef]:
@@ -88,8 +91,10 @@ def _with_child(parent: cst.CSTNode, child: cst.CSTNode, replacement: cst.CSTNod
 
 
 def _statements(code: str, module: cst.Module) -> cst.BaseStatement:
+    """A statement written with four spaces a level, parsed with the module's
+    own indentation (a tab-indented module gets tabs at every level)."""
     config = module.config_for_parsing
-    code = code.replace("\n    ", "\n" + module.default_indent)
+    code = _LEVELS.sub(lambda levels: module.default_indent * (len(levels.group()) // 4), code)
     return cst.parse_statement(code + module.default_newline, config=config)
 
 
@@ -227,25 +232,43 @@ def _apply_node_edits(module: cst.Module, edits: List[object], unapplied: List[o
     return module
 
 
-def _restore_environment(function: cst.FunctionDef, edit: RestoreEnvironment, module: cst.Module):
-    body = list(function.body.body)
-    index = next((i for i, line in enumerate(body) if contains(line, edit.statement)), None)
-    if index is None:
-        return None
-    environ, key = edit.environ, edit.key
-    saved = "_previous_value"
-    template = (
-        f"try:\n    pass\nfinally:\n    if {saved} is None:\n        {environ}.pop({key}, None)\n"
-        f"    else:\n        {environ}[{key}] = {saved}\n"
-    )
-    guarded = _statements(template, module)
-    guarded = guarded.with_changes(body=guarded.body.with_changes(body=body[index:]))
-    remember = _statements(f"{saved} = {environ}.get({key})", module)
-    new_body = body[:index] + [remember.with_changes(leading_lines=body[index].leading_lines), guarded]
-    new_body[index + 1] = new_body[index + 1].with_changes(
-        body=guarded.body.with_changes(body=[body[index].with_changes(leading_lines=()), *body[index + 1:]])
-    )
-    return function.with_changes(body=function.body.with_changes(body=new_body))
+def _restore_environment(function: cst.FunctionDef, edits: List[RestoreEnvironment], module: cst.Module):
+    """``function`` keeping each variable the edits set before the first line
+    that sets one, running that line and the rest of the body in ``try:`` and
+    putting every variable back in ``finally:``; and the edits whose statement
+    is not in the body.
+
+    Each variable gets its own saved value (two variables sharing one would
+    each be restored to the other's value), in a name neither the module nor
+    the function uses (a user's variable must not be overwritten)."""
+    body, _ = _head_apart(list(_as_block(function.body).body))  # the docstring stays first
+    found = {edit: next((i for i, line in enumerate(body) if contains(line, edit.statement)), None) for edit in edits}
+    missing = [edit for edit, index in found.items() if index is None]
+    if len(missing) == len(edits):
+        return None, missing
+    index = min(i for i in found.values() if i is not None)
+    variables = {edit.key: edit.environ for edit in edits if edit not in missing}  # a key written twice: saved once
+    used = module.code + module.code_for_node(function)
+    saves, restores = [], []
+    for key, environ in variables.items():
+        saved = _fresh_name("_previous_value", used)
+        used += f" {saved}"
+        saves.append(_statements(f"{saved} = {environ}.get({key})", module))
+        restores.append(f"    if {saved} is None:\n        {environ}.pop({key}, None)\n"
+                        f"    else:\n        {environ}[{key}] = {saved}\n")
+    guarded = _statements("try:\n    pass\nfinally:\n" + "".join(restores), module)
+    rest = [body[index].with_changes(leading_lines=()), *body[index + 1:]]
+    guarded = guarded.with_changes(body=guarded.body.with_changes(body=rest))
+    saves[0] = saves[0].with_changes(leading_lines=body[index].leading_lines)
+    block = _as_block(function.body).with_changes(body=[*body[:index], *saves, guarded])
+    return function.with_changes(body=block), missing
+
+
+def _fresh_name(base: str, used: str) -> str:
+    """``base``, or ``base_1``, ``base_2`` ...: the first that is no word of
+    ``used`` (source text: a name in a string, ``globals()["x"]``, counts)."""
+    candidates = (base if n == 0 else f"{base}_{n}" for n in itertools.count())
+    return next(name for name in candidates if not re.search(rf"\b{name}\b", used))
 
 
 def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:
@@ -448,13 +471,11 @@ def _applied(module: cst.Module, edits: Iterable[object], unapplied: Optional[Li
         for edit in function_edits:
             if isinstance(edit, ReplaceDefault):
                 updated = _replace_default(updated, edit.parameter, edit.expression)
-        for edit in function_edits:
-            if isinstance(edit, RestoreEnvironment):
-                restored = _restore_environment(updated, edit, module)
-                if restored is None:
-                    unapplied.append(edit)
-                else:
-                    updated = restored
+        restores = [e for e in function_edits if isinstance(e, RestoreEnvironment)]
+        if restores:
+            restored, missing = _restore_environment(updated, restores, module)
+            unapplied.extend(missing)
+            updated = restored or updated
         decorators = list(dict.fromkeys(e.decorator for e in function_edits if isinstance(e, AddDecorator)))
         if decorators:
             added = [cst.Decorator(decorator=cst.parse_expression(code)) for code in decorators]
