@@ -4,15 +4,22 @@ LibCST keeps comments, quotes, tabs and line endings; this module keeps what
 it does not see: the encoding declared by the file, a UTF-8 byte-order mark
 and the file's permission bits.  Writes are atomic (temporary file in the
 same directory, then rename), so a fix never leaves a half-written file.
+
+A module that is a symbolic link is read and written through the link, as
+ruff and black write: renaming over the link itself would turn it into a
+regular file, and the file it pointed at (and every other link to it) would
+keep the old text.
 """
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import os
 import stat
 import tokenize
 from dataclasses import dataclass
+from typing import Optional
 
 
 class SourceError(Exception):
@@ -25,6 +32,13 @@ class SourceFile:
     text: str  # without the byte-order mark
     encoding: str
     bom: bool
+    # the file itself: ``path`` with its links resolved when it was read, so
+    # that what is written replaces what was read even if a link changes meanwhile
+    target: Optional[str] = None
+
+    @property
+    def real_path(self) -> str:
+        return self.target or os.path.realpath(self.path)
 
     def encode(self, text: str) -> bytes:
         """The file's bytes for ``text``; a SourceError when its encoding
@@ -39,15 +53,16 @@ class SourceFile:
 def read_source(path: str) -> SourceFile:
     """The file's text; a SourceError for anything but a regular file (a
     FIFO would block the read forever, ``/dev/zero`` never end it)."""
+    target = os.path.realpath(path)
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
+        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
         with open(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 raise SourceError("cannot read: not a regular file")
             data = handle.read()
     except OSError as error:
         raise SourceError(f"cannot read: {error.strerror or error}") from None
-    return decode_source(path, data)
+    return dataclasses.replace(decode_source(path, data), target=target)
 
 
 def decode_source(path: str, data: bytes) -> SourceFile:
@@ -64,25 +79,32 @@ def decode_source(path: str, data: bytes) -> SourceFile:
 
 
 def write_atomically(source: SourceFile, text: str) -> None:
-    """Replace the file's contents, keeping its encoding, BOM and mode.
+    """Replace the file's contents, keeping its encoding, BOM and mode; a
+    link is written through to the file it points at (its ``real_path``).
 
     The file is left exactly as it was, with a SourceError or OSError saying
     why, when it is read-only (a rename would replace it anyway), when it
     changed on disk since it was read (an editor saved it: the fix was made
-    for other text), or when writing the new contents fails (a full disk)."""
-    writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH  # root may write anything: the bits say what is meant
-    if not os.access(source.path, os.W_OK) or not os.stat(source.path).st_mode & writable_bits:
-        raise SourceError("cannot write: the file is read-only; not fixed")
+    for other text), or when writing the new contents fails (a full disk).
+    A file that already holds ``text`` is left alone without an error: the
+    same file reached through a link and its target (or through two links)
+    is fixed through the first of them, and the others find it done."""
+    path = source.real_path
+    data = source.encode(text)
     try:
-        with open(source.path, "rb") as handle:
-            unchanged = handle.read() == source.encode(source.text)
+        with open(path, "rb") as handle:
+            current = handle.read()
     except OSError as error:
         raise SourceError(f"cannot read it again before writing: {error.strerror or error}") from None
-    if not unchanged:
+    if current == data:
+        return
+    writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH  # root may write anything: the bits say what is meant
+    if not os.access(path, os.W_OK) or not os.stat(path).st_mode & writable_bits:
+        raise SourceError("cannot write: the file is read-only; not fixed")
+    if current != source.encode(source.text):
         raise SourceError("changed on disk since it was read; not fixed")
-    data = source.encode(text)
-    directory = os.path.dirname(os.path.abspath(source.path))
-    mode = stat.S_IMODE(os.stat(source.path).st_mode)
+    directory = os.path.dirname(path)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
     import tempfile  # only when a file is written: a rerun of check never does
 
     handle, temporary = tempfile.mkstemp(prefix=".warmstate-", suffix=".tmp", dir=directory)
@@ -90,7 +112,7 @@ def write_atomically(source: SourceFile, text: str) -> None:
         with os.fdopen(handle, "wb") as output:
             output.write(data)
         os.chmod(temporary, mode)
-        os.replace(temporary, source.path)
+        os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
