@@ -33,7 +33,7 @@ def _bounded(analysis, item) -> bool:
     with data that is not the request's.  Filled from the event, the first
     caller's data would stay for every later caller, so that is not bounded."""
     once = filled_once(analysis, item) or analysis.mutation_guarded(
-        item, lambda guard: runs_at_first_invocation(analysis, guard))
+        item, "first invocation", lambda guard: runs_at_first_invocation(analysis, guard), True)
     return once and not analysis.taint.is_tainted(item.function, item.mutation.statement)
 
 

@@ -45,3 +45,47 @@ def test_only_large_literals_of_constants_are_elided():
         text = f"TABLE = {{\n{rows}{impure}}}\n"
         assert elide(text).originals == {}, impure
     assert elide(f"TABLE = {{\n{rows[:500]}}}\n").originals == {}  # small: parsed as written
+
+
+def test_a_cycle_of_two_thousand_modules_each_filling_its_own_list(tmp_path):
+    """Each module's list is reached through the calls of the whole cycle,
+    each under a guard: asking, per list, whether every way to it is guarded
+    took time growing with the square of the cycle (over two minutes), and
+    each message printed the whole chain (30 MB in all)."""
+    count = 2000
+    for index in range(count):
+        following = (index + 1) % count
+        (tmp_path / f"stage_{index}.py").write_text(
+            f"import stage_{following}\n\nPROCESSED_{index} = []\n\n\n"
+            f"def process_{index}(record, remaining):\n"
+            f"    PROCESSED_{index}.append(record['id'])\n"
+            f"    if remaining:\n"
+            f"        stage_{following}.process_{following}(record, remaining - 1)\n")
+    (tmp_path / "app.py").write_text(
+        "import stage_0\n\n\ndef lambda_handler(event, context):\n"
+        "    for record in event['Records']:\n        stage_0.process_0(record, 3)\n    return {}\n")
+    check = subprocess.run([installed_command("warmstate"), "check", "--no-cache", "."], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 1, check.stderr
+    lines = check.stdout.splitlines()
+    assert lines[-1] == "Found 2000 findings (2000 fixable with `warmstate fix`)."
+    last = next(line for line in lines if line.startswith("stage_1999.py:3:1: LAM101"))
+    assert ("(lambda_handler() → process_0() → process_1() → process_2() → … 1,993 more … → process_1996() → "
+            "process_1997() → process_1998() → process_1999())") in last
+
+
+def test_an_inheritance_chain_of_ten_thousand_classes(tmp_path):
+    """Whether a class shares its attributes as written depends on its whole
+    chain of bases; walking each class's chain took time growing with the
+    square of its length (10,000 classes: a minute and a half)."""
+    classes = "".join(f"\n\nclass Stage{index}(Stage{index - 1}):\n    pass\n" for index in range(1, 10000))
+    (tmp_path / "app.py").write_text(
+        "class Stage0:\n    seen = []\n\n    def record(self, item):\n        self.seen.append(item)\n"
+        + classes
+        + "\n\ndef lambda_handler(event, context):\n    stage = Stage9999()\n    stage.record(event['id'])\n"
+        "    return len(stage.seen)\n")
+    check = subprocess.run([installed_command("warmstate"), "check", "--no-cache", "app.py"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 1, check.stderr
+    assert check.stdout.startswith("app.py:2:5: LAM103 class attribute 'Stage0.seen' (a list) is appended to"), \
+        check.stdout

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import weakref
 from functools import cached_property
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Hashable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -39,6 +39,7 @@ from linter.summary.model import Binding, ModuleModel
 from linter.summary.scanner import CallRef, FunctionInfo, FunctionKey, Guard, RefPath
 
 __all__ = ["Analysis", "Context", "ResetSite", "StateKey", "StateMutation"]
+_CHAIN_ENDS = 4  # functions a long call chain shows at each end
 
 
 class Analysis:
@@ -77,8 +78,11 @@ class Analysis:
 
     def _modules_of(self, handlers) -> List[str]:
         found = list(dict.fromkeys(handler.module for handler in handlers))
+        seen = set(found)
         for module in found:
-            found.extend(m for m in sorted(self.project.imported_modules(module)) if m not in found)
+            fresh = [m for m in sorted(self.project.imported_modules(module)) if m not in seen]
+            found.extend(fresh)
+            seen.update(fresh)
         return found
 
     def declared_versions(self, distribution: str) -> list:
@@ -119,13 +123,23 @@ class Analysis:
     def always_run(self, handler: Handler) -> Set[Context]:
         return self.path.always_run(handler)
 
-    def mutation_guarded(self, item: StateMutation, holds: Callable[[Guard], bool]) -> bool:
-        """Whether ``item`` only happens behind a guard for which ``holds`` is true."""
-        return any(holds(guard) for guard in item.mutation.guards) or self.path.always_guarded(item.context, holds)
+    def mutation_guarded(self, item: StateMutation, kind: str, label_of: Callable[[Guard], Hashable],
+                         label: Hashable) -> bool:
+        """Whether ``item`` only happens behind a guard ``label_of`` gives
+        ``label``: around it, or around every call on the way to it
+        (:meth:`~linter.analysis.reach.InvocationPath.always_guarded`)."""
+        return (any(label_of(guard) == label for guard in item.mutation.guards)
+                or self.path.always_guarded(item.context, kind, label_of, label))
 
     def call_chain(self, handler: Handler, function: FunctionInfo, receiver: Optional[StateKey] = None) -> str:
-        """``lambda_handler() → record() → _append()``, as the path first reached the function."""
-        return " → ".join(f"{'.'.join(key[1:])}()" for key in self.path.chain(handler, (function.key, receiver)))
+        """``lambda_handler() → record() → _append()``, as the path first
+        reached the function; a chain of more than nine functions shows its
+        first and last four (``… 1,992 more …`` between them): a message is a
+        line, and a cycle of 2,000 modules printed 30 MB of them."""
+        names = [f"{'.'.join(key[1:])}()" for key in self.path.chain(handler, (function.key, receiver))]
+        if len(names) > 2 * _CHAIN_ENDS + 1:
+            names[_CHAIN_ENDS:-_CHAIN_ENDS] = [f"… {len(names) - 2 * _CHAIN_ENDS:,} more …"]
+        return " → ".join(names)
 
     @cached_property
     def clocks(self):

@@ -29,7 +29,7 @@ without paying for the parser.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Tuple
 
 if TYPE_CHECKING:
     from linter.analysis.api import Analysis, StateKey, StateMutation
@@ -38,24 +38,26 @@ if TYPE_CHECKING:
 
 def filled_once(analysis: Analysis, item: StateMutation) -> bool:
     """Whether a mutation only runs while its state is empty or lacks a constant key."""
-    return analysis.mutation_guarded(item, lambda guard: _runs_while_unfilled(analysis, guard, item.state))
+    return analysis.mutation_guarded(item, "unfilled state", lambda guard: unfilled_state(analysis, guard), item.state)
 
 
-def _runs_while_unfilled(analysis: Analysis, guard: Guard, state: StateKey) -> bool:
+def unfilled_state(analysis: Analysis, guard: Guard) -> Optional[StateKey]:
+    """The state ``guard`` lets code run only while it is empty or lacks a
+    constant key; None for any other guard."""
     info = analysis.function(guard.function)
     if info is None:
-        return False
+        return None
     test, positive = _without_not(guard)
 
-    def is_state(node) -> bool:
+    def state_of(node) -> Optional[StateKey]:
         from linter.summary.scanner import path_of
 
         path = path_of(node)
         resolved = analysis.resolve_state(info, None, path) if path is not None else None
-        return resolved is not None and resolved[0] == state
+        return resolved[0] if resolved is not None else None
 
-    true_when_unfilled = _true_when_unfilled(test, is_state)
-    return true_when_unfilled is not None and true_when_unfilled == positive
+    tested = _emptiness_test(test, state_of)
+    return tested[0] if tested is not None and tested[1] == positive else None
 
 
 def _without_not(guard: Guard):
@@ -69,43 +71,46 @@ def _without_not(guard: Guard):
     return test, positive
 
 
-def _true_when_unfilled(test, is_state) -> Optional[bool]:
-    """True for a test that is true while the state is empty or lacks a
-    constant key (``"k" not in X``, ``X.get("k") is None``, ``len(X) == 0``),
-    False for one that is true once it is filled (``X``, ``"k" in X``,
-    ``X.get("k")``, ``len(X)``), None for anything else."""
+def _emptiness_test(test, state_of) -> Optional[Tuple[StateKey, bool]]:
+    """(state, True) for a test that is true while the state is empty or
+    lacks a constant key (``"k" not in X``, ``X.get("k") is None``,
+    ``len(X) == 0``), (state, False) for one that is true once it is filled
+    (``X``, ``"k" in X``, ``X.get("k")``, ``len(X)``), None for anything else."""
     import libcst as cst
 
     from linter.parsing.syntax import is_configuration
 
-    if is_state(test) or _reads_state(test, is_state):
-        return False
+    state = state_of(test) or _read_state(test, state_of)
+    if state is not None:
+        return state, False
     if type(test) is not cst.Comparison or len(test.comparisons) != 1:
         return None
     left, target = test.left, test.comparisons[0]
     operator, right = type(target.operator), target.comparator
-    if operator in (cst.In, cst.NotIn) and is_configuration(left) and is_state(right):
-        return operator is cst.NotIn
-    if _reads_state(left, is_state):
+    if operator in (cst.In, cst.NotIn) and is_configuration(left):
+        state = state_of(right)
+        return (state, operator is cst.NotIn) if state is not None else None
+    state = _read_state(left, state_of)
+    if state is not None:
         if type(right) is cst.Name and right.value == "None" and operator in (cst.Is, cst.Equal, cst.IsNot, cst.NotEqual):
-            return operator in (cst.Is, cst.Equal)
+            return state, operator in (cst.Is, cst.Equal)
         if type(right) is cst.Integer and right.value == "0" and operator in (cst.Equal, cst.NotEqual, cst.GreaterThan):
-            return operator is cst.Equal
+            return state, operator is cst.Equal
     return None
 
 
-def _reads_state(node, is_state) -> bool:
-    """``X.get(<constant>)`` or ``len(X)``: a look at the state's contents."""
+def _read_state(node, state_of) -> Optional[StateKey]:
+    """The state of ``X.get(<constant>)`` or ``len(X)``: a look at the state's contents."""
     import libcst as cst
 
     from linter.parsing.syntax import dotted_name, is_configuration
 
     if type(node) is not cst.Call or len(node.args) != 1:
-        return False
+        return None
     func = node.func
     if type(func) is cst.Attribute and func.attr.value == "get":
-        return is_state(func.value) and is_configuration(node.args[0].value)
-    return dotted_name(func) == "len" and is_state(node.args[0].value)
+        return state_of(func.value) if is_configuration(node.args[0].value) else None
+    return state_of(node.args[0].value) if dotted_name(func) == "len" else None
 
 
 def sets_up_once(analysis: Analysis, guard: Guard, logger_source: str) -> bool:

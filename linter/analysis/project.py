@@ -9,7 +9,8 @@ method is defined along a class's bases.
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Iterator, Optional, Set, Tuple
+from functools import cached_property
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -34,6 +35,8 @@ class ProjectModel:
         self.modules = modules
         self.layout = layout
         self.requirements: Dict[str, list] = requirements or {}  # distribution -> declarations (linter.project.requirements)
+        self._imported: Dict[str, Set[str]] = {}  # module -> the project modules it imports directly
+        self._importers: Dict[str, Set[str]] = {}  # module -> the modules whose loading loads it
 
     def module(self, name: str) -> ModuleModel:
         return self.modules[name]
@@ -76,25 +79,40 @@ class ProjectModel:
 
     def imported_modules(self, module: str) -> Set[str]:
         """The project modules ``module`` imports directly."""
-        found = set()
-        for imported in self.modules[module].imports.values():
-            resolved = self.resolve(module, imported)
-            if resolved is not None and resolved[0] != module:
-                found.add(resolved[0])
-        return found
+        if module not in self._imported:
+            found = set()
+            for imported in self.modules[module].imports.values():
+                resolved = self.resolve(module, imported)
+                if resolved is not None and resolved[0] != module:
+                    found.add(resolved[0])
+            self._imported[module] = found
+        return self._imported[module]
 
     def imports_transitively(self, importer: str, imported: str) -> bool:
         """Whether loading ``importer`` loads ``imported`` (through any chain of project imports)."""
-        seen, pending = set(), [importer]
-        while pending:
-            current = pending.pop()
-            for target in self.imported_modules(current):
-                if target == imported:
-                    return True
-                if target not in seen:
-                    seen.add(target)
-                    pending.append(target)
-        return False
+        return importer in self._importers_of(imported)
+
+    def _importers_of(self, imported: str) -> Set[str]:
+        """The modules whose loading loads ``imported``, found once per module
+        asked about (a handler's, in practice): searching from each importer
+        instead took time growing with the square of an import cycle's length."""
+        if imported not in self._importers:
+            found: Set[str] = set()
+            pending = [imported]
+            while pending:
+                fresh = self._direct_importers.get(pending.pop(), set()) - found
+                found |= fresh
+                pending.extend(fresh)
+            self._importers[imported] = found
+        return self._importers[imported]
+
+    @cached_property
+    def _direct_importers(self) -> Dict[str, Set[str]]:
+        found: Dict[str, Set[str]] = {}
+        for importer in self.modules:
+            for imported in self.imported_modules(importer):
+                found.setdefault(imported, set()).add(importer)
+        return found
 
     # -- classes -------------------------------------------------------------
     def class_ref(self, module: str, dotted: Optional[str]) -> Optional[ClassRef]:
@@ -123,16 +141,24 @@ class ProjectModel:
         pending = [ref]
         while pending:
             current = pending.pop(0)
-            info = self.class_info(current)
-            if info is None or current in seen:
+            step = self.class_step(current) if current not in seen else None
+            if step is None:
                 continue
             seen.add(current)
-            bases = [self.class_ref(current[0], base) for base in info.bases]
-            copying = any(
-                base is None and self._may_copy_attributes(current[0], name) for base, name in zip(bases, info.bases)
-            )
+            info, copying, bases = step
             yield current, info, copying
-            pending.extend(base for base in bases if base is not None)
+            pending.extend(bases)
+
+    def class_step(self, ref: Optional[ClassRef]) -> Optional[Tuple[ClassInfo, bool, List[ClassRef]]]:
+        """A project class's own part of its chain: its info, whether one of
+        its bases may copy mutable class attributes per instance, and its
+        bases that are project classes; None for a class outside the project."""
+        info = self.class_info(ref)
+        if info is None:
+            return None
+        bases = [self.class_ref(ref[0], base) for base in info.bases]
+        copying = any(base is None and self._may_copy_attributes(ref[0], name) for base, name in zip(bases, info.bases))
+        return info, copying, [base for base in bases if base is not None]
 
     def _may_copy_attributes(self, module: str, base: str) -> bool:
         """A base class from outside the project that may give each instance

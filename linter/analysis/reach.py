@@ -10,7 +10,7 @@ calls lead to it, so a guard around every way in can be recognised.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Hashable, List, Optional, Sequence, Set, Tuple
 
 from linter.analysis.dispatch import Dispatch
 from linter.analysis.handlers import Handler
@@ -33,6 +33,8 @@ class InvocationPath:
         self._caller: Dict[Tuple[Context, FunctionKey], Context] = {}  # first way in, per handler
         self._wrappers: Dict[FunctionKey, List[FunctionKey]] = {}
         self._targets: Dict[tuple, List[Context]] = {}  # (id of the call, function, receiver) -> what it runs
+        self._labels: Dict[str, Dict[Hashable, Set[int]]] = {}  # always_guarded's calls, per kind and label
+        self._unguarded: Dict[Tuple[str, Hashable], Set[Context]] = {}  # and what is reached past them
         for handler in self.handlers:
             self._walk(handler)
 
@@ -191,26 +193,53 @@ class InvocationPath:
     def _entry_contexts(self) -> Set[Context]:
         return {entry for handler in self.handlers for entry, _ in self.entries(handler)}
 
-    def always_guarded(self, context: Context, holds: Callable[[Guard], bool]) -> bool:
-        """Whether every way from a handler to ``context`` passes a guard for
-        which ``holds`` is true (a handler itself is never guarded): going
-        back from it through the calls no such guard covers reaches neither
-        a handler's entry nor a function nothing calls.  Each function is
-        visited once: helpers calling shared helpers make exponentially many
-        ways (a ladder of 22 such pairs took over a minute when each way was
-        followed)."""
-        seen, pending = {context}, [context]
+    def always_guarded(self, context: Context, kind: str, label_of: Callable[[Guard], Hashable],
+                       label: Hashable) -> bool:
+        """Whether every way from a handler to ``context`` passes a call with
+        a guard ``label_of`` gives ``label`` (a handler itself is never
+        guarded).  ``label_of`` sorts the guards of one ``kind`` of test (the
+        state a test finds empty, whether it is a cold-start flag): the calls
+        of each label are found once per kind, and what the handlers reach
+        past the calls of one label once per label, in one walk forward.
+        Searching back from each context instead took time growing with the
+        square of a call cycle's length (2,000 modules: minutes)."""
+        blocked = self._guarded_calls(kind, label_of).get(label)
+        if not blocked or not self._callers.get(context):
+            return False
+        if (kind, label) not in self._unguarded:
+            self._unguarded[(kind, label)] = self._reached_past(blocked)
+        return context not in self._unguarded[(kind, label)]
+
+    def _guarded_calls(self, kind: str, label_of: Callable[[Guard], Hashable]) -> Dict[Hashable, Set[int]]:
+        """For each label of ``kind``, the ids of the calls on the path with a guard of that label."""
+        if kind not in self._labels:
+            found: Dict[Hashable, Set[int]] = {}
+            for edges in self._callers.values():
+                for _, call in edges:
+                    for guard in call.guards if call is not None else ():
+                        found.setdefault(label_of(guard), set()).add(id(call))
+            self._labels[kind] = found
+        return self._labels[kind]
+
+    def _reached_past(self, blocked: Set[int]) -> Set[Context]:
+        """What the handlers reach through calls not in ``blocked``: from the
+        handlers' entries and the functions nothing on the path calls."""
+        reached = self._entry_contexts | {context for context in self.reached_by if not self._callers.get(context)}
+        pending = list(reached)
         while pending:
-            current = pending.pop()
-            callers = self._callers.get(current, [])
-            if current in self._entry_contexts or not callers:
-                return False
-            for caller, call in callers:
-                if caller in seen or (call is not None and any(holds(guard) for guard in call.guards)):
-                    continue
-                seen.add(caller)
-                pending.append(caller)
-        return True
+            for callee, call in self._callees.get(pending.pop(), ()):
+                if callee not in reached and (call is None or id(call) not in blocked):
+                    reached.add(callee)
+                    pending.append(callee)
+        return reached
+
+    @cached_property
+    def _callees(self) -> Dict[Context, List[Edge]]:
+        found: Dict[Context, List[Edge]] = {}
+        for callee, edges in self._callers.items():
+            for caller, call in edges:
+                found.setdefault(caller, []).append((callee, call))
+        return found
 
     def always_run(self, handler: Handler) -> Set[Context]:
         """Functions ``handler`` runs on every invocation: called unconditionally,

@@ -196,7 +196,7 @@ class Sticky:
             return looks_at_written_state(self.analysis, guard, written)
 
         return (any(holds(guard) for guard in write.guards)
-                or self.analysis.path.always_guarded(write.context, holds)
+                or self.analysis.path.always_guarded(write.context, "looks at written state", holds, True)
                 or (write.region == EXCEPT_CLAUSE and fills_after_failed_lookup(write.function, write.statement)))
 
     # -- what each invocation does first ---------------------------------------
