@@ -212,6 +212,26 @@ def suite_statements(suite: cst.BaseSuite) -> List[cst.CSTNode]:
     return list(suite.body)
 
 
+def pattern_captures(pattern: cst.MatchPattern) -> List[str]:
+    """The names a ``case`` pattern binds when it matches: ``items`` in
+    ``case [items, *_]``, ``case {"k": items}``, ``case Point(x=items)``,
+    ``case [*items]``, ``case {**items}``, ``case _ as items``; they are
+    variables of the function, like assignment targets."""
+    found, pending = [], [pattern]
+    while pending:
+        node = pending.pop()
+        field = _CAPTURE_FIELDS.get(type(node))
+        captured = getattr(node, field) if field else None
+        if captured is not None:
+            found.append(captured.value)
+        if type(node) is not cst.MatchValue:  # ``case Status.OK`` reads a name, binds none
+            pending.extend(node.children)
+    return found
+
+
+_CAPTURE_FIELDS = {cst.MatchAs: "name", cst.MatchStar: "name", cst.MatchMapping: "rest"}
+
+
 def _reads(value: cst.CSTNode, target: cst.CSTNode) -> bool:
     """Whether ``value`` reads what ``target`` names (``o.n + 1`` for ``o.n``,
     ``S.get("n", 0) + 1`` for ``S["n"]``: the mapping counts as read)."""
@@ -486,6 +506,10 @@ class FunctionScanner:
         self.statement = node
         self._scan_expr(node.subject)
         for index, case in enumerate(node.cases):
+            saved, self.conditional, self.region = (self.conditional, self.region), True, "a `match` case"
+            for name in pattern_captures(case.pattern):  # bound only when the case matches
+                self._bind_name(name, None)
+            self.conditional, self.region = saved
             self._scan_conditionally([case.body], "a `match` case", (node, index))
 
     def _scan_with_items(self, node: cst.With) -> None:
