@@ -140,11 +140,18 @@ def test_bad_files_get_one_line_errors_and_the_run_goes_on(run_warmstate, tmp_pa
     # flat in CPython's tree, but 8,000 nested operations in LibCST's, whose parser's stack overflows
     write(tmp_path, "flags.py", "READY = " + " or ".join(["flag"] * 8000) + "\n\n\n"
           "def lambda_handler(event, context):\n    return READY\n")
+    # rejected by every Python, and taken by LibCST, which keeps strings as written: no analysis of either
+    write(tmp_path, "paths.py", 'LOG_DIR = "C:\\Users\\deploy\\logs"\nSEEN = []\n\n\n'
+          'def lambda_handler(event, context):\n    SEEN.append(event)\n')
+    (tmp_path / "stray.py").write_bytes(b"SEEN = []\n\n\ndef lambda_handler(event, context):\n    SEEN.append(event)\x00\n")
     completed = run_warmstate("check", tmp_path)
     assert completed.returncode == 2
     assert len(finding_lines(completed.stdout)) == 1  # good.py is still reported
     errors = completed.stderr.strip().splitlines()
-    assert len(errors) == 7
+    assert len(errors) == 9
+    assert f"{tmp_path}/stray.py:5:23: error: cannot parse: source code string cannot contain null bytes" in errors
+    assert any(e.startswith(f"{tmp_path}/paths.py:1:") and "cannot parse: (unicode error) 'unicodeescape'" in e
+               for e in errors)
     assert f"{tmp_path}/flags.py:1:1: error: cannot parse: an expression nested more than 1,000 deep" in errors
     assert any(e.startswith(f"{tmp_path}/route.py:") and "statements nested more than 1,000 deep" in e for e in errors)
     assert any(e.startswith(f"{tmp_path}/checksum.py:2:5: error: cannot parse: an expression nested more than 1,000 deep")

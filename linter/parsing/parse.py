@@ -14,6 +14,11 @@ from linter.output.diagnostics import FileError
 from linter.parsing.depth import MAX_DEPTH, too_deep
 from linter.parsing.elide import Elided, elide
 
+# CPython's errors no newer Python would lift, so LibCST (which would take
+# them) does not get the file: a string's escape it cannot decode (``"\u12"``:
+# LibCST keeps strings as written), a null byte.
+_DECODING = "(unicode error)"
+_NULL_BYTES = "source code string cannot contain null bytes"
 MAX_NESTING = 100  # brackets or indented blocks inside one another; CPython's own limit is 200 brackets
 
 
@@ -35,10 +40,22 @@ def prepare(path: str, text: str) -> Union[Prepared, FileError]:
     try:
         return Prepared(path, elided, ast.parse(elided.text, filename=path))
     except SyntaxError as error:
+        if error.msg == _NULL_BYTES:
+            return _null_byte(path, elided.text)
         rejected = FileError(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
-        return rejected if _nesting(elided.text) > MAX_NESTING else Prepared(path, elided, None, rejected)
+        if error.msg.startswith(_DECODING) or _nesting(elided.text) > MAX_NESTING:
+            return rejected
+        return Prepared(path, elided, None, rejected)
+    except ValueError:  # a null byte, on Python 3.9 and 3.10
+        return _null_byte(path, elided.text)
     except (RecursionError, MemoryError):
         return FileError(path, "cannot parse: nested too deeply")
+
+
+def _null_byte(path: str, text: str) -> FileError:
+    """The error at the file's first null byte (CPython's says line 1, or has no line)."""
+    before = text[:text.find("\0")]
+    return FileError(path, f"cannot parse: {_NULL_BYTES}", before.count("\n") + 1, len(before) - before.rfind("\n"))
 
 
 def parse_prepared(prepared: Prepared):
