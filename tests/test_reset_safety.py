@@ -2,7 +2,7 @@
 
 The rule fixtures show each case in realistic code; these go through every
 spelling of it: each ``bytearray`` constructor, each pattern that captures a
-name in a ``match``.
+name in a ``match``, each place code run at import can fill state.
 """
 from __future__ import annotations
 
@@ -116,3 +116,62 @@ def test_patterns_that_capture_other_names_keep_the_fix(pattern):
     found, fixed = findings_and_fix(MATCH_HANDLER.format(pattern=pattern))
     assert found[0].fix is not None
     assert "    items.clear()\n    _remember(event)" in fixed
+
+
+FILLED_AT_IMPORT = {
+    "guard that holds on Lambda": 'if __name__ != "__main__":\n    ITEMS.append("deployed")\n',
+    "else of the main guard": 'if __name__ == "__main__":\n    print("local")\nelse:\n    ITEMS.append("deployed")\n',
+    "elif of the main guard": 'if __name__ == "__main__":\n    print("local")\nelif ITEMS:\n    ITEMS.append("more")\n',
+    "class body": 'class Config:\n    name = "orders"\n    ITEMS.append(name)\n',
+    "class body in an if": 'if True:\n    class Config:\n        ITEMS.append("orders")\n',
+    "class base": "class Config(dict(x=ITEMS.append(1)).__class__):\n    pass\n",
+    "default value": "def audit(entry, sink=ITEMS.append(1)):\n    return entry\n",
+    "keyword-only default": "def audit(*, sink=ITEMS.append(1)):\n    return sink\n",
+    "method default": "class Audit:\n    def write(self, sink=ITEMS.append(1)):\n        return sink\n",
+    "method decorator": ("def register(func):\n    ITEMS.append(func.__name__)\n    return func\n\n\n"
+                         "class Routes:\n    @register\n    def orders(self):\n        return []\n"),
+}
+IMPORT_TIME_HANDLER = """
+ITEMS = ["first"]
+
+{filled}
+
+def lambda_handler(event, context):
+    ITEMS.append(event)
+    return len(ITEMS)
+"""
+
+
+@pytest.mark.parametrize("where", FILLED_AT_IMPORT)
+def test_no_fix_when_code_run_at_import_fills_the_state(where):
+    """A reset to ``["first"]`` would delete what import added."""
+    assert_flagged_without_fix(IMPORT_TIME_HANDLER.format(filled=FILLED_AT_IMPORT[where]))
+
+
+@pytest.mark.parametrize("filled", [
+    'if __name__ == "__main__":\n    ITEMS.append("local")\n',
+    'if "__main__" == __name__:\n    ITEMS.append("local")\nelse:\n    print("deployed")\n',
+    'class Config:\n    ITEMS = ["a class attribute"]\n    TIMEOUT = 3\n',
+    "def audit(entry, retries=len([1, 2])):\n    return entry\n",
+])
+def test_code_that_does_not_fill_it_at_import_keeps_the_fix(filled):
+    """What runs only as a script, a class attribute of the same name, a
+    default that leaves the state alone: the reset still restores a cold start."""
+    found, fixed = findings_and_fix(IMPORT_TIME_HANDLER.format(filled=filled))
+    assert found[0].fix is not None, found[0].message
+    assert '    ITEMS[:] = ["first"]\n    ITEMS.append(event)' in fixed
+
+
+def test_state_assigned_where_only_lambda_runs_is_state():
+    """``if __name__ != "__main__": ITEMS = []`` creates state on Lambda."""
+    found, _ = findings_and_fix(IMPORT_TIME_HANDLER.replace('ITEMS = ["first"]', 'if __name__ != "__main__":\n'
+                                                            '    ITEMS = ["first"]').format(filled=""))
+    assert found
+
+
+@pytest.mark.xfail(strict=True, reason="linter/parsing/unreferenced.py elides the body of a plain class nothing "
+                                       "names, though a class body runs at import")
+def test_no_fix_when_the_body_of_a_class_nothing_names_fills_the_state():
+    assert_flagged_without_fix(IMPORT_TIME_HANDLER.format(filled=(
+        'class OrderPlaced:\n    """Registered at import."""\n\n    detail_type = "OrderPlaced"\n'
+        "    ITEMS.append(detail_type)\n")))

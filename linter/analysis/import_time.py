@@ -21,7 +21,7 @@ from linter.analysis.names import Context, Names, written_through
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey, States
 from linter.parsing.syntax import decorating_callable
-from linter.summary.scanner import MODULE_CODE, CallRef, FunctionInfo, RefPath, path_of
+from linter.summary.scanner import MODULE_CODE, CallRef, FunctionInfo, RefPath, path_of, suite_statements
 
 
 class ImportTime:
@@ -136,10 +136,13 @@ class ImportTime:
         ]
 
     def _decorators_run_at_import(self, module) -> List[Context]:
-        """Decorators of module-level functions and classes, and the functions
-        a decorator factory defines (one of them is what it returns)."""
+        """Decorators of module-level functions, classes and their methods
+        (a class body runs at import), and the functions a decorator factory
+        defines (one of them is what it returns)."""
         found: List[Context] = []
-        for node in [*module.top_level_functions.values(), *(c.node for c in module.classes.values())]:
+        classes = [c.node for c in module.classes.values()]
+        methods = [node for c in classes for node in suite_statements(c.body) if type(node) is cst.FunctionDef]
+        for node in [*module.top_level_functions.values(), *classes, *methods]:
             for decorator in node.decorators:
                 path = path_of(decorating_callable(decorator))
                 for context in self.names.module_callee(module.name, path) if path is not None else ():

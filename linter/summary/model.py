@@ -20,8 +20,10 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from linter.summary.kinds import BUFFER_TYPES, CONTAINER_TYPES
-from linter.summary.scanner import MODULE_CODE, FunctionInfo, FunctionKey, FunctionScanner, suite_statements
-from linter.parsing.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal, is_main_guard
+from linter.summary.scanner import (
+    MODULE_CODE, FunctionInfo, FunctionKey, FunctionScanner, import_branches, suite_statements,
+)
+from linter.parsing.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal
 
 @dataclass
 class Binding:
@@ -237,12 +239,8 @@ class _ModelBuilder:
             elif isinstance(statement, cst.ClassDef):
                 self._add_class(statement)
             elif isinstance(statement, cst.If):
-                if not is_main_guard(statement):
-                    self._scan_module_block(suite_statements(statement.body))
-                    if statement.orelse is not None:
-                        orelse = statement.orelse
-                        inner = [orelse] if isinstance(orelse, cst.If) else suite_statements(orelse.body)
-                        self._scan_module_block(inner)
+                for branch in import_branches(statement):
+                    self._scan_module_block(branch)
             elif isinstance(statement, (cst.Try, cst.With)):
                 self._scan_module_block(suite_statements(statement.body))
                 for handler in getattr(statement, "handlers", ()):

@@ -212,6 +212,26 @@ def suite_statements(suite: cst.BaseSuite) -> List[cst.CSTNode]:
     return list(suite.body)
 
 
+def import_branches(node: cst.If) -> List[List[cst.CSTNode]]:
+    """The branches of a module-level ``if`` that may run when Lambda imports
+    the module, whose ``__name__`` is then never ``"__main__"``: both, but of
+    ``if __name__ == "__main__":`` only the ``else`` (or ``elif``), and of
+    ``if __name__ != "__main__":`` only the body."""
+    body = suite_statements(node.body)
+    orelse = node.orelse
+    rest = [] if orelse is None else [orelse] if type(orelse) is cst.If else suite_statements(orelse.body)
+    test = node.test
+    if not is_main_guard(node) or not any(
+        type(side) is cst.SimpleString and side.evaluated_value == "__main__"
+        for side in (test.left, test.comparisons[0].comparator)
+    ):
+        return [body, rest]
+    operator = type(test.comparisons[0].operator)
+    if operator in (cst.Equal, cst.Is):
+        return [rest]
+    return [body] if operator in (cst.NotEqual, cst.IsNot) else [body, rest]
+
+
 def pattern_captures(pattern: cst.MatchPattern) -> List[str]:
     """The names a ``case`` pattern binds when it matches: ``items`` in
     ``case [items, *_]``, ``case {"k": items}``, ``case Point(x=items)``,
@@ -347,6 +367,7 @@ class FunctionScanner:
         self.in_comparison = False
         self.receiving = False  # scanning the object an operation changes, or part of a longer reference
         self.branches: Optional[Tuple[Branch, ...]] = ()
+        self.class_scope = False  # scanning a class body run at import
 
     # -- statements --------------------------------------------------------
     def scan(self) -> None:
@@ -354,22 +375,21 @@ class FunctionScanner:
 
     def scan_import_time(self, statements) -> None:
         """Module-level code as one body.  Function and class bodies do not run
-        at import; their decorators do, and ``if __name__ == "__main__":``
-        does not run on Lambda."""
+        at import; their decorators do, and so do a function's defaults and a
+        class's bases and body (``_scan_definition``); of
+        ``if __name__ == "__main__":`` only what Lambda runs
+        (``import_branches``)."""
         for statement in statements:
             kind = type(statement)
             self._begin_step(self.info.steps)
             self.statement = statement
             if kind in (cst.FunctionDef, cst.ClassDef):
-                for decorator in statement.decorators:
-                    self._scan_expr(decorator.decorator)
+                self._scan_definition(statement)
             elif kind is cst.If:
                 if not is_main_guard(statement):
                     self._scan_expr(statement.test)
-                    self.scan_import_time(suite_statements(statement.body))
-                    if statement.orelse is not None:
-                        orelse = statement.orelse
-                        self.scan_import_time([orelse] if type(orelse) is cst.If else suite_statements(orelse.body))
+                for branch in import_branches(statement):
+                    self.scan_import_time(branch)
             elif kind in (cst.Try, cst.TryStar, cst.With):
                 if kind is cst.With:
                     self._scan_with_items(statement)
@@ -379,6 +399,26 @@ class FunctionScanner:
                     self.scan_import_time(suite_statements(suite))
             else:
                 self._scan_statement(statement)
+
+    def _scan_definition(self, node) -> None:
+        """What defining a function or class at module level runs: its
+        decorators, a function's default values (``def f(x=items.append(1))``
+        is evaluated once, at import), a class's bases and its body (``class
+        K: items.append(x)`` runs at import too, in the class's namespace:
+        the names it binds are class attributes, not module state)."""
+        for decorator in node.decorators:
+            self._scan_expr(decorator.decorator)
+        if type(node) is cst.FunctionDef:
+            params = node.params
+            for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+                if param.default is not None:
+                    self._scan_expr(param.default)
+            return
+        for arg in [*node.bases, *node.keywords]:
+            self._scan_expr(arg.value)
+        saved, self.class_scope = self.class_scope, True
+        self.scan_import_time(suite_statements(node.body))
+        self.class_scope = saved
 
     def _scan_top(self, statements, steps: List[Step]) -> None:
         """Scan a top-level sequence; ``with`` and ``try`` bodies stay in it."""
@@ -596,6 +636,8 @@ class FunctionScanner:
                 self._reset(path, "clear", value)
 
     def _bind_name(self, name: str, value) -> None:
+        if self.class_scope:  # ``class K: HEADERS = {...}`` binds K.HEADERS, whatever the module has
+            return
         if self.info.rebinds_outside(name):
             if value is not None and references_name(value, name):
                 self._mutate(RefPath(name), "reassigned from its own value", rebind=True)
