@@ -175,3 +175,12 @@ def test_no_fix_when_the_body_of_a_class_nothing_names_fills_the_state():
     assert_flagged_without_fix(IMPORT_TIME_HANDLER.format(filled=(
         'class OrderPlaced:\n    """Registered at import."""\n\n    detail_type = "OrderPlaced"\n'
         "    ITEMS.append(detail_type)\n")))
+
+
+def test_bytearray_fixture_leaks_without_its_reset():
+    """The events of LAM101/bytearray_contents show the leak its fix removes
+    (the fix's own proofs run in test_behaviour, whose LEAK_PROOFS could list it)."""
+    from test_behaviour import observe
+
+    assert all(original.warm != original.cold[-1]
+               for original, _ in observe("LAM101/bytearray_contents.py").values())
