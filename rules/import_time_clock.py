@@ -8,17 +8,26 @@ from typing import Dict, List, Optional, Tuple
 from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from, where_in
 from linter.fixing.edits import PrependStatements, ReplaceNode
 from linter.output.diagnostics import Fix
+from linter.parsing.syntax import contains
+from rules.mutable_default_argument import why_read_otherwise
 
 CODE = "LAM107"
 _CONSEQUENCE = "so every warm invocation gets the cold start's time, and a report keeps its first day or month"
-_FACTORY_KEYWORD = {"pydantic.Field": "default_factory", "pydantic.fields.Field": "default_factory"}
+# Field functions whose ``default`` is a value, even a callable one: the clock goes to their factory keyword.
+_FACTORY_KEYWORD = {
+    "pydantic.Field": "default_factory", "pydantic.fields.Field": "default_factory",
+    "dataclasses.field": "default_factory", "sqlmodel.Field": "default_factory", "msgspec.field": "default_factory",
+    "attr.ib": "factory", "attr.attrib": "factory", "attr.field": "factory", "attrs.field": "factory",
+}
 
 
 def _why_not_recomputed(analysis, snapshot, reads) -> Optional[str]:
     """Why the snapshot cannot be computed again at the start of the
     handlers reaching its reads: only handlers of its own module can rebind
     it, only when every read is in that module (an importer keeps the old
-    object), and only from constants, imports and other snapshots."""
+    object), only from constants, imports and other snapshots, and only
+    when each name the computation reads means the same at the start of the
+    handler (not a local variable of the handler, nor rebound after import)."""
     module = snapshot.binding.module
     handlers = list(dict.fromkeys(h for read in reads for h in read.handlers))
     if any(read.function.module != module for read in reads):
@@ -32,6 +41,11 @@ def _why_not_recomputed(analysis, snapshot, reads) -> Optional[str]:
     names = [s.binding.display for s in chain]
     if any(analysis.function(h.key).is_local(name) for h in handlers for name in names):
         return "a handler has a local variable of the same name"
+    for handler in handlers:
+        info = analysis.function(handler.key)
+        for problem in (why_read_otherwise(analysis, module, s.binding.value, info) for s in chain):
+            if problem is not None:
+                return f"computed again at the start of {info.display}(), {problem}"
     return None
 
 
@@ -134,13 +148,26 @@ def _model_findings(analysis):
         called = analysis.source(clock)
         passed = analysis.source(clock.func) if not clock.args else f"lambda: {called}"
         keyword = _FACTORY_KEYWORD.get(analysis.qualify(module, field.func) or "", "default")
+        problem = _why_not_in_lambda(analysis, module, statement, clock) if clock.args else None
+        advice = (f"pass a function as `{keyword}` (no automatic fix: in a `lambda`, {problem})" if problem
+                  else f"pass the function (`{keyword}={passed}`)")
         message = (
             f"`default={called}` is evaluated once, when the class body runs at import: every item a warm "
-            f"environment creates gets the cold start's time; pass the function (`{keyword}={passed}`)"
+            f"environment creates gets the cold start's time; {advice}"
         )
-        fix = Fix("unsafe", f"Pass the function: `{keyword}={passed}`",
-                  (ReplaceNode(module, field, _with_argument(analysis, field, argument, keyword, passed)),))
+        fix = None if problem else Fix(
+            "unsafe", f"Pass the function: `{keyword}={passed}`",
+            (ReplaceNode(module, field, _with_argument(analysis, field, argument, keyword, passed)),))
         yield Finding(CODE, statement, message, (), fix, module)
+
+
+def _why_not_in_lambda(analysis, module, statement, clock) -> Optional[str]:
+    """Why ``lambda: <clock call>`` would not call what the class body calls:
+    a lambda does not see the class body's names, and reads module-level
+    names when it is called, not when the class body runs."""
+    classes = analysis.module(module).classes.values()
+    owner = next((info for info in classes if contains(info.node, statement)), None)
+    return why_read_otherwise(analysis, module, clock, None, owner)
 
 
 def _with_argument(analysis, call, argument, keyword: str, value: str) -> str:
@@ -189,8 +216,10 @@ def lambda_handler(event, context):
 ''',
     fix="compute the value again as the first statements of each handler (`global NAME; NAME = <same expression>`, "
     "with the snapshots it is computed from); pass a model field's clock function instead of calling it "
-    "(`default=datetime.utcnow`, `default_factory=` for pydantic); no fix for a default argument, for a value "
-    "another module imports, or one computed from other state",
+    "(`default=datetime.utcnow`; `default_factory=` for pydantic and dataclasses, `factory=` for attrs); no fix "
+    "for a default argument, for a value another module imports, one computed from other state, or one whose "
+    "expression would read something else where the fix puts it (a handler's local variable named like a module "
+    "it uses, a class attribute inside a `lambda`, a name rebound after import)",
     safety="unsafe: code may rely on the value staying fixed for the environment's life",
     check=check,
 )
