@@ -67,6 +67,7 @@ FIXTURES = WITH_AUTOFIX + sorted(WITHOUT_AUTOFIX)
 LEAK_PROOFS = [
     "LAM101/alias_nested_and_objects.py",
     "LAM101/append_in_helper.py",
+    "LAM101/bytearray_contents.py",
     "LAM101/callable_instance.py",
     "LAM101/chalice_routes_and_events.py",
     "LAM101/filled_behind_a_flag_that_does_not_hold.py",
@@ -75,6 +76,7 @@ LEAK_PROOFS = [
     "LAM101/invocation_path.py",
     "LAM101/local_runner.py",
     "LAM101/method_of_module_object.py",
+    "LAM101/one_line_handlers.py",
     "LAM101/prefilled_containers.py",
     "LAM101/resets_that_do_not_count.py",
     "LAM101/state_passed_as_argument.py",
@@ -89,6 +91,7 @@ LEAK_PROOFS = [
     "LAM103/prefilled_class_attribute.py",
     "LAM103/standard_library_base.py",
     "LAM104/mutable_default.py",
+    "LAM104/default_copies_module_constants.py",
     "LAM105/accumulators.py",
     "LAM105/counter_in_a_closure.py",
     "LAM105/counter_on_a_module_object.py",
@@ -112,6 +115,8 @@ LEAK_PROOFS = [
     "LAM202/memo_keyed_by_request.py",
     "LAM203/cached_method.py",
     "LAM301/add_handler_per_invocation.py",
+    "LAM301/error_metric_handler.py",
+    "LAM301/handler_and_lookup_names_taken.py",
     "LAM303/conditional_keys.py",
     "LAM303/logged_before_or_read_back.py",
     "LAM303/router_routes.py",
@@ -123,6 +128,7 @@ LEAK_PROOFS = [
     "LAM307/scope_objects.py",
     "LAM308/attach_without_detach.py",
     "LAM401/visible_to_next_caller.py",
+    "LAM401/two_variables_from_the_request.py",
     "LAM402/files_left_in_tmp.py",
 ]
 # LAM302 is not a leak: under the runtime's root handler basicConfig does
