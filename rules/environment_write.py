@@ -128,8 +128,10 @@ def lambda_handler(event, context):
         else:
             os.environ["TENANT"] = _previous_value
 ''',
-    fix="when the handler itself sets `os.environ[KEY] = value`: keep the old value, run the rest of the "
-    "handler in `try:` and restore it in `finally:`; otherwise no fix",
+    fix="when the handler itself sets `os.environ[KEY] = value` with KEY a string or a module constant: keep "
+    "the old value (each variable in a name of its own the module does not use), run the rest of the handler in "
+    "`try:` and restore it in `finally:`; otherwise no fix (a key the handler binds may name another variable by "
+    "the time `finally:` runs)",
     safety="unsafe: code after the handler returns (threads, the next invocation) may have relied on the value",
     check=check,
 )

@@ -106,6 +106,7 @@ LEAK_PROOFS = [
     "LAM106/message_on_state_change.py",
     "LAM106/sticky_in_a_closure.py",
     "LAM107/clock_in_defaults.py",
+    "LAM107/dataclass_field_default.py",
     "LAM107/model_default.py",
     "LAM107/snapshot_at_import.py",
     "LAM108/declared_accumulator.py",
@@ -356,6 +357,7 @@ MEANT_TO_OUTLIVE_INVOCATIONS = {
 SEEN_ONLY_IN_WHAT_THE_HANDLER_RETURNS = {
     "LAM107/clock_in_defaults.py": "a time read at import into a default: not a container or counter",
     "LAM107/model_default.py": "a time read at import into a class body's default",
+    "LAM107/dataclass_field_default.py": "a time read at import into a dataclass field's default",
     "LAM303/conditional_keys.py": "audit_handler logs before appending the keys: they end the same",
     "LAM303/logged_before_or_read_back.py": "logged before the keys are appended again: they end the same",
     "LAM108/declared_accumulator.py": "the accumulating type is declared in the fixture's configuration, "
