@@ -190,6 +190,61 @@ def test_a_class_nothing_names_is_elided_unless_something_could_register_it():
     assert "        self.pending.append" in text  # the handler names it
 
 
+def test_a_class_nothing_names_is_kept_when_its_body_does_something_at_import():
+    """A class body runs at import, named or not: one that fills module-level
+    state must stay in sight (a reset would delete what it added)."""
+    module = textwrap.dedent('''\
+        import dataclasses
+        import datetime
+
+        from app_routes import router
+
+        DETAIL_TYPES = set()
+        SCHEMAS = {}
+
+
+        class OrderPlaced:
+            """An EventBridge detail type, registered at import."""
+            detail_type = "OrderPlaced"
+            DETAIL_TYPES.add(detail_type)
+
+
+        class OrderShipped:
+            """Its schema, keyed at import."""
+            detail_type = "OrderShipped"
+            SCHEMAS[detail_type] = {"type": "object"}
+
+
+        class HealthRoutes:
+            """A route registered by its method's decorator."""
+
+            @router.get("/health")
+            def health(self):
+                return {"ok": True}
+
+
+        @dataclasses.dataclass
+        class OrderLine:
+            """Fields and constants only: nothing runs but the class's own."""
+            sku: str
+            quantity: int = 1
+            tags: list = dataclasses.field(default_factory=list)
+            created: object = dataclasses.field(default_factory=lambda: datetime.datetime.now())
+
+            def total(self, price=0):
+                return price * self.quantity
+
+
+        def lambda_handler(event, context):
+            return {"types": sorted(DETAIL_TYPES), "schemas": SCHEMAS}
+    ''')
+    text = elided_functions({"app.py": module})["app.py"].elided.text
+    assert "    DETAIL_TYPES.add(detail_type)" in text
+    assert "    SCHEMAS[detail_type] = " in text
+    assert '    @router.get("/health")' in text
+    assert "    sku: str" not in text and text.count("__warmstate_body_") == 1
+
+
 def test_what_only_unreachable_code_names_is_elided_too():
     """A helper only a dead function calls, a dataclass only dead functions
     build or name in annotations, a function only calling itself: nothing

@@ -5,9 +5,10 @@ run.  A top-level function whose name no code can reach it by (its own
 module never mentions it again, no module importing that module mentions
 it, no decorator registers it, it does not look like a handler) cannot run,
 so its body cannot hold a finding.  Nor can the body of a class nothing
-names, when it has no base or metaclass that could register it and no
-decorator but a dataclass-like one: its methods never run, its class
-attributes are never touched.  A name mentioned only in bodies elided does
+names, when it has no base or metaclass that could register it, no
+decorator but a dataclass-like one, and a body that only binds its own
+names at import: its methods never run, its class attributes are never
+touched.  A name mentioned only in bodies elided does
 not count, so a helper only unreachable code calls goes too.  (One declaring ``global`` is kept: what
 it would assign is read by guards whether it runs or not.)  LibCST parses a
 stand-in on the same lines instead (a string literal spanning them),
@@ -192,10 +193,55 @@ def _elided(file: Prepared, candidates: List[_Candidate]) -> Prepared:
 
 
 def _plain(statement: ast.stmt) -> bool:
-    """A class nothing can instantiate or subclass without naming it: no
-    base (whose ``__init_subclass__`` or metaclass could register it), no
-    metaclass or other keyword.  (Decorators are looked at with the functions'.)"""
-    return isinstance(statement, ast.ClassDef) and not statement.bases and not statement.keywords
+    """A class nothing can instantiate or subclass without naming it, whose
+    body does nothing at import but bind its own names: no base (whose
+    ``__init_subclass__`` or metaclass could register it), no metaclass or
+    other keyword.  (Decorators are looked at with the functions'.)"""
+    return (isinstance(statement, ast.ClassDef) and not statement.bases and not statement.keywords
+            and _binds_only(statement))
+
+
+# Calls a class body makes at import that declare a field and change nothing else.
+_FIELD_DECLARATIONS = frozenset({"field", "dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field",
+                                 "Field", "pydantic.Field"})
+
+
+def _binds_only(definition: ast.ClassDef) -> bool:
+    """Whether running the class body (at import, named or not) only binds
+    the class's own names: constants and field declarations, methods whose
+    decorators and defaults call nothing.  A body that appends to a
+    module-level list, or sets an item of one, fills it at import: that must
+    stay in sight, or a reset would delete what it added."""
+    for statement in definition.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            evaluated = [*statement.decorator_list, *statement.args.defaults, *filter(None, statement.args.kw_defaults)]
+        elif isinstance(statement, ast.Assign) and all(isinstance(target, ast.Name) for target in statement.targets):
+            evaluated = [statement.value]
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            evaluated = [statement.value] if statement.value is not None else []
+        elif isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
+            evaluated = []
+        elif isinstance(statement, ast.ClassDef) and not statement.decorator_list and _plain(statement):
+            evaluated = []
+        else:
+            return False
+        if any(_calls(node) for node in evaluated):
+            return False
+    return True
+
+
+def _calls(node: ast.AST) -> bool:
+    """Whether evaluating ``node`` calls anything but a field declaration (a lambda's body does not run)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.Lambda):
+            pending.extend(current.args.defaults)
+            continue
+        if isinstance(current, ast.Call) and dotted_name(current.func) not in _FIELD_DECLARATIONS:
+            return True
+        pending.extend(ast.iter_child_nodes(current))
+    return False
 
 
 # Class decorators that add methods and return the class, registering it
