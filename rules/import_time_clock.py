@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Dict, List, Optional, Tuple
 
+from linter.analysis.moved import why_read_otherwise
 from linter.analysis.rule import Finding, Rule, handler_phrase, reached_from, where_in
 from linter.fixing.edits import PrependStatements, ReplaceNode
 from linter.output.diagnostics import Fix
 from linter.parsing.syntax import contains
-from rules.mutable_default_argument import why_read_otherwise
 
 CODE = "LAM107"
 _CONSEQUENCE = "so every warm invocation gets the cold start's time, and a report keeps its first day or month"
