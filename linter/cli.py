@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence
 
 from linter import __version__
@@ -218,6 +219,33 @@ def _results(args, project: Project, fix: bool = False, text_edits: bool = False
     return results
 
 
+def _as_reported(project: Project, diagnostics) -> list:
+    """Each file's findings once, under the path it is reported by
+    (``project.reported_as``): a module reached through a link and its
+    target, or through two links, is analysed under each path, and the
+    finding made at the same place of the same file under several of them is
+    one finding (the one made under the path reported, else under the first)."""
+    names = project.reported_as
+    if not names:
+        return list(diagnostics)
+    kept, made_under = [], {}
+    for diagnostic in sorted(diagnostics, key=lambda d: (d.path in names, d.sort_key())):
+        name = names.get(diagnostic.path, diagnostic.path)
+        where = (name, diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.end_line, diagnostic.end_column)
+        if made_under.setdefault(where, diagnostic.path) == diagnostic.path:
+            kept.append(diagnostic if name == diagnostic.path else replace(diagnostic, path=name))
+    return kept
+
+
+def _errors_as_reported(project: Project, errors: Sequence[FileError]) -> List[FileError]:
+    """``errors``, each file's once, under the path it is reported by (see :func:`_as_reported`)."""
+    names = project.reported_as
+    if not names:
+        return list(errors)
+    renamed = (replace(error, path=names[error.path]) if error.path in names else error for error in errors)
+    return list(dict.fromkeys(renamed))
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
@@ -229,14 +257,15 @@ def run_check(args, project: Project) -> int:
         for result in unit.files:
             diagnostics.extend(result.diagnostics)
             errors.extend(result.errors)
+    diagnostics = _as_reported(project, diagnostics)
     diagnostics.sort(key=lambda d: d.sort_key())
-    _report_errors(sorted(errors, key=lambda e: (e.path, e.line)))
+    _report_errors(sorted(_errors_as_reported(project, errors), key=lambda e: (e.path, e.line)))
     if args.statistics:
         lines = render_statistics(diagnostics, {rule.code: rule.summary for rule in _rules()})
     else:  # only SARIF describes the rules: importing them imports LibCST, which cached results do not need
         lines = RENDERERS[args.output_format](diagnostics, _rules() if args.output_format == "sarif" else ())
     if args.output_format == "text":
-        lines = lines + [summary_line(diagnostics, len(project.files))]
+        lines = lines + [summary_line(diagnostics, len(project.files) - len(project.reported_as))]
     for line in lines:
         print(line)
     if any(error.fails for error in errors):
@@ -247,38 +276,56 @@ def run_check(args, project: Project) -> int:
 def run_fix(args, project: Project) -> int:
     errors = list(project.errors)
     remaining = []
-    fixed = changed_files = 0
+    fixed = 0
+    changed = set()  # the files fixed (or whose diff is shown): a file reached through a link counts once
+    shown: Dict[str, set] = {}  # --diff: each file's fixed texts already shown
+    removed: Dict[str, list] = {}  # each requested file's findings fixing removed, per path leading to it
+    requested = frozenset(project.files)
     for unit in _results(args, project, fix=True):
         fixed += unit.fixed
         for result in unit.files:
             errors.extend(result.errors)
             remaining.extend(result.diagnostics)
             outcome = result.outcome
-            if outcome is None or not outcome.changed:
+            if outcome is None:
                 continue
-            if args.diff:
-                import difflib  # only for --diff
+            real = result.source.real_path if result.source is not None else result.path
+            gain, written = max(outcome.found - len(result.diagnostics), 0), True
+            if outcome.changed and args.diff:
+                if outcome.fixed not in shown.setdefault(real, set()):  # the same fix under another path: shown once
+                    import difflib  # only for --diff
 
-                sys.stdout.writelines(
-                    difflib.unified_diff(
-                        outcome.original.splitlines(keepends=True),
-                        outcome.fixed.splitlines(keepends=True),
-                        fromfile=result.path,
-                        tofile=result.path,
+                    shown[real].add(outcome.fixed)
+                    name = project.reported_as.get(result.path, result.path)
+                    sys.stdout.writelines(
+                        difflib.unified_diff(
+                            outcome.original.splitlines(keepends=True),
+                            outcome.fixed.splitlines(keepends=True),
+                            fromfile=name,
+                            tofile=name,
+                        )
                     )
-                )
-            else:
-                problem = _write(result.source, outcome.fixed)
+            elif outcome.changed:
+                problem = _write(result.source, outcome.fixed)  # a second path to a file finds it fixed already
                 if problem is not None:  # left as it was: its findings are still there
                     errors.append(FileError(result.path, problem))
-                    fixed -= max(outcome.found - len(result.diagnostics), 0)
-                    continue
-            changed_files += 1
+                    written = False
+            if outcome.changed and written:
+                changed.add(real)
+            if result.path in requested:
+                removed.setdefault(real, []).append((gain, written))
+            elif not written:
+                fixed -= gain
+    for gains in removed.values():  # a file's findings under several paths are one file's: counted once
+        fixed -= sum(gain for gain, _ in gains) - max((gain for gain, written in gains if written), default=0)
+    errors = _errors_as_reported(project, errors)
     _report_errors(errors)
+    changed_files = len(changed)
     if args.diff:
         sys.stdout.flush()  # the diff comes before the summary, also when both streams go to one pipe
         print(f"Would fix {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}.", file=sys.stderr)
         return EXIT_ERROR if any(e.fails for e in errors) else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
+    remaining = _as_reported(project, remaining)
     remaining.sort(key=lambda d: d.sort_key())
     for line in RENDERERS["text"](remaining):
         print(line)
@@ -319,12 +366,13 @@ def run_handlers(args, project: Project) -> int:
         entries += [(h.function.module, h.function.node, h.explanation) for h in unit.helpers]
         for module, node, text in entries:
             if module in task.requested:
-                listed.append((module, unit.analysis.line(node, module), text))
-    for path, line, text in sorted(listed):
+                listed.append((project.reported_as.get(module, module), unit.analysis.line(node, module), text))
+    for path, line, text in sorted(set(listed)):  # a module reached through a link and its target: listed once
         print(f"{path}:{line}: {text}")
     if not listed:
         print(f"No handler found in {_plural(len(project.files), 'file')}: name one with --handler MODULE:FUNC "
               "or `handlers` in the configuration (see the README's 'Handlers and the invocation path').")
+    errors = _errors_as_reported(project, errors)
     _report_errors(errors)
     return EXIT_ERROR if any(error.fails for error in errors) else EXIT_CLEAN
 

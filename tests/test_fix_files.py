@@ -67,3 +67,124 @@ def test_fix_writes_the_file_it_read_when_the_link_changes_meanwhile(tmp_path):
     assert first.read_text() == LEAK + "# fixed\n"
     assert other.read_text() == "VALUE = 1\n"
     assert link.is_symlink()
+
+
+# A module reachable under two paths (a link to a sibling, or a shared
+# module linked into each function's directory) is analysed under each of
+# them, so that imports resolve in every function, but each real file is
+# reported once and counted once, as ruff and flake8 users expect.
+
+SHARED = """SEEN = []
+
+
+def remember(item):
+    SEEN.append(item)
+    return len(SEEN)
+"""
+USES_SHARED = """from common import remember
+
+
+def lambda_handler(event, context):
+    return remember(event)
+"""
+
+
+def sibling_link_project(root):
+    """functions/orders/app.py, and app_link.py, a link to it (an old handler name kept for a template)."""
+    write(root, "functions/orders/app.py", LEAK)
+    (root / "functions" / "orders" / "app_link.py").symlink_to("app.py")
+
+
+def shared_module_project(root):
+    """shared/common.py linked into two functions' directories: each function imports it as ``common``."""
+    write(root, "shared/common.py", SHARED)
+    for function in ("orders", "payments"):
+        write(root, f"functions/{function}/app.py", USES_SHARED)
+        (root / "functions" / function / "common.py").symlink_to(os.path.join("..", "..", "shared", "common.py"))
+
+
+def finding_paths(output):
+    return [line.split(":", 1)[0] for line in output.splitlines() if ": LAM" in line]
+
+
+def test_check_reports_a_file_reached_through_a_link_once(run_warmstate, tmp_path):
+    """The finding was printed under app.py and again under app_link.py ('Found 2 findings')."""
+    sibling_link_project(tmp_path)
+    completed = run_warmstate("check", "--no-cache", ".", cwd=tmp_path)
+    assert completed.returncode == 1, completed.stderr
+    assert finding_paths(completed.stdout) == ["functions/orders/app.py"]
+    assert completed.stdout.splitlines()[-1] == "Found 1 finding (1 fixable with `warmstate fix`)."
+    statistics = run_warmstate("check", "--no-cache", "--statistics", ".", cwd=tmp_path).stdout
+    assert statistics.split()[:2] == ["1", "LAM101"]
+
+
+def test_every_output_format_reports_a_linked_file_once(run_warmstate, tmp_path):
+    import json
+
+    sibling_link_project(tmp_path)
+    paths = {
+        "json": lambda out: [finding["path"] for finding in json.loads(out)],
+        "sarif": lambda out: [result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                              for result in json.loads(out)["runs"][0]["results"]],
+        "github": lambda out: [line.split("file=", 1)[1].split(",", 1)[0] for line in out.splitlines()
+                               if line.startswith("::")],
+    }
+    for output_format, found in paths.items():
+        completed = run_warmstate("check", "--no-cache", "--output-format", output_format, ".", cwd=tmp_path)
+        assert completed.returncode == 1, completed.stderr
+        assert found(completed.stdout) == ["functions/orders/app.py"], output_format
+
+
+def test_fix_counts_a_file_reached_through_a_link_once(run_warmstate, tmp_path):
+    """'Fixed 2 findings in 2 files' when one file changed; --diff showed the same diff twice."""
+    sibling_link_project(tmp_path)
+    link = tmp_path / "functions" / "orders" / "app_link.py"
+    diff = run_warmstate("fix", "--no-cache", "--diff", ".", cwd=tmp_path)
+    assert diff.returncode == 1, diff.stderr
+    assert diff.stderr == "Would fix 1 finding in 1 file.\n"
+    assert diff.stdout.count("+    ITEMS.clear()") == 1
+    assert diff.stdout.startswith("--- functions/orders/app.py\n")
+    completed = run_warmstate("fix", "--no-cache", ".", cwd=tmp_path)
+    assert (completed.returncode, completed.stderr) == (0, "")
+    assert completed.stdout == "Fixed 1 finding in 1 file; 0 remaining.\n"
+    assert link.is_symlink() and os.readlink(link) == "app.py"
+    assert (tmp_path / "functions" / "orders" / "app.py").read_text().count(RESET) == 1
+
+
+def test_a_link_named_on_the_command_line_is_reported_under_that_name(run_warmstate, tmp_path):
+    """As ruff does: the name given wins over the target found in a directory named too."""
+    sibling_link_project(tmp_path)
+    completed = run_warmstate("check", "--no-cache", "functions/orders/app_link.py", "functions", cwd=tmp_path)
+    assert completed.returncode == 1, completed.stderr
+    assert finding_paths(completed.stdout) == ["functions/orders/app_link.py"]
+    shared_module_project(tmp_path / "two")
+    given = run_warmstate("check", "--no-cache", "functions/payments/common.py", ".", cwd=tmp_path / "two")
+    assert given.returncode == 1, given.stderr
+    assert finding_paths(given.stdout) == ["functions/payments/common.py"]
+
+
+def test_a_shared_module_linked_into_two_functions_is_analysed_for_both_and_reported_once(run_warmstate, tmp_path):
+    """Its leak is reached only through the links (each function imports
+    ``common`` from its own directory): it was reported once per link, and
+    never at the file itself."""
+    shared_module_project(tmp_path)
+    completed = run_warmstate("check", "--no-cache", ".", cwd=tmp_path)
+    assert completed.returncode == 1, completed.stderr
+    assert finding_paths(completed.stdout) == ["shared/common.py"]
+    assert "'SEEN'" in completed.stdout
+    completed = run_warmstate("fix", "--no-cache", ".", cwd=tmp_path)
+    assert (completed.returncode, completed.stderr) == (0, "")
+    assert completed.stdout == "Fixed 1 finding in 2 files; 0 remaining.\n"
+    for function in ("orders", "payments"):
+        assert (tmp_path / "functions" / function / "common.py").is_symlink()
+        assert "    SEEN.clear()\n" in (tmp_path / "functions" / function / "app.py").read_text()
+    assert (tmp_path / "shared" / "common.py").read_text() == SHARED
+    assert run_warmstate("check", "--no-cache", ".", cwd=tmp_path).returncode == 0
+
+
+def test_an_unparsable_file_reached_through_a_link_is_one_error(run_warmstate, tmp_path):
+    write(tmp_path, "functions/orders/app.py", "def lambda_handler(event, context:\n")
+    (tmp_path / "functions" / "orders" / "app_link.py").symlink_to("app.py")
+    completed = run_warmstate("check", "--no-cache", ".", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert [line.split(":", 1)[0] for line in completed.stderr.splitlines()] == ["functions/orders/app.py"]

@@ -9,7 +9,7 @@ a run whose results are all cached, in a project without ``.gitignore``).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
 from linter.project.config import Config
 from linter.output.diagnostics import FileError
@@ -77,6 +77,34 @@ class _Ignores:
         return False
 
 
+def one_name_per_file(files: Sequence[str], named: Collection[str], links: Collection[str]) -> Dict[str, str]:
+    """The files among ``files`` that are another path to a file also in
+    ``files`` (a symbolic link to a sibling module, a shared module linked
+    into each function's directory, a path through a linked directory), each
+    mapped to the one path the file is reported under: one named on the
+    command line (``named``) if any (as ruff, the name given), else one
+    that is not a link (``links``), else the first in sorted order.
+    One ``realpath`` per directory."""
+    directories: Dict[str, Tuple[str, bool]] = {}  # directory -> its real path, and whether that is elsewhere
+    by_file: Dict[str, List[Tuple[tuple, str]]] = {}
+    for path in files:
+        directory, name = os.path.split(path)
+        if directory not in directories:
+            absolute = os.path.abspath(directory)
+            real = os.path.realpath(absolute)
+            directories[directory] = (real, real != absolute)
+        real_directory, moved = directories[directory]
+        link = path in links
+        real = os.path.realpath(path) if link else os.path.join(real_directory, name)
+        by_file.setdefault(real, []).append(((path not in named, link, moved, path), path))
+    names: Dict[str, str] = {}
+    for paths in by_file.values():
+        if len(paths) > 1:
+            chosen = min(paths)[1]
+            names.update((path, chosen) for _, path in paths if path != chosen)
+    return names
+
+
 def display_path(path: str) -> str:
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
@@ -87,6 +115,26 @@ class Discovery:
         self.config = config
         self.force_exclude = force_exclude
         self.exclude = gitignore_spec(config.exclude) if config.exclude else None
+        self.links: Set[str] = set()  # the files :meth:`files` found that are symbolic links
+
+    def reported_names(self, files: List[str], paths: Sequence[str]) -> Dict[str, str]:
+        """:func:`one_name_per_file` for ``files``, found by :meth:`files` from ``paths``.
+
+        Every path stays analysed: the import resolver sees only the project's
+        files, and a module linked into a function's directory is imported
+        there under the link's name; only findings and counts take one name
+        per file.  The walk does not enter linked directories, so below one
+        named directory only a file that is a link has another path: without
+        one nothing is looked up, and with some only the files named like
+        what they point at are."""
+        named = {display_path(path) for path in paths if not os.path.isdir(path)}
+        links = self.links | {path for path in named if os.path.islink(path)}
+        if len(paths) == 1:
+            if not links:
+                return {}
+            targets = {os.path.basename(os.path.realpath(link)) for link in links}
+            files = [path for path in files if path in links or os.path.basename(path) in targets]
+        return one_name_per_file(files, named, links)
 
     def excluded(self, path: str) -> bool:
         if self.exclude is None:
@@ -112,22 +160,40 @@ class Discovery:
         return sorted(dict.fromkeys(found)), errors
 
     def _walk(self, root: str) -> List[str]:
+        """``*.py`` below ``root``, as ``os.walk`` finds them (a linked
+        directory is not entered, an unreadable one skipped); the directory
+        entries tell for free which files are symbolic links (``links``)."""
         found = []
         ignores = _Ignores(root)
-        for directory, subdirectories, files in os.walk(root):
+        pending = [root]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as scan:
+                    entries = list(scan)
+            except OSError:
+                continue
             absolute = os.path.abspath(directory)
             shown = display_path(directory)  # as its files are shown: once per directory, not per file
             ignores.add(absolute)
-            subdirectories[:] = sorted(
-                name
-                for name in subdirectories
-                if name not in SKIPPED_DIRECTORIES
-                and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))
-                and not self._left_out(ignores, directory, absolute, name, is_dir=True)
-            )
-            for name in files:
-                if name.endswith(".py") and not self._left_out(ignores, directory, absolute, name, is_dir=False):
-                    found.append(name if shown == os.curdir else os.path.join(shown, name))
+            subdirectories = []
+            for entry in entries:
+                name = entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if (not entry.is_symlink() and name not in SKIPPED_DIRECTORIES
+                            and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))
+                            and not self._left_out(ignores, directory, absolute, name, is_dir=True)):
+                        subdirectories.append(name)
+                elif name.endswith(".py") and not self._left_out(ignores, directory, absolute, name, is_dir=False):
+                    path = name if shown == os.curdir else os.path.join(shown, name)
+                    found.append(path)
+                    if entry.is_symlink():
+                        self.links.add(path)
+            pending.extend(os.path.join(directory, name) for name in sorted(subdirectories, reverse=True))
         return found
 
     def _left_out(self, ignores: _Ignores, directory: str, absolute: str, name: str, is_dir: bool) -> bool:

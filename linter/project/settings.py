@@ -132,6 +132,9 @@ class Project:
     import_roots: List[str] = field(default_factory=list)  # code and layer directories from deployment definitions
     facts: FileFacts = field(default_factory=FileFacts)  # of the project's files, as read for the import graph
     absolute: Dict[str, str] = field(default_factory=dict)  # the project's files' absolute paths
+    # a file of ``files`` that another of them reaches too (a link) -> the path it is reported under
+    # (:meth:`linter.project.discovery.Discovery.reported_names`); every path is still analysed
+    reported_as: Dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def layout(self) -> Layout:
@@ -228,15 +231,17 @@ def open_project(paths: Sequence[str], selection: Selection, known_codes: Sequen
     files, errors = discovery.files(list(paths))
     root = project_root(start, settings.config)
     whole = all(os.path.isdir(path) and os.path.abspath(path) == root for path in paths)
-    return describe_project(settings, root, files, errors, files if whole else None, facts_for(root))
+    return describe_project(settings, root, files, errors, files if whole else None, facts_for(root),
+                            discovery.reported_names(files, paths))
 
 
 def describe_project(settings: Settings, root: str, files: List[str], errors: List[FileError],
-                     everything: Optional[List[str]] = None, facts: Optional[FileFacts] = None) -> Project:
+                     everything: Optional[List[str]] = None, facts: Optional[FileFacts] = None,
+                     reported_as: Optional[Dict[str, str]] = None) -> Project:
     """The project under ``root``: its Python files (``everything``, when
     already found), and the handlers, code directories and layers its
     deployment definitions describe (a definition naming a file that is not
-    there is a warning)."""
+    there is a warning).  ``reported_as``: see :attr:`Project.reported_as`."""
     from linter.project.deployment.definitions import Definitions, find_definitions
 
     facts = facts if facts is not None else FileFacts()
@@ -257,4 +262,4 @@ def describe_project(settings: Settings, root: str, files: List[str], errors: Li
             warnings.append(_warning(f"{function.origin} names the handler {function.module}.{function.function}, "
                                      f"but {module} does not exist"))
     return Project(settings.with_definitions(definitions, absolute), files, errors + warnings, root, project_files,
-                   definitions.code_roots + definitions.layer_roots, facts, absolute)
+                   definitions.code_roots + definitions.layer_roots, facts, absolute, reported_as or {})
