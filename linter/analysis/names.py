@@ -212,6 +212,10 @@ class Names:
 
     # -- code ----------------------------------------------------------------
     def resolve_callee(self, info: FunctionInfo, receiver: Optional[StateKey], path: RefPath) -> List[Context]:
+        if path.root[-1:] == ")":  # ``Batch().add(x)``: a method of the object a call makes (scanner ``_made_by``)
+            ref = self.made_class(info, path.root[:-2]) if len(path.attrs) == 1 and not path.element else None
+            key = self.project.method(ref, path.attrs[0]) if ref is not None else None
+            return [(key, None)] if key else []
         for _ in range(MAX_ALIAS_HOPS):
             if path.element:
                 return []
@@ -227,8 +231,9 @@ class Names:
                 return [(key, receiver)] if key else []
             if not attrs and root in scope.nested:
                 return [(scope.nested[root], receiver)]
-            if len(attrs) == 1 and root in scope.local_instances:
-                ref = self.project.class_ref(scope.module, scope.local_instances[root])
+            made = scope.local_instances.get(root) if len(attrs) == 1 else None
+            ref = self.made_class(scope, made) if made is not None else None
+            if ref is not None:  # ``batch = Batch()`` (here or imported); ``client = boto3.client()`` goes on
                 key = self.project.method(ref, attrs[0])
                 return [(key, None)] if key else []
             alias = scope.aliases.get(root)
@@ -237,6 +242,24 @@ class Names:
             path = RefPath(alias.root, alias.attrs + attrs, alias.element)
             info = scope
         return []
+
+    def made_class(self, info: FunctionInfo, dotted: str) -> Optional[ClassRef]:
+        """The project class a call of ``dotted`` written in ``info`` makes an
+        instance of (``Batch``, ``models.Batch``, defined in the module or
+        imported, also by an import in the function); None for anything
+        else: a function, a library class, a local variable, a classmethod
+        (``Batch.create``)."""
+        head, _, rest = dotted.partition(".")
+        scope = self.scope_of(info, head)
+        if scope is None:
+            return self.project.class_ref(info.module, dotted)
+        imported = scope.imports.get(head)
+        if imported is None:
+            return None
+        followed = self.project.follow_import(scope.module, head, tuple(rest.split(".")) if rest else (), imported)
+        if followed is None or followed[2]:
+            return None
+        return (followed[0], followed[1]) if followed[1] in self.project.modules[followed[0]].classes else None
 
     def module_callee(self, module: str, path: RefPath) -> List[Context]:
         """The code a module-level name (and attribute) in ``module`` calls:

@@ -174,6 +174,8 @@ class FunctionInfo:
     imports: Dict[str, str] = field(default_factory=dict)  # names imported in the body -> dotted names
     locals: Set[str] = field(default_factory=set)
     aliases: Dict[str, RefPath] = field(default_factory=dict)
+    # local -> the dotted name called to make it (``batch = Batch()``, ``batch = models.Batch()``,
+    # ``client = boto3.client("s3")``): a project class, or anything else (names resolve as before)
     local_instances: Dict[str, str] = field(default_factory=dict)
     nested: Dict[str, FunctionKey] = field(default_factory=dict)
     called_names: Set[str] = field(default_factory=set)
@@ -658,6 +660,8 @@ class FunctionScanner:
                 target = path_of(value.args[0].value)  # ``writer = csv.writer(BUFFER)`` writes to BUFFER
                 if target is not None:
                     self.info.aliases[name] = target
+            elif callee is not None:  # maybe a class imported from another module: the project pass decides
+                self.info.local_instances[name] = callee
 
     def _augment(self, node: cst.AugAssign) -> None:
         target = node.target
@@ -816,7 +820,7 @@ class FunctionScanner:
         func = node.func
         callee = path_of(func)
         if callee is None and type(func) is cst.Attribute:
-            callee = RefPath("", (func.attr.value,))  # a method of a computed object
+            callee = RefPath(_made_by(func.value), (func.attr.value,))  # a method of a computed object
         if callee is not None:
             self.step.calls.append(
                 CallRef(callee, True, not self.conditional, node, self.statement,
@@ -887,6 +891,20 @@ class FunctionScanner:
                     self._mutate(path_of(arg.value), "written to")
         elif name == "len" and self.in_comparison and node.args:
             self._lookup(path_of(node.args[0].value))
+
+
+def _made_by(receiver: cst.CSTNode) -> str:
+    """The root of a method called on a computed object: ``Batch()`` for
+    ``Batch().add(x)`` / ``Batch(size).add(x)``, ``models.Batch()`` for
+    ``models.Batch().add(x)`` (the project pass resolves it when the name is a
+    project class: ``Names.resolve_callee``); "" for anything else
+    (``items[0].add(x)``, ``Batch().with_size(2).add(x)``).  Never a name a
+    scope binds, so it resolves to no state."""
+    if type(receiver) is cst.Call:
+        made = dotted_name(receiver.func)
+        if made is not None:
+            return made + "()"
+    return ""
 
 
 def _argument(call: cst.Call, index: int, keyword: str):
