@@ -88,6 +88,7 @@ LEAK_PROOFS = [
     "LAM102/print_and_write.py",
     "LAM102/written_through_a_library.py",
     "LAM102/truncate_alone.py",
+    "LAM103/attribute_of_a_new_instance.py",
     "LAM103/class_attribute.py",
     "LAM103/method_of_a_new_instance.py",
     "LAM103/prefilled_class_attribute.py",

@@ -111,7 +111,8 @@ class Names:
                 return [(closure, path)]
             alias = scope.aliases.get(path.root)
             if alias is None:
-                return self._passed_states(scope, path)
+                found = self._instance_state(scope, path)
+                return [found] if found else self._passed_states(scope, path)
             if alias.element and path.attrs:
                 return []
             path = RefPath(
@@ -204,6 +205,15 @@ class Names:
         key = self.states.class_attribute(self.class_of(scope), attr, via_instance=True)
         if key is None and receiver is not None and receiver + (attr,) in self.states:
             key = receiver + (attr,)
+        return (key, path) if key else None
+
+    def _instance_state(self, scope: FunctionInfo, path: RefPath):
+        """``batch.items`` after ``batch = Batch()`` in the function: the class
+        attribute every instance shares (unless the class gives each its own)."""
+        if len(path.attrs) != 1 or path.root not in scope.local_instances:
+            return None
+        ref = self.made_class(scope, scope.local_instances[path.root])
+        key = self.states.class_attribute(ref, path.attrs[0], via_instance=True) if ref is not None else None
         return (key, path) if key else None
 
     @staticmethod
