@@ -93,6 +93,7 @@ LEAK_PROOFS = [
     "LAM103/method_of_a_new_instance.py",
     "LAM103/prefilled_class_attribute.py",
     "LAM103/standard_library_base.py",
+    "LAM104/method_default_of_a_new_instance.py",
     "LAM104/mutable_default.py",
     "LAM104/default_copies_module_constants.py",
     "LAM105/accumulators.py",

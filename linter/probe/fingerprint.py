@@ -178,6 +178,8 @@ class Fingerprint:
             elif callable(getattr(value, "cache_info", None)):  # functools.lru_cache on a method
                 self._add(f"{key}.{attribute}", "functools cache", _cache_size(value), module,
                           f"{cls.__name__}.{attribute}")
+            elif isinstance(value, types.FunctionType):  # a method's mutable defaults
+                self._function(module, f"{key}.{attribute}", f"{cls.__name__}.{attribute}", value)
 
     def _function(self, module, key: str, name: str, function: types.FunctionType) -> None:
         if callable(getattr(function, "cache_info", None)):
