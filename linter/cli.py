@@ -21,7 +21,7 @@ from linter.project.file_facts import FileFacts
 from linter.project.file_options import FileOptions
 from linter.project.settings import Project, Selection, open_project
 from linter.output.reporters import RENDERERS, render_statistics, summary_line
-from linter.parsing.source import SourceError, read_source, write_atomically
+from linter.parsing.source import SourceError, read_source
 from linter.recursion import allow_deep_recursion
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -274,76 +274,31 @@ def run_check(args, project: Project) -> int:
 
 
 def run_fix(args, project: Project) -> int:
+    from linter.applying import apply_fixes
+
     errors = list(project.errors)
     remaining = []
-    fixed = 0
-    changed = set()  # the files fixed (or whose diff is shown): a file reached through a link counts once
-    shown: Dict[str, set] = {}  # --diff: each file's fixed texts already shown
-    removed: Dict[str, list] = {}  # each requested file's findings fixing removed, per path leading to it
-    requested = frozenset(project.files)
-    for unit in _results(args, project, fix=True):
-        fixed += unit.fixed
-        for result in unit.files:
-            errors.extend(result.errors)
-            remaining.extend(result.diagnostics)
-            outcome = result.outcome
-            if outcome is None:
-                continue
-            real = result.source.real_path if result.source is not None else result.path
-            gain, written = max(outcome.found - len(result.diagnostics), 0), True
-            if outcome.changed and args.diff:
-                if outcome.fixed not in shown.setdefault(real, set()):  # the same fix under another path: shown once
-                    import difflib  # only for --diff
-
-                    shown[real].add(outcome.fixed)
-                    name = project.reported_as.get(result.path, result.path)
-                    sys.stdout.writelines(
-                        difflib.unified_diff(
-                            outcome.original.splitlines(keepends=True),
-                            outcome.fixed.splitlines(keepends=True),
-                            fromfile=name,
-                            tofile=name,
-                        )
-                    )
-            elif outcome.changed:
-                problem = _write(result.source, outcome.fixed)  # a second path to a file finds it fixed already
-                if problem is not None:  # left as it was: its findings are still there
-                    errors.append(FileError(result.path, problem))
-                    written = False
-            if outcome.changed and written:
-                changed.add(real)
-            if result.path in requested:
-                removed.setdefault(real, []).append((gain, written))
-            elif not written:
-                fixed -= gain
-    for gains in removed.values():  # a file's findings under several paths are one file's: counted once
-        fixed -= sum(gain for gain, _ in gains) - max((gain for gain, written in gains if written), default=0)
-    errors = _errors_as_reported(project, errors)
+    units = list(_results(args, project, fix=True))
+    for result in (result for unit in units for result in unit.files):
+        errors.extend(result.errors)
+        remaining.extend(result.diagnostics)
+    applied = apply_fixes(units, project.reported_as, args.diff)
+    fixed = applied.fixed
+    errors = _errors_as_reported(project, errors + applied.errors)
     _report_errors(errors)
-    changed_files = len(changed)
     if args.diff:
         sys.stdout.flush()  # the diff comes before the summary, also when both streams go to one pipe
-        print(f"Would fix {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}.", file=sys.stderr)
-        return EXIT_ERROR if any(e.fails for e in errors) else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
+        print(f"Would fix {_plural(fixed, 'finding')} in {_plural(applied.changed_files, 'file')}.", file=sys.stderr)
+        return EXIT_ERROR if any(e.fails for e in errors) else (EXIT_FINDINGS if applied.changed_files else EXIT_CLEAN)
     remaining = _as_reported(project, remaining)
     remaining.sort(key=lambda d: d.sort_key())
     for line in RENDERERS["text"](remaining):
         print(line)
-    print(f"Fixed {_plural(fixed, 'finding')} in {_plural(changed_files, 'file')}; {len(remaining)} remaining.")
+    print(f"Fixed {_plural(fixed, 'finding')} in {_plural(applied.changed_files, 'file')}; "
+          f"{len(remaining)} remaining.")
     if any(error.fails for error in errors):
         return EXIT_ERROR
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
-
-
-def _write(source, text: str) -> Optional[str]:
-    """Write a fixed file; why it was left as it was, or None."""
-    try:
-        write_atomically(source, text)
-    except SourceError as error:
-        return str(error)
-    except OSError as error:
-        return f"cannot write: {error.strerror or error}; not fixed"
-    return None
 
 
 def run_handlers(args, project: Project) -> int:

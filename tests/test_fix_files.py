@@ -188,3 +188,48 @@ def test_an_unparsable_file_reached_through_a_link_is_one_error(run_warmstate, t
     completed = run_warmstate("check", "--no-cache", ".", cwd=tmp_path)
     assert completed.returncode == 2
     assert [line.split(":", 1)[0] for line in completed.stderr.splitlines()] == ["functions/orders/app.py"]
+
+
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OrdersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/orders/
+      Handler: app.handler
+      Runtime: python3.12
+  AdminFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/admin/
+      Handler: app.handler
+      Runtime: python3.12
+"""
+SHARED_HANDLER = """from config import ALLOWED
+
+
+def handler(event, context):
+    ALLOWED.append(event["user"])
+    return {"allowed": list(ALLOWED)}
+"""
+
+
+def test_a_file_whose_fix_differs_by_the_path_to_it_is_not_fixed(run_warmstate, tmp_path):
+    """One handler file linked into two functions, each with its own
+    config.py: the reset is right in one (an empty list) and refused in the
+    other (filled at import). Writing the first function's fix into the
+    shared file emptied the admin list of the second on every invocation."""
+    write(tmp_path, "template.yaml", TEMPLATE)
+    shared = write(tmp_path, "shared/app.py", SHARED_HANDLER)
+    write(tmp_path, "functions/orders/config.py", "ALLOWED = []\n")
+    write(tmp_path, "functions/admin/config.py", 'ALLOWED = []\nALLOWED.append("admin")\n')
+    for function in ("orders", "admin"):
+        (tmp_path / "functions" / function / "app.py").symlink_to(os.path.join("..", "..", "shared", "app.py"))
+    completed = run_warmstate("fix", "--no-cache", tmp_path)
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines() == [
+        f"{tmp_path}/shared/app.py: error: cannot fix: reached as {tmp_path}/functions/admin/app.py, "
+        f"{tmp_path}/functions/orders/app.py, {tmp_path}/shared/app.py, whose fixes differ; not fixed"]
+    assert completed.stdout.splitlines()[-1] == "Fixed 0 findings in 0 files; 1 remaining."
+    assert shared.read_text() == SHARED_HANDLER
