@@ -400,6 +400,14 @@ def run_probe(args) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `warmstate check | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
+
+
+def _run(args) -> int:
     if args.command == "rule":
         return run_rule(args)
     if args.command == "probe":
@@ -416,11 +424,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         args.jobs = default_jobs()
     runner = {"check": run_check, "fix": run_fix, "handlers": run_handlers}[args.command]
-    try:
-        return runner(args, project)
-    except BrokenPipeError:  # `warmstate check | head`: the reader left, nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FINDINGS
+    return runner(args, project)
 
 
 if __name__ == "__main__":  # pragma: no cover

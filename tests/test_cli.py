@@ -717,6 +717,14 @@ def test_closed_pipe_is_not_a_traceback(tmp_path):
     assert completed.stderr == ""
 
 
+def test_closed_pipe_is_not_a_traceback_for_rule_and_probe_either():
+    """`warmstate rule --all | head -n 1` ended in a BrokenPipeError traceback (so did probe)."""
+    for _ in range(3):
+        command = f"'{installed_command('warmstate')}' rule --all | head -n 1"
+        completed = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+        assert (completed.stdout.count("\n"), completed.stderr) == (1, "")
+
+
 BATCHING_HANDLER = textwrap.dedent(
     """\
     from telemetry.batch import EventBatch
