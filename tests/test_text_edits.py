@@ -59,3 +59,12 @@ def test_one_module_many_fixes():
     as_text = TextEdits()
     for _ in range(3):
         assert as_text.of(module, text, (RESET,)) == whole_module_diff(text, apply_edits(module, (RESET,)).code)
+
+
+def test_two_names_imported_from_one_module_share_a_line():
+    """Resets of two states of store.py, added to a handler module that
+    imports neither: one `from store import AUDIT, Cart`, not a line each."""
+    text = "import json\n\nimport helpers\n\n\n" + HANDLER
+    edits = (AddImport("app.py", "from store import AUDIT"), AddImport("app.py", "from store import Cart"), RESET)
+    fixed = apply_edits(cst.parse_module(text), edits).code
+    assert fixed.startswith("import json\n\nimport helpers\nfrom store import AUDIT, Cart\n\n\ndef lambda_handler")

@@ -273,7 +273,7 @@ def _fresh_name(base: str, used: str) -> str:
 
 def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:
     """Add each import statement once: ``from M import N`` joins the module's
-    top-level ``from M import ...`` when it has one; the others go after the
+    top-level ``from M import ...`` when it has one (or one added before it); the others go after the
     last top-level import of its leading block (or after its docstring)."""
     body = list(module.body)
     present = {module.code_for_node(line).strip() for line in body if _is_import(line)}
@@ -283,10 +283,14 @@ def _add_imports(module: cst.Module, statements: List[str]) -> cst.Module:
             continue
         statement = _statements(source, module)
         joined = _join_import(body, statement.body[0])
-        if joined is None:
-            new.append(statement)
-        else:
+        if joined is not None:
             body[joined[0]] = joined[1]
+            continue
+        joined = _join_import(new, statement.body[0])  # two names from one module: one line
+        if joined is not None:
+            new[joined[0]] = joined[1]
+        else:
+            new.append(statement)
     if not new:
         return module.with_changes(body=body)
     position = docstring_count(body)
