@@ -258,13 +258,26 @@ def _report(analysis: Analysis, sources: Dict[str, SourceText], rules: Sequence,
             for where, message, position in shown:
                 shown_fix = fix
                 if fix is not None and sources[where].options.text_edits:
-                    edits = [edit for edit in fix.edits if edit.module == where]  # other files' changes are not shown
-                    module = analysis.module(where).module
-                    shown_fix = replace(fix, text_edits=as_text.of(module, analysis.positions[where].text, edits))
+                    shown_fix = replace(fix, text_edits=_text_edits(as_text, analysis, fix.edits, where))
                 results[where].diagnostics.append(Diagnostic(
                     finding.code, message, where, *position, finding.handlers[0].name if finding.handlers else None,
                     shown_fix,
                 ))
+
+
+def _text_edits(as_text: TextEdits, analysis, edits, where: str) -> tuple:
+    """A fix's text replacements, those of the file it is shown in first;
+    one in another file (the reset a handler's module gets for state defined
+    here) names that file as ``path``: a fix of ``models.py``'s finding may
+    edit only ``app.py``."""
+    by_module: Dict[str, list] = {}
+    for edit in edits:
+        by_module.setdefault(edit.module, []).append(edit)
+    found: list = []
+    for module in sorted(by_module, key=lambda name: name != where):
+        changes = as_text.of(analysis.module(module).module, analysis.positions[module].text, by_module[module])
+        found.extend(changes if module == where else ({**change, "path": module} for change in changes))
+    return tuple(found)
 
 
 def _entry_points(unit: UnitAnalysis, witnessed: FrozenSet[str]) -> Dict[str, List[list]]:

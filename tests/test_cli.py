@@ -103,6 +103,23 @@ def test_json_format(run_warmstate, tmp_path):
     ]
 
 
+def test_json_and_sarif_fixes_name_the_other_file_they_edit(run_warmstate, tmp_path):
+    """A finding in store.py is fixed in the handler's module: its JSON fix
+    had no edits at all, and SARIF would have put them into store.py."""
+    write(tmp_path, "store.py", "AUDIT = []\n")
+    write(tmp_path, "app.py", "import store\n\n\ndef lambda_handler(event, context):\n"
+                              "    store.AUDIT.append(event['id'])\n    return len(store.AUDIT)\n")
+    completed = run_warmstate("check", "--output-format", "json", ".", cwd=tmp_path)
+    [item] = json.loads(completed.stdout)
+    assert item["path"] == "store.py"
+    assert item["fix"]["edits"] == [{"content": "    store.AUDIT.clear()\n", "location": {"row": 5, "column": 1},
+                                     "end_location": {"row": 5, "column": 1}, "path": "app.py"}]
+    sarif = json.loads(run_warmstate("check", "--output-format", "sarif", ".", cwd=tmp_path).stdout)
+    [change] = sarif["runs"][0]["results"][0]["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == "app.py"
+    assert change["replacements"][0]["insertedContent"]["text"] == "    store.AUDIT.clear()\n"
+
+
 def test_select_ignore_and_unknown_codes(run_warmstate, tmp_path):
     write(tmp_path, "app.py", LEAK)
     assert run_warmstate("check", "--select", "LAM102", tmp_path).returncode == 0

@@ -7,7 +7,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import List, Sequence
+from typing import Dict, List, Sequence
 
 from linter import PROJECT_URL, __version__
 from linter.output.diagnostics import Diagnostic
@@ -75,8 +75,9 @@ def _sarif_fix(diagnostic: Diagnostic) -> list:
     fix = diagnostic.fix
     if fix is None or not fix.text_edits:
         return []
-    replacements = [
-        {
+    by_path: Dict[str, list] = {}  # an edit in another file than the finding's names it ("path")
+    for edit in fix.text_edits:
+        by_path.setdefault(edit.get("path", diagnostic.path), []).append({
             "deletedRegion": {
                 "startLine": edit["location"]["row"],
                 "startColumn": edit["location"]["column"],
@@ -84,13 +85,12 @@ def _sarif_fix(diagnostic: Diagnostic) -> list:
                 "endColumn": edit["end_location"]["column"],
             },
             "insertedContent": {"text": edit["content"]},
-        }
-        for edit in fix.text_edits
-    ]
+        })
     return [
         {
             "description": {"text": f"{fix.message} ({fix.applicability})"},
-            "artifactChanges": [{"artifactLocation": _artifact(diagnostic.path), "replacements": replacements}],
+            "artifactChanges": [{"artifactLocation": _artifact(path), "replacements": replacements}
+                                for path, replacements in by_path.items()],
         }
     ]
 
