@@ -134,6 +134,7 @@ LEAK_PROOFS = [
     "LAM308/attach_without_detach.py",
     "LAM401/visible_to_next_caller.py",
     "LAM401/two_variables_from_the_request.py",
+    "LAM401/region_set_on_some_requests.py",
     "LAM402/files_left_in_tmp.py",
 ]
 # LAM302 is not a leak: under the runtime's root handler basicConfig does
