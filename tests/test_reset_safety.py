@@ -183,3 +183,130 @@ def test_bytearray_fixture_leaks_without_its_reset():
 
     assert all(original.warm != original.cold[-1]
                for original, _ in observe("LAM101/bytearray_contents.py").values())
+
+
+# Making a class runs more than its body: the ``__init_subclass__`` of its
+# bases, its metaclass, the ``__set_name__`` of what its body binds.
+CLASS_HOOKS = {
+    "__init_subclass__ of a base": (
+        "class Plugin:\n    def __init_subclass__(cls, **kwargs):\n        ITEMS.append(cls.__name__)\n\n\n"
+        "class CsvPlugin(Plugin):\n    pass\n"),
+    "__init_subclass__ two bases up": (
+        "class Plugin:\n    def __init_subclass__(cls, **kwargs):\n        super().__init_subclass__(**kwargs)\n"
+        "        ITEMS.append(cls.__name__)\n\n\n"
+        "class Formatter(Plugin):\n    pass\n\n\nclass CsvFormatter(Formatter):\n    pass\n"),
+    "__init_subclass__ calling a helper": (
+        "def _register(cls):\n    ITEMS.append(cls.__name__)\n\n\n"
+        "class Plugin:\n    def __init_subclass__(cls):\n        _register(cls)\n\n\n"
+        "class CsvPlugin(Plugin):\n    pass\n"),
+    "__init_subclass__ of a generic base": (
+        "class Plugin:\n    def __class_getitem__(cls, item):\n        return cls\n\n"
+        "    def __init_subclass__(cls):\n        ITEMS.append(cls.__name__)\n\n\n"
+        "class CsvPlugin(Plugin[str]):\n    pass\n"),
+    "__init_subclass__ of a base with a keyword": (
+        "class Plugin:\n    def __init_subclass__(cls, kind=None):\n        ITEMS.append(kind)\n\n\n"
+        'class CsvPlugin(Plugin, kind="csv"):\n    pass\n'),
+    "metaclass __new__": (
+        "class Registering(type):\n    def __new__(mcs, name, bases, namespace):\n        ITEMS.append(name)\n"
+        "        return super().__new__(mcs, name, bases, namespace)\n\n\n"
+        "class Handler(metaclass=Registering):\n    pass\n"),
+    "metaclass __init__": (
+        "class Registering(type):\n    def __init__(cls, name, bases, namespace):\n"
+        "        super().__init__(name, bases, namespace)\n        ITEMS.append(name)\n\n\n"
+        "class Handler(metaclass=Registering):\n    pass\n"),
+    "metaclass __prepare__": (
+        "class Registering(type):\n    @classmethod\n    def __prepare__(mcs, name, bases):\n"
+        "        ITEMS.append(name)\n        return {}\n\n\n"
+        "class Handler(metaclass=Registering):\n    pass\n"),
+    "metaclass of a base": (
+        "class Registering(type):\n    def __new__(mcs, name, bases, namespace):\n"
+        "        if bases:\n            ITEMS.append(name)\n"
+        "        return super().__new__(mcs, name, bases, namespace)\n\n\n"
+        "class Handler(metaclass=Registering):\n    pass\n\n\nclass Orders(Handler):\n    pass\n"),
+    "metaclass's hook in its base": (
+        "class Registering(type):\n    def __new__(mcs, name, bases, namespace):\n        ITEMS.append(name)\n"
+        "        return super().__new__(mcs, name, bases, namespace)\n\n\n"
+        "class Routing(Registering):\n    pass\n\n\nclass Handler(metaclass=Routing):\n    pass\n"),
+    "function as metaclass": (
+        "def registering(name, bases, namespace):\n    ITEMS.append(name)\n    return type(name, bases, namespace)\n\n\n"
+        "class Handler(metaclass=registering):\n    pass\n"),
+    "__set_name__ of a descriptor": (
+        "class Field:\n    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n\n"
+        "class Model:\n    sku = Field()\n"),
+    "__set_name__ of an annotated descriptor": (
+        "class Field:\n    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n\n"
+        "class Model:\n    sku: str = Field()\n"),
+    "__set_name__ of a descriptor's base": (
+        "class Field:\n    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n\n"
+        "class Number(Field):\n    pass\n\n\nclass Model:\n    price = Number()\n"),
+    "__set_name__ of a descriptor a method returns": (
+        "class Field:\n    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n"
+        "    def required(self):\n        return self\n\n\n"
+        "class Model:\n    sku = Field().required()\n"),
+    "__set_name__ of a module-level descriptor": (
+        "class Field:\n    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n\n"
+        "SKU = Field()\n\n\nclass Model:\n    sku = SKU\n"),
+    "__set_name__ of a decorator's descriptor": (
+        "class Route:\n    def __init__(self, func):\n        self.func = func\n\n"
+        "    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n\n"
+        "class Api:\n    @Route\n    def orders(self):\n        return []\n"),
+    "class nested in a class": (
+        "class Plugin:\n    def __init_subclass__(cls):\n        ITEMS.append(cls.__name__)\n\n\n"
+        "class Outer:\n    class CsvPlugin(Plugin):\n        pass\n"),
+    "class under a try": (
+        "class Plugin:\n    def __init_subclass__(cls):\n        ITEMS.append(cls.__name__)\n\n\n"
+        "try:\n    class CsvPlugin(Plugin):\n        pass\nexcept ImportError:\n    pass\n"),
+}
+
+
+@pytest.mark.parametrize("where", CLASS_HOOKS)
+def test_no_fix_when_making_a_class_fills_the_state(where):
+    """Python calls these hooks when it makes the class, at import: a reset
+    to ``["first"]`` would delete what they added."""
+    found, _ = findings_and_fix(IMPORT_TIME_HANDLER.format(filled=CLASS_HOOKS[where]))
+    assert found and all("code run at import names it" in d.message for d in found), [d.message for d in found]
+    assert_flagged_without_fix(IMPORT_TIME_HANDLER.format(filled=CLASS_HOOKS[where]))
+
+
+def run_cold(text, event):
+    """What a handler returns on a cold start: the module run in a fresh namespace."""
+    namespace = {"__name__": "app"}
+    exec(compile(text, "app.py", "exec"), namespace)
+    return namespace["lambda_handler"](event, None)
+
+
+@pytest.mark.parametrize("where", ["__init_subclass__ two bases up", "metaclass of a base",
+                                   "__set_name__ of a descriptor"])
+def test_fix_keeps_what_class_hooks_added_on_a_cold_start(where):
+    """``warmstate fix`` once inserted ``ITEMS[:] = ["first"]``: cold, the
+    handler then returned 2 (``"first"`` and the event), the classes'
+    registrations lost."""
+    text = IMPORT_TIME_HANDLER.format(filled=CLASS_HOOKS[where])
+    _, fixed = findings_and_fix(text)
+    assert run_cold(fixed, "event") == run_cold(text, "event") > 2
+
+
+@pytest.mark.parametrize("filled", [
+    "class OrderError(Exception):\n    pass\n",
+    "import json\n\n\nclass Encoder(json.JSONEncoder):\n    def default(self, o):\n        return str(o)\n",
+    "from abc import ABC, ABCMeta\n\n\nclass Base(ABC):\n    pass\n\n\nclass Order(Base):\n    kind = 'order'\n\n\n"
+    "class Port(metaclass=ABCMeta):\n    pass\n",
+    "from dataclasses import dataclass, field\n\n\n@dataclass\nclass Line:\n    sku: str = field(default='')\n",
+    # the hook class itself: ``__init_subclass__`` runs for subclasses, none is made
+    "class Plugin:\n    def __init_subclass__(cls):\n        ITEMS.append(cls.__name__)\n",
+    # ``__class_getitem__`` runs when the class is subscripted, nothing does at import
+    "class Typed:\n    def __class_getitem__(cls, item):\n        ITEMS.append(item)\n        return cls\n\n\n"
+    "class Order(Typed):\n    pass\n",
+    # a metaclass's ``__call__`` runs when an instance is made, not the class
+    "class Counting(type):\n    def __call__(cls, *args):\n        ITEMS.append(cls.__name__)\n"
+    "        return super().__call__(*args)\n\n\nclass Service(metaclass=Counting):\n    pass\n",
+    # a descriptor made in a function, not in a class body
+    "class Field:\n    def __set_name__(self, owner, name):\n        ITEMS.append(name)\n\n\n"
+    "def make_field():\n    return Field()\n",
+])
+def test_classes_whose_making_leaves_the_state_alone_keep_the_fix(filled):
+    """Bases from libraries, hooks nothing triggers at import: the reset still restores a cold start."""
+    text = IMPORT_TIME_HANDLER.format(filled=filled)
+    found, fixed = findings_and_fix(text)
+    assert found[0].fix is not None, found[0].message
+    assert '    ITEMS[:] = ["first"]\n    ITEMS.append(event)' in fixed

@@ -6,7 +6,9 @@ filling it, a decorator registering routes, a second assignment, a function
 called at module level, in this module or another one of the project.  Only
 what really runs at import is followed: module-level code, the functions it
 calls, decorators, and what a decorator factory returns (``@route("/x")``
-calls ``route`` and then the ``register`` it returns), not a wrapper a
+calls ``route`` and then the ``register`` it returns), what Python calls
+when it makes a class (its bases' ``__init_subclass__``, its metaclass, the
+``__set_name__`` of the descriptors its body binds), not a wrapper a
 decorator merely returns.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from linter.analysis.arguments import PARTIAL
 from linter.analysis.names import Context, Names, written_through
 from linter.analysis.project import ProjectModel
 from linter.analysis.states import StateKey, States
-from linter.parsing.syntax import decorating_callable
+from linter.parsing.syntax import child_nodes, decorating_callable, dotted_name
 from linter.summary.scanner import MODULE_CODE, CallRef, FunctionInfo, RefPath, path_of, suite_statements
 
 
@@ -75,6 +77,7 @@ class ImportTime:
                     pending.append((info, context[1]))
 
         run(self._decorators_run_at_import(module))
+        run(self._class_hooks_run_at_import(module))
         while pending:
             info, receiver = pending.pop()
             found.append((info, receiver))
@@ -151,6 +154,86 @@ class ImportTime:
                     if isinstance(decorator.decorator, cst.Call) and factory is not None:
                         found.extend((nested, None) for nested in factory.nested.values())
         return found
+
+    def _class_hooks_run_at_import(self, module) -> List[Context]:
+        """What making the module's classes calls besides their bodies and
+        decorators: Python calls, for ``class CsvPlugin(Plugin): ...``, the
+        ``__init_subclass__`` of its bases (not its own), its metaclass's
+        ``__prepare__``, ``__new__`` and ``__init__`` (given with
+        ``metaclass=``, or a base's), and the ``__set_name__`` of each
+        object its body binds (a descriptor: ``sku = Field()``).  Only
+        project classes are followed; any one along the bases that defines
+        a hook counts (it may call the others through ``super()``)."""
+        found: List[Context] = []
+        for node in module.classes_made_at_import:
+            bases = [self.project.class_ref(module.name, _base_name(arg.value)) for arg in node.bases]
+            chain = [(ref, info) for base in bases if base is not None
+                     for ref, info, _ in self.project.class_chain(base)]
+            found.extend((info.methods[_SUBCLASS_HOOK], None) for _, info in chain if _SUBCLASS_HOOK in info.methods)
+            metaclasses = [(module.name, node), *((ref[0], info.node) for ref, info in chain)]
+            for where, definition in metaclasses:
+                for keyword in definition.keywords:
+                    if keyword.keyword is not None and keyword.keyword.value == "metaclass":
+                        found.extend(self._metaclass_hooks(where, keyword.value))
+            for value in _class_body_values(node):
+                found.extend(self._set_name_hooks(module, value))
+        return found
+
+    def _metaclass_hooks(self, module: str, expression: cst.BaseExpression) -> List[Context]:
+        """What a metaclass runs when a class is made: a project class's
+        ``__prepare__``/``__new__``/``__init__``, or a function given as
+        ``metaclass=`` (called with the name, bases and namespace)."""
+        ref = self.project.class_ref(module, dotted_name(expression))
+        if ref is None:
+            path = path_of(expression)
+            return self.names.module_callee(module, path) if path is not None else []
+        return [(info.methods[hook], None) for _, info, _ in self.project.class_chain(ref)
+                for hook in _METACLASS_HOOKS if hook in info.methods]
+
+    def _set_name_hooks(self, module, value: cst.CSTNode) -> List[Context]:
+        """``__set_name__`` of the objects a class-body value may bind: any
+        project class defining it that the value names (``Field()``,
+        ``Field(str).required()``), or a module-level object of one."""
+        found: List[Context] = []
+        pending = [value]
+        while pending:
+            node = pending.pop()
+            name = dotted_name(node)
+            if name is None:
+                pending.extend(child_nodes(node))
+                continue
+            ref = self.project.class_ref(module.name, name)
+            receiver = None
+            binding = module.bindings.get(name)
+            if ref is None and binding is not None and binding.key in self.states.instance_of:
+                ref, receiver = self.states.instance_of[binding.key], binding.key
+            key = self.project.method(ref, _SET_NAME) if ref is not None else None
+            if key is not None:
+                found.append((key, receiver))
+        return found
+
+
+_SUBCLASS_HOOK = "__init_subclass__"
+_METACLASS_HOOKS = ("__prepare__", "__new__", "__init__")
+_SET_NAME = "__set_name__"
+
+
+def _base_name(base: cst.BaseExpression) -> Optional[str]:
+    """The class a base names: ``Plugin``, ``plugins.Plugin``, ``Plugin[Order]`` (a generic)."""
+    return dotted_name(base.value if type(base) is cst.Subscript else base)
+
+
+def _class_body_values(node: cst.ClassDef) -> List[cst.CSTNode]:
+    """What a class body binds in its namespace, as written: assigned values
+    and decorators (``@Route("/orders")`` may make a descriptor)."""
+    found: List[cst.CSTNode] = []
+    for statement in suite_statements(node.body):
+        if type(statement) in (cst.FunctionDef, cst.ClassDef):
+            found.extend(decorator.decorator for decorator in statement.decorators)
+        for small in statement.body if type(statement) is cst.SimpleStatementLine else ():
+            if type(small) in (cst.Assign, cst.AnnAssign) and small.value is not None:
+                found.append(small.value)
+    return found
 
 
 def _holds_for_later(model, value) -> bool:

@@ -159,6 +159,31 @@ class ModuleModel:
         FunctionScanner(_ImportTimeBuilder(self), info).scan_import_time(self.module.body)
         return info
 
+    @cached_property
+    def classes_made_at_import(self) -> List[cst.ClassDef]:
+        """Every ``class`` statement that runs when Lambda imports the module:
+        at module level (under an ``if`` Lambda takes, a ``try``, ``with`` or
+        loop too) and nested in such a class's body, outermost first.  Making
+        a class runs more than its body: its bases' ``__init_subclass__``,
+        its metaclass, its attributes' ``__set_name__``
+        (:mod:`linter.analysis.import_time`)."""
+        found: List[cst.ClassDef] = []
+        pending = [list(self.module.body)]
+        while pending:
+            for statement in pending.pop(0):
+                kind = type(statement)
+                if kind is cst.ClassDef:
+                    found.append(statement)
+                    pending.append(suite_statements(statement.body))
+                elif kind is cst.If:
+                    pending.extend(import_branches(statement))
+                elif kind in (cst.Try, cst.TryStar, cst.With, cst.For, cst.While):
+                    clauses = [*getattr(statement, "handlers", ()), getattr(statement, "orelse", None),
+                               getattr(statement, "finalbody", None)]
+                    pending.append(suite_statements(statement.body))
+                    pending.extend(suite_statements(clause.body) for clause in clauses if clause is not None)
+        return found
+
     def constructor(self, binding: Binding) -> Optional[str]:
         """Qualified name of what made ``binding`` (``aws_lambda_powertools.Logger``)."""
         value = binding.value
