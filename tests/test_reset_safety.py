@@ -310,3 +310,27 @@ def test_classes_whose_making_leaves_the_state_alone_keep_the_fix(filled):
     found, fixed = findings_and_fix(text)
     assert found[0].fix is not None, found[0].message
     assert '    ITEMS[:] = ["first"]\n    ITEMS.append(event)' in fixed
+
+
+HOOKS_IN_ANOTHER_MODULE = {
+    "registry.py": "REGISTERED = []\n",
+    "plugins.py": ("from registry import REGISTERED\n\n\nclass Plugin:\n    def __init_subclass__(cls, **kwargs):\n"
+                   "        super().__init_subclass__(**kwargs)\n        REGISTERED.append(cls.__name__)\n"),
+    "csv_plugin.py": ("from plugins import Plugin\n\n\nclass Formatter(Plugin):\n    pass\n\n\n"
+                      "class CsvFormatter(Formatter):\n    pass\n"),
+    "app.py": ("import csv_plugin\nfrom registry import REGISTERED\n\n\ndef lambda_handler(event, context):\n"
+               "    REGISTERED.append(event)\n    return list(REGISTERED)\n"),
+}
+
+
+def test_no_fix_when_a_class_imported_from_another_module_registers_its_subclasses(tmp_path, monkeypatch):
+    """The hook is in plugins.py, the list in registry.py, the subclasses in
+    csv_plugin.py, which imports registry.py only through plugins.py."""
+    from linter.cli import findings
+
+    for name, text in HOOKS_IN_ANOTHER_MODULE.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    found = [d for d in findings(["."]) if d.code == "LAM101"]
+    assert found and all(d.fix is None for d in found), [d.message for d in found]
+    assert "(plugins.py, line 7)" in found[0].message, found[0].message

@@ -43,14 +43,26 @@ class ImportTime:
         """The statement of code run at import that first changes ``state``
         after creating it, or None."""
         module = state[0]
-        for name in [module, *sorted(self._importers.get(module, ()))]:
+        for name in [module, *sorted(self._importers_of(module))]:
             if state in self._changes(name):
                 return self._changes(name)[state]
         return None
 
+    def _importers_of(self, module: str) -> Set[str]:
+        """Modules of the project that import ``module``, directly or through
+        others: ``csv_plugin.py`` imports ``base.py``, whose ``Plugin``
+        registers each subclass in a list of ``registry.py`` it imports."""
+        found: Set[str] = set()
+        pending = [module]
+        while pending:
+            fresh = self._importers.get(pending.pop(), set()) - found - {module}
+            found |= fresh
+            pending.extend(fresh)
+        return found
+
     @cached_property
     def _importers(self) -> Dict[str, Set[str]]:
-        """Modules of the project that import each module."""
+        """Modules of the project that import each module directly."""
         found: Dict[str, Set[str]] = {}
         for name, module in self.project.modules.items():
             for imported in module.imports.values():

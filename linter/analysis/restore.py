@@ -168,8 +168,11 @@ def _is_empty_text(node: cst.CSTNode) -> bool:
 def why_not_restorable(analysis: Analysis, binding: Binding) -> str:
     """Why no statement can give the state back its import-time contents."""
     change = analysis.change_at_import(binding.key)
-    if change is not None:
-        return f"code run at import names it again after creating it (line {analysis.line(change)})"
+    if change is not None:  # in another module: a hook of a class imported, a decorator, a function called
+        module = binding.module if analysis.positions[binding.module].contains(change) else analysis.module_of_node(change)
+        place = f"line {analysis.line(change, module)}"
+        place = place if module == binding.module else f"{module}, {place}"
+        return f"code run at import names it again after creating it ({place})"
     return "its contents at import are computed, not written as literals"
 
 
