@@ -184,7 +184,12 @@ def _same_key_throughout(analysis, handler, target) -> bool:
     when ``finally:`` restores it: a string, or a module constant the
     handler does not bind.  A name the handler binds (``k = "TENANT";
     os.environ[k] = ...``) may be bound only on that line, or bound again
-    before the handler returns."""
+    before the handler returns; a module constant rebound by a function
+    under ``global``, or bound again or changed by module-level code, may
+    name another variable by the time ``finally:`` runs (LAM104's test of a
+    module-level name that changes later)."""
+    from linter.analysis.moved import _changes_later
+
     elements = target.slice
     if len(elements) != 1 or type(elements[0].slice).__name__ != "Index":
         return False
@@ -192,7 +197,8 @@ def _same_key_throughout(analysis, handler, target) -> bool:
     if type(key).__name__ == "SimpleString":
         return True
     return (type(key).__name__ == "Name" and handler is not None
-            and not handler.is_local(key.value) and not handler.rebinds_outside(key.value))
+            and not handler.is_local(key.value) and not handler.rebinds_outside(key.value)
+            and not _changes_later(analysis, handler.module, key.value))
 
 
 def _variable(analysis, nodes) -> str:
@@ -253,8 +259,8 @@ def lambda_handler(event, context):
 ''',
     fix="when the handler itself sets `os.environ[KEY] = value` with KEY a string or a module constant: keep "
     "the old value (each variable in a name of its own the module does not use), run the rest of the handler in "
-    "`try:` and restore it in `finally:`; otherwise no fix (a key the handler binds may name another variable by "
-    "the time `finally:` runs)",
+    "`try:` and restore it in `finally:`; otherwise no fix (a key the handler binds, or a module constant rebound "
+    "under `global` or by module-level code, may name another variable by the time `finally:` runs)",
     safety="unsafe: code after the handler returns (threads, the next invocation) may have relied on the value",
     check=check,
 )
