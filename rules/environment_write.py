@@ -7,6 +7,7 @@ from typing import FrozenSet, Optional, Tuple
 import libcst as cst
 
 from linter.analysis.calls import is_environ, qualified_callee, reached_calls
+from linter.analysis.moved import changes_later
 from linter.output.diagnostics import Fix
 from linter.fixing.edits import RestoreEnvironment
 from linter.analysis.rule import Finding, Rule, handler_phrase
@@ -81,15 +82,13 @@ def _key(analysis, info, node) -> Optional[str]:
     (a local, an attribute); None for a module-level name that can name
     another variable at another time (rebound under ``global`` or at module
     level), whose writes and restores cannot be matched."""
-    from linter.analysis.moved import _changes_later
-
     if is_constant(node):
         return key_text(node)
     if type(node) is cst.Name and info.node is not None and not info.is_local(node.value):
         if info.nonlocals and node.value in info.nonlocals:
             return None
         model = analysis.module(info.module)
-        if _changes_later(analysis, info.module, node.value):
+        if changes_later(analysis, info.module, node.value):
             return None
         binding = model.bindings.get(node.value)
         if binding is not None and binding.value is not None and is_constant(binding.value):
@@ -188,8 +187,6 @@ def _same_key_throughout(analysis, handler, target) -> bool:
     under ``global``, or bound again or changed by module-level code, may
     name another variable by the time ``finally:`` runs (LAM104's test of a
     module-level name that changes later)."""
-    from linter.analysis.moved import _changes_later
-
     elements = target.slice
     if len(elements) != 1 or type(elements[0].slice).__name__ != "Index":
         return False
@@ -198,7 +195,7 @@ def _same_key_throughout(analysis, handler, target) -> bool:
         return True
     return (type(key).__name__ == "Name" and handler is not None
             and not handler.is_local(key.value) and not handler.rebinds_outside(key.value)
-            and not _changes_later(analysis, handler.module, key.value))
+            and not changes_later(analysis, handler.module, key.value))
 
 
 def _variable(analysis, nodes) -> str:

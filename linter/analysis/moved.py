@@ -46,7 +46,7 @@ def why_read_otherwise(analysis, module, expression, function=None, class_info=N
             if hasattr(builtins, name) or name.startswith("__"):
                 continue
             return f"'{name}' is not bound in the module, and what it names cannot be checked"
-        if _changes_later(analysis, module, name):
+        if changes_later(analysis, module, name):
             return f"'{name}' would have its value at the time of the call, and the module rebinds or changes it"
     return None
 
@@ -65,7 +65,7 @@ def _bound_inside(expression) -> Set[str]:
     return bound
 
 
-def _changes_later(analysis, module, name) -> bool:
+def changes_later(analysis, module, name) -> bool:
     """Whether module-level ``name`` can hold another value than the one an
     expression read at import: bound more than once or changed in place by
     module-level code (before or after the reading, which is not told apart),
