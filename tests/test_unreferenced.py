@@ -198,6 +198,7 @@ def test_a_class_nothing_names_is_kept_when_its_body_does_something_at_import():
         import datetime
 
         from app_routes import router
+        from settings import Setting
 
         DETAIL_TYPES = set()
         SCHEMAS = {}
@@ -235,11 +236,30 @@ def test_a_class_nothing_names_is_kept_when_its_body_does_something_at_import():
                 return price * self.quantity
 
 
+        class Field:
+            def __set_name__(self, owner, name):
+                SCHEMAS.setdefault(owner.__name__, []).append(name)
+
+
+        class ProductRecord:
+            """A model whose fields register themselves."""
+            sku = Field()
+            price = Field()
+
+
+        class Settings:
+            """Settings registered by the project's descriptor."""
+            region = Setting()
+            stage = Setting()
+
+
         def lambda_handler(event, context):
             return {"types": sorted(DETAIL_TYPES), "schemas": SCHEMAS}
     ''')
     text = elided_functions({"app.py": module})["app.py"].elided.text
     assert "    DETAIL_TYPES.add(detail_type)" in text
+    assert "    sku = Field()" in text  # the module's own Field: its __set_name__ registers the field
+    assert "    region = Setting()" in text  # a Setting of the project, imported
     assert "    SCHEMAS[detail_type] = " in text
     assert '    @router.get("/health")' in text
     assert "    sku: str" not in text and text.count("__warmstate_body_") == 1

@@ -138,7 +138,9 @@ def _annotation_mentions(definition: ast.stmt) -> Counter:
 def _candidates(file: Prepared, kept: Set[str]) -> List[_Candidate]:
     """The file's definitions that nothing but a name could make run (no
     decorator that could register them, not a handler, long enough to be worth it)."""
-    definitions = [s for s in file.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) or _plain(s)]
+    own = _maybe_own(file.tree)
+    definitions = [s for s in file.tree.body
+                   if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) or _plain(s, own)]
     defined = Counter(definition.name for definition in definitions)
     lines = file.elided.text.split("\n")
     found = []
@@ -192,21 +194,39 @@ def _elided(file: Prepared, candidates: List[_Candidate]) -> Prepared:
     return replace(file, elided=Elided("\n".join(lines), originals))
 
 
-def _plain(statement: ast.stmt) -> bool:
+def _plain(statement: ast.stmt, own: Set[str]) -> bool:
     """A class nothing can instantiate or subclass without naming it, whose
     body does nothing at import but bind its own names: no base (whose
     ``__init_subclass__`` or metaclass could register it), no metaclass or
     other keyword.  (Decorators are looked at with the functions'.)"""
     return (isinstance(statement, ast.ClassDef) and not statement.bases and not statement.keywords
-            and _binds_only(statement))
+            and _binds_only(statement, own))
 
 
-# Calls a class body makes at import that declare a field and change nothing else.
+# Calls a class body makes at import that declare a field and change nothing else,
+# when the name comes from one of these libraries.
 _FIELD_DECLARATIONS = frozenset({"field", "dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field",
                                  "Field", "pydantic.Field"})
+_FIELD_LIBRARIES = frozenset({"dataclasses", "attr", "attrs", "pydantic", "pydantic_settings", "sqlmodel"})
 
 
-def _binds_only(definition: ast.ClassDef) -> bool:
+def _maybe_own(tree: ast.Module) -> Set[str]:
+    """The module's top-level names that may be the project's own classes:
+    defined here, or imported from anywhere but the libraries declaring fields."""
+    found = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.add(statement.name)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            source = statement.module if isinstance(statement, ast.ImportFrom) else None
+            for alias in statement.names:
+                library = (source or alias.name).split(".")[0] in _FIELD_LIBRARIES and not getattr(statement, "level", 0)
+                if not library:
+                    found.add((alias.asname or alias.name).split(".")[0])
+    return found
+
+
+def _binds_only(definition: ast.ClassDef, own: Set[str]) -> bool:
     """Whether running the class body (at import, named or not) only binds
     the class's own names: constants and field declarations, methods whose
     decorators and defaults call nothing.  A body that appends to a
@@ -221,25 +241,30 @@ def _binds_only(definition: ast.ClassDef) -> bool:
             evaluated = [statement.value] if statement.value is not None else []
         elif isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
             evaluated = []
-        elif isinstance(statement, ast.ClassDef) and not statement.decorator_list and _plain(statement):
+        elif isinstance(statement, ast.ClassDef) and not statement.decorator_list and _plain(statement, own):
             evaluated = []
         else:
             return False
-        if any(_calls(node) for node in evaluated):
+        if any(_calls(node, own) for node in evaluated):
             return False
     return True
 
 
-def _calls(node: ast.AST) -> bool:
-    """Whether evaluating ``node`` calls anything but a field declaration (a lambda's body does not run)."""
+def _calls(node: ast.AST, own: Set[str]) -> bool:
+    """Whether evaluating ``node`` calls anything but a field declaration
+    (a lambda's body does not run).  A ``Field`` the module defines itself
+    is no declaration but the module's own class, whose ``__set_name__`` may
+    register the field (``own``: the module's top-level classes and functions)."""
     pending = [node]
     while pending:
         current = pending.pop()
         if isinstance(current, ast.Lambda):
             pending.extend(current.args.defaults)
             continue
-        if isinstance(current, ast.Call) and dotted_name(current.func) not in _FIELD_DECLARATIONS:
-            return True
+        if isinstance(current, ast.Call):
+            name = dotted_name(current.func)
+            if name not in _FIELD_DECLARATIONS or name.split(".")[0] in own:
+                return True
         pending.extend(ast.iter_child_nodes(current))
     return False
 
