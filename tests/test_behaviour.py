@@ -67,6 +67,7 @@ FIXTURES = WITH_AUTOFIX + sorted(WITHOUT_AUTOFIX)
 LEAK_PROOFS = [
     "LAM101/alias_nested_and_objects.py",
     "LAM101/append_in_helper.py",
+    "LAM101/containers_built_by_operations.py",
     "LAM101/bytearray_contents.py",
     "LAM101/callable_instance.py",
     "LAM101/chalice_routes_and_events.py",

@@ -25,6 +25,10 @@ from linter.summary.scanner import (
 )
 from linter.parsing.syntax import child_nodes, dotted_name, import_bindings, is_constant, is_empty_literal
 
+_SEQUENCE_KINDS = ("list", "bytearray", "deque")  # ``*`` and ``+`` give a new one
+_UNION_KINDS = ("dict", "set")  # ``|`` gives a new one
+
+
 @dataclass
 class Binding:
     """A value created at module level or in a class body."""
@@ -121,6 +125,8 @@ class ModuleModel:
             return "set", None
         if is_constant(value) or is_empty_literal(value):
             return "value", None
+        if isinstance(value, cst.BinaryOperation):
+            return self._operation_kind(value), None
         if not isinstance(value, cst.Call):
             return "other", None
         callee = dotted_name(value.func)
@@ -135,6 +141,14 @@ class ModuleModel:
                 return "bounded", None
             return kind, None
         return "other", None
+
+    def _operation_kind(self, value: cst.BinaryOperation) -> str:
+        """A container made by an operation on one: ``[None] * 3``, ``[] + DEFAULTS``,
+        ``bytearray(2) * 4``, ``BASE | {"k": 1}`` (a dict or set)."""
+        kinds = {self.value_kind(value.left)[0], self.value_kind(value.right)[0]}
+        operator = type(value.operator)
+        wanted = _SEQUENCE_KINDS if operator in (cst.Multiply, cst.Add) else _UNION_KINDS if operator is cst.BitOr else ()
+        return next((kind for kind in wanted if kind in kinds), "other")
 
     @cached_property
     def module_calls(self) -> List[Tuple[cst.Call, cst.CSTNode]]:
