@@ -39,8 +39,10 @@ def rebuildable(analysis: Analysis, module: str, node: Optional[cst.CSTNode]) ->
         return True
     if type(node) in _LITERALS:
         return all(_element_rebuildable(analysis, module, element) for element in node.elements)
-    if type(node) is cst.BinaryOperation:  # ``[None] * 3``, ``[] + [...]``: of literals, spelled without a name
-        return all(type(side) is not cst.Call and rebuildable(analysis, module, side) for side in (node.left, node.right))
+    if type(node) is cst.BinaryOperation:  # ``[None] * 3``, ``[] + [...]``: a container of literals, spelled without a name
+        sides = (node.left, node.right)
+        return any(type(side) in _LITERALS for side in sides) and all(
+            type(side) is not cst.Call and rebuildable(analysis, module, side) for side in sides)
     if type(node) is cst.Call:
         return _constructor(analysis, module, node) is not None and all(
             rebuildable(analysis, module, arg.value) for arg in _contents(analysis, module, node)
