@@ -42,34 +42,24 @@ class ImportTime:
 
     def change_at_import(self, state: StateKey) -> Optional[cst.CSTNode]:
         """The statement of code run at import that first changes ``state``
-        after creating it, or None."""
-        module = state[0]
-        for name in [module, *sorted(self._importers_of(module))]:
-            if state in self._changes(name):
-                return self._changes(name)[state]
-        return None
-
-    def _importers_of(self, module: str) -> Set[str]:
-        """Modules of the project that import ``module``, directly or through
-        others: ``csv_plugin.py`` imports ``base.py``, whose ``Plugin``
-        registers each subclass in a list of ``registry.py`` it imports."""
-        found: Set[str] = set()
-        pending = [module]
-        while pending:
-            fresh = self._importers.get(pending.pop(), set()) - found - {module}
-            found |= fresh
-            pending.extend(fresh)
-        return found
+        after creating it, or None: in its own module, else in the first (by
+        name) of the other modules whose import-time code does, which import
+        it, directly or through others (``csv_plugin.py`` imports ``base.py``,
+        whose ``Plugin`` registers each subclass in a list of ``registry.py``)."""
+        own = self._changes(state[0]).get(state)
+        if own is not None:
+            return own
+        return next((self._changes(name)[state] for name in self._changed_in.get(state, ()) if name != state[0]), None)
 
     @cached_property
-    def _importers(self) -> Dict[str, Set[str]]:
-        """Modules of the project that import each module directly."""
-        found: Dict[str, Set[str]] = {}
-        for name, module in self.project.modules.items():
-            for imported in module.imports.values():
-                resolved = self.project.resolve(name, imported)
-                if resolved is not None and resolved[0] != name:
-                    found.setdefault(resolved[0], set()).add(name)
+    def _changed_in(self) -> Dict[StateKey, List[str]]:
+        """The modules whose import-time code changes each state, by name:
+        found once for the unit (asking every importer of each state's module
+        took time and memory growing with the square of an import cycle's length)."""
+        found: Dict[StateKey, List[str]] = {}
+        for name in sorted(self.project.modules):
+            for state in self._changes(name):
+                found.setdefault(state, []).append(name)
         return found
 
     def _run(self, module_name: str) -> List[Tuple[FunctionInfo, Optional[StateKey]]]:

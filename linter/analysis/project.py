@@ -90,12 +90,13 @@ class ProjectModel:
 
     def imports_transitively(self, importer: str, imported: str) -> bool:
         """Whether loading ``importer`` loads ``imported`` (through any chain of project imports)."""
-        return importer in self._importers_of(imported)
+        return importer in self.importers_of(imported)
 
-    def _importers_of(self, imported: str) -> Set[str]:
-        """The modules whose loading loads ``imported``, found once per module
-        asked about (a handler's, in practice): searching from each importer
-        instead took time growing with the square of an import cycle's length."""
+    def importers_of(self, imported: str) -> Set[str]:
+        """The modules whose loading loads ``imported`` (itself too, in a
+        cycle), found once per module asked about: searching from each
+        importer instead took time growing with the square of an import
+        cycle's length."""
         if imported not in self._importers:
             found: Set[str] = set()
             pending = [imported]
