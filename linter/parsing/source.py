@@ -52,17 +52,20 @@ class SourceFile:
 
 def read_source(path: str) -> SourceFile:
     """The file's text; a SourceError for anything but a regular file (a
-    FIFO would block the read forever, ``/dev/zero`` never end it)."""
-    target = os.path.realpath(path)
+    FIFO would block the read forever, ``/dev/zero`` never end it).  A link
+    is resolved here, once (a path through a linked directory when written:
+    resolving every path cost a lookup per directory of each file read)."""
+    target = os.path.realpath(path) if os.path.islink(path) else None
     try:
-        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
+        descriptor = os.open(target or path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
         with open(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 raise SourceError("cannot read: not a regular file")
             data = handle.read()
     except OSError as error:
         raise SourceError(f"cannot read: {error.strerror or error}") from None
-    return dataclasses.replace(decode_source(path, data), target=target)
+    source = decode_source(path, data)
+    return dataclasses.replace(source, target=target) if target is not None else source
 
 
 def decode_source(path: str, data: bytes) -> SourceFile:
