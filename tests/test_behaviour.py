@@ -91,6 +91,7 @@ LEAK_PROOFS = [
     "LAM102/truncate_alone.py",
     "LAM103/attribute_of_a_new_instance.py",
     "LAM103/class_attribute.py",
+    "LAM103/object_from_an_alternative_constructor.py",
     "LAM103/method_of_a_new_instance.py",
     "LAM103/prefilled_class_attribute.py",
     "LAM103/standard_library_base.py",

@@ -36,6 +36,17 @@ class Formatter:
     def format(self, record, seen=[]):
         seen.append(record)
         return ",".join(seen)
+
+
+class Uploads:
+    pending = []
+
+    @classmethod
+    def client(cls):
+        return boto3.client("s3")
+
+    def add(self, item):
+        self.pending.append(item)
 """
 
 
@@ -81,6 +92,24 @@ def test_an_instance_of_an_imported_class_reaches_its_methods(project):
 def test_a_method_called_on_a_new_object_of_an_imported_class(project, body, imports):
     found = project({"models.py": MODELS, "app.py": handler(body, imports)})
     assert found == {"models.py": [(2, "LAM103")]}
+
+
+@pytest.mark.parametrize("body, imports", [
+    ('Batch.create().add(event["id"])', "from models import Batch"),
+    ('batch = Batch.create()\nbatch.add(event["id"])', "from models import Batch"),
+    ('batch = models.Batch.create()\nbatch.add(event["id"])', "import models"),
+])
+def test_an_object_from_a_classmethod_returning_cls(project, body, imports):
+    """``Repository.from_env()``: an alternative constructor makes an instance as the class does."""
+    found = project({"models.py": MODELS, "app.py": handler(body, imports)})
+    assert found == {"models.py": [(2, "LAM103")]}
+
+
+@pytest.mark.parametrize("body", ['Uploads.client().add(event["id"])',
+                                  'uploads = Uploads.client()\nuploads.add(event["id"])'])
+def test_a_classmethod_returning_something_else_makes_no_instance(project, body):
+    found = project({"models.py": MODELS, "app.py": handler(body, "from models import Uploads")})
+    assert found == {}
 
 
 def test_a_method_called_on_a_new_object_of_a_class_of_the_module(project):
