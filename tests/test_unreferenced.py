@@ -253,6 +253,29 @@ def test_a_class_nothing_names_is_kept_when_its_body_does_something_at_import():
             stage = Setting()
 
 
+        def listener(function):
+            DETAIL_TYPES.add(function.__name__)
+            return function
+
+
+        class _OrderListeners:
+            """Listeners registered at import by a bare decorator."""
+
+            @staticmethod
+            @listener
+            def audit(order):
+                return {"audit": order["id"]}
+
+
+        SHARED = Field()
+
+
+        class _Totals:
+            """A descriptor object bound without a call."""
+            total = SHARED
+            currency = SHARED
+
+
         def lambda_handler(event, context):
             return {"types": sorted(DETAIL_TYPES), "schemas": SCHEMAS}
     ''')
@@ -260,6 +283,8 @@ def test_a_class_nothing_names_is_kept_when_its_body_does_something_at_import():
     assert "    DETAIL_TYPES.add(detail_type)" in text
     assert "    sku = Field()" in text  # the module's own Field: its __set_name__ registers the field
     assert "    region = Setting()" in text  # a Setting of the project, imported
+    assert "    @listener" in text  # applying a decorator is a call: it registers the method
+    assert "    total = SHARED" in text  # an object bound in a class body gets __set_name__ called
     assert "    SCHEMAS[detail_type] = " in text
     assert '    @router.get("/health")' in text
     assert "    sku: str" not in text and text.count("__warmstate_body_") == 1

@@ -234,7 +234,11 @@ def _binds_only(definition: ast.ClassDef, own: Set[str]) -> bool:
     stay in sight, or a reset would delete what it added."""
     for statement in definition.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            evaluated = [*statement.decorator_list, *statement.args.defaults, *filter(None, statement.args.kw_defaults)]
+            if not all(_inert_method_decorator(decorator) for decorator in statement.decorator_list):
+                return False  # ``@listener``: applying a decorator is a call, which may register the method
+            evaluated = [*statement.args.defaults, *filter(None, statement.args.kw_defaults)]
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(statement.value, (ast.Name, ast.Attribute)):
+            return False  # ``total = SHARED``: an object bound in a class body gets ``__set_name__`` called
         elif isinstance(statement, ast.Assign) and all(isinstance(target, ast.Name) for target in statement.targets):
             evaluated = [statement.value]
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
@@ -250,9 +254,25 @@ def _binds_only(definition: ast.ClassDef, own: Set[str]) -> bool:
     return True
 
 
+# Method decorators that wrap the method and register it nowhere.
+_INERT_METHOD_DECORATORS = frozenset({
+    "staticmethod", "classmethod", "property", "abstractmethod", "abc.abstractmethod", "cached_property",
+    "functools.cached_property", "overload", "typing.overload", "override", "typing.override",
+    "typing_extensions.override",
+})
+
+
+def _inert_method_decorator(decorator: ast.expr) -> bool:
+    """``@staticmethod``, ``@property`` and the like, or a property's ``@total.setter``."""
+    name = dotted_name(decorator)
+    return name in _INERT_METHOD_DECORATORS or (
+        name is not None and name.count(".") == 1 and name.endswith((".setter", ".getter", ".deleter")))
+
+
 def _calls(node: ast.AST, own: Set[str]) -> bool:
     """Whether evaluating ``node`` calls anything but a field declaration
-    (a lambda's body does not run).  A ``Field`` the module defines itself
+    (a lambda's body does not run), or looks an item up (``COUNTS["orders"]``
+    adds the key to a defaultdict).  A ``Field`` the module defines itself
     is no declaration but the module's own class, whose ``__set_name__`` may
     register the field (``own``: the module's top-level classes and functions)."""
     pending = [node]
@@ -261,6 +281,8 @@ def _calls(node: ast.AST, own: Set[str]) -> bool:
         if isinstance(current, ast.Lambda):
             pending.extend(current.args.defaults)
             continue
+        if isinstance(current, ast.Subscript):
+            return True
         if isinstance(current, ast.Call):
             name = dotted_name(current.func)
             if name not in _FIELD_DECLARATIONS or name.split(".")[0] in own:
