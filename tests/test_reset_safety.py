@@ -334,3 +334,13 @@ def test_no_fix_when_a_class_imported_from_another_module_registers_its_subclass
     found = [d for d in findings(["."]) if d.code == "LAM101"]
     assert found and all(d.fix is None for d in found), [d.message for d in found]
     assert "(plugins.py, line 7)" in found[0].message, found[0].message
+
+
+def test_no_fix_when_another_name_for_the_same_object_is_filled_at_import():
+    """``ALLOWED = DEFAULT_ALLOWED = ["admin"]`` then ``DEFAULT_ALLOWED.append("ops")``:
+    ``ALLOWED[:] = ["admin"]`` lost "ops" on every invocation."""
+    assert_flagged_without_fix(
+        'ALLOWED = DEFAULT_ALLOWED = ["admin"]\nDEFAULT_ALLOWED.append("ops")\n\n\n'
+        "def lambda_handler(event, context):\n"
+        '    ALLOWED.append(event["user"])\n'
+        "    return list(ALLOWED)\n")

@@ -88,9 +88,21 @@ def _argument(call: cst.Call, position: int, keywords) -> Optional[cst.Arg]:
 def _initial_contents(analysis: Analysis, binding: Binding) -> Optional[cst.BaseExpression]:
     """The expression the state was created from, if nothing at import time
     changes it afterwards and evaluating it again rebuilds it."""
-    if analysis.changed_at_import(binding.key) or not rebuildable(analysis, binding.module, binding.value):
+    if (analysis.changed_at_import(binding.key) or _changed_alias(analysis, binding) is not None
+            or not rebuildable(analysis, binding.module, binding.value)):
         return None
     return binding.value
+
+
+def _changed_alias(analysis: Analysis, binding: Binding) -> Optional[Binding]:
+    """Another module-level name bound to the same object by one chained
+    assignment (``ALLOWED = DEFAULT_ALLOWED = ["admin"]``) that code run at
+    import changes: what it adds is in the state too."""
+    if binding.value is None:
+        return None
+    return next((other for other in analysis.module(binding.module).bindings.values()
+                 if other is not binding and other.value is binding.value and analysis.changed_at_import(other.key)),
+                None)
 
 
 def _refill(analysis: Analysis, binding: Binding, value: cst.BaseExpression) -> Optional[str]:
@@ -177,6 +189,9 @@ def why_not_restorable(analysis: Analysis, binding: Binding) -> str:
         place = f"line {analysis.line(change, module)}"
         place = place if module == binding.module else f"{module}, {place}"
         return f"code run at import names it again after creating it ({place})"
+    alias = _changed_alias(analysis, binding)
+    if alias is not None:
+        return f"the same object is bound to '{alias.display}', which code run at import changes"
     return "its contents at import are computed, not written as literals"
 
 
