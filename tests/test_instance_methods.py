@@ -105,6 +105,12 @@ def test_an_object_from_a_classmethod_returning_cls(project, body, imports):
     assert found == {"models.py": [(2, "LAM103")]}
 
 
+def test_a_module_level_object_from_a_classmethod_returning_cls(project):
+    """``BATCH = Batch.create()`` at module level is a module-level object of the class, as ``Batch()`` is."""
+    app = "from models import Batch\n\nBATCH = Batch.create()\n\n\n" + handler('BATCH.add(event["id"])', "import json")
+    assert project({"models.py": MODELS, "app.py": app}) == {"models.py": [(2, "LAM103")]}
+
+
 @pytest.mark.parametrize("body", ['Uploads.client().add(event["id"])',
                                   'uploads = Uploads.client()\nuploads.add(event["id"])'])
 def test_a_classmethod_returning_something_else_makes_no_instance(project, body):

@@ -14,10 +14,10 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from linter.analysis.project import ClassRef, ProjectModel
+from linter.analysis.project import ClassRef, ProjectModel, returns_own_instance
 from linter.analysis.states import StateKey, States
 from linter.summary.kinds import CLOSURE
-from linter.parsing.syntax import child_nodes, dotted_name
+from linter.parsing.syntax import dotted_name
 from linter.analysis.arguments import PARTIAL, passed_object_method
 from linter.summary.scanner import CSV_WRITERS, FunctionInfo, FunctionKey, RefPath, path_of
 
@@ -264,7 +264,7 @@ class Names:
             owner, method = dotted.rsplit(".", 1)
             ref = self._class_named(info, owner)
             key = self.project.method(ref, method) if ref is not None else None
-            if key is None or not _returns_own_instance(self.project.function(key)):
+            if key is None or not returns_own_instance(self.project.function(key)):
                 return None
         return ref
 
@@ -325,22 +325,3 @@ def written_through(model, value) -> Optional[RefPath]:
     if type(value) is cst.Call and value.args and model.qualify(value.func) in CSV_WRITERS:
         return path_of(value.args[0].value)
     return None
-
-
-def _returns_own_instance(method: Optional[FunctionInfo]) -> bool:
-    """A classmethod that returns ``cls(...)`` (an alternative constructor:
-    ``from_env``, ``create``), on any of its returns."""
-    if method is None or method.node is None or method.receiver_name is None:
-        return False
-    if not any(dotted_name(decorator.decorator) == "classmethod" for decorator in method.node.decorators):
-        return False
-    pending = list(child_nodes(method.node.body))
-    while pending:
-        node = pending.pop()
-        if type(node) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
-            continue
-        if (type(node) is cst.Return and type(node.value) is cst.Call
-                and dotted_name(node.value.func) == method.receiver_name):
-            return True
-        pending.extend(child_nodes(node))
-    return False

@@ -14,7 +14,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from linter.parsing.syntax import dotted_name
+from linter.parsing.syntax import child_nodes, dotted_name
 from linter.project.layout import Layout
 from linter.summary.model import ClassInfo, ModuleModel
 from linter.summary.scanner import FunctionInfo, FunctionKey
@@ -183,9 +183,37 @@ class ProjectModel:
 
     def constructed_class(self, module: str, value) -> Optional[ClassRef]:
         """The project class a module-level ``X = SomeClass(...)`` instantiates
-        (also ``handler = SomeClass(...).handle``: the object behind the method)."""
+        (also ``handler = SomeClass(...).handle``: the object behind the method,
+        and ``X = SomeClass.from_env()``, a classmethod returning ``cls(...)``)."""
         if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Call):
             value = value.value
         if not isinstance(value, cst.Call):
             return None
-        return self.class_ref(module, dotted_name(value.func))
+        made = dotted_name(value.func)
+        ref = self.class_ref(module, made)
+        if ref is None and made is not None and "." in made:  # ``OrderRepository.from_env()``
+            owner, method = made.rsplit(".", 1)
+            ref = self.class_ref(module, owner)
+            key = self.method(ref, method) if ref is not None else None
+            if key is None or not returns_own_instance(self.function(key)):
+                return None
+        return ref
+
+
+def returns_own_instance(method: Optional[FunctionInfo]) -> bool:
+    """A classmethod that returns ``cls(...)`` (an alternative constructor:
+    ``from_env``, ``create``), on any of its returns."""
+    if method is None or method.node is None or method.receiver_name is None:
+        return False
+    if not any(dotted_name(decorator.decorator) == "classmethod" for decorator in method.node.decorators):
+        return False
+    pending = list(child_nodes(method.node.body))
+    while pending:
+        node = pending.pop()
+        if type(node) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        if (type(node) is cst.Return and type(node.value) is cst.Call
+                and dotted_name(node.value.func) == method.receiver_name):
+            return True
+        pending.extend(child_nodes(node))
+    return False
