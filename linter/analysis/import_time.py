@@ -182,31 +182,9 @@ class ImportTime:
 
     def _along_bases(self, ref: ClassRef) -> _Bases:
         """The ``__init_subclass__`` methods of ``ref`` and its project bases,
-        and those of them given ``metaclass=``, found once per class from its
-        bases' (walking each class's whole chain of bases took time growing
-        with the square of its length: minutes for 10,000 classes)."""
-        memo, stack, pending = self._bases, [ref], {ref}
-        while stack:
-            current = stack[-1]
-            step = self.project.class_step(current) if current not in memo else None
-            if step is None:
-                memo.setdefault(current, ((), ()))
-                pending.discard(stack.pop())
-                continue
-            info, _, bases = step
-            missing = [base for base in bases if base not in memo and base not in pending]  # ``pending``: a cycle
-            if missing:
-                stack.extend(missing)
-                pending.update(missing)
-                continue
-            hooks = [info.methods[_SUBCLASS_HOOK]] if _SUBCLASS_HOOK in info.methods else []
-            sites = [(current[0], info.node)] if any(_is_metaclass(keyword) for keyword in info.node.keywords) else []
-            for base in bases:
-                hooks.extend(memo.get(base, ((), ()))[0])
-                sites.extend(memo.get(base, ((), ()))[1])
-            memo[current] = (tuple(dict.fromkeys(hooks)), tuple(dict.fromkeys(sites)))
-            pending.discard(stack.pop())
-        return memo[ref]
+        and those of them given ``metaclass=``, once per class from its
+        bases' (:meth:`~linter.analysis.project.ProjectModel.fold_bases`)."""
+        return self.project.fold_bases(ref, self._bases, _bases_step)
 
     def _metaclass_hooks(self, module: str, expression: cst.BaseExpression) -> List[Context]:
         """What a metaclass runs when a class is made: a project class's
@@ -248,6 +226,18 @@ _Bases = Tuple[Tuple[FunctionKey, ...], Tuple[Tuple[str, cst.ClassDef], ...]]
 _SUBCLASS_HOOK = "__init_subclass__"
 _METACLASS_HOOKS = ("__prepare__", "__new__", "__init__")
 _SET_NAME = "__set_name__"
+
+
+def _bases_step(ref: ClassRef, step, bases: List[_Bases]) -> _Bases:
+    if step is None:
+        return (), ()
+    info = step[0]
+    hooks = [info.methods[_SUBCLASS_HOOK]] if _SUBCLASS_HOOK in info.methods else []
+    sites = [(ref[0], info.node)] if any(_is_metaclass(keyword) for keyword in info.node.keywords) else []
+    for base_hooks, base_sites in bases:
+        hooks.extend(base_hooks)
+        sites.extend(base_sites)
+    return tuple(dict.fromkeys(hooks)), tuple(dict.fromkeys(sites))
 
 
 def _is_metaclass(keyword: cst.Arg) -> bool:

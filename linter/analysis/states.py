@@ -16,7 +16,7 @@ Five kinds of state are known, in every module of the project:
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -97,32 +97,9 @@ class States:
         shared state; the standard library's bases (``ABC``, ``Exception``)
         do not, so theirs are.
 
-        Worked out once per class, a base's answer standing for its whole
-        chain: walking every class's chain took time growing with the square
-        of the length of an inheritance chain (5,000 classes: 22 s)."""
-        if ref not in self._plain:
-            self._plain[ref] = self._walk_plain(ref)
-        return self._plain[ref]
-
-    def _walk_plain(self, ref: ClassRef) -> bool:
-        seen, pending = {ref}, [ref]
-        while pending:
-            current = pending.pop()
-            if current != ref and current in self._plain:
-                if not self._plain[current]:
-                    return False
-                continue
-            step = self.project.class_step(current)
-            if step is None:
-                continue
-            info, copying, bases = step
-            if copying or info.node.decorators:
-                return False
-            fresh = [base for base in bases if base not in seen]
-            seen.update(fresh)
-            pending.extend(fresh)
-        self._plain.update(dict.fromkeys(seen, True))  # every class on a plain chain is plain
-        return True
+        Worked out once per class from its bases' answers
+        (:meth:`~linter.analysis.project.ProjectModel.fold_bases`)."""
+        return self.project.fold_bases(ref, self._plain, _plain_step)
 
     def _instance_attributes(self, ref: ClassRef) -> Dict[str, Binding]:
         found: Dict[str, Binding] = {}
@@ -189,3 +166,12 @@ def _given_value(call, attr: str, default, is_field: bool):
     if is_field and any(arg.keyword is None for arg in call.args):
         return None
     return default
+
+
+def _plain_step(ref: ClassRef, step, bases_plain: List[bool]) -> bool:
+    """A class is plain when no base of its own may copy attributes, it has
+    no decorator, and its project bases are plain (a class outside the project is)."""
+    if step is None:
+        return True
+    info, copying, _ = step
+    return not copying and not info.node.decorators and all(bases_plain)
