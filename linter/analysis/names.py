@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from linter.analysis.project import ClassRef, ProjectModel, returns_own_instance
+from linter.analysis.project import ClassRef, ProjectModel
 from linter.analysis.states import StateKey, States
 from linter.summary.kinds import CLOSURE
 from linter.parsing.syntax import dotted_name
@@ -259,14 +259,7 @@ class Names:
         imported, also by an import in the function, or a classmethod of one
         that returns ``cls(...)``: ``Repository.from_env``); None for anything
         else: a function, a library class, a local variable."""
-        ref = self._class_named(info, dotted)
-        if ref is None and "." in dotted:
-            owner, method = dotted.rsplit(".", 1)
-            ref = self._class_named(info, owner)
-            key = self.project.method(ref, method) if ref is not None else None
-            if key is None or not returns_own_instance(self.project.function(key)):
-                return None
-        return ref
+        return self.project.class_made_by(dotted, lambda name: self._class_named(info, name))
 
     def _class_named(self, info: FunctionInfo, dotted: str) -> Optional[ClassRef]:
         head, _, rest = dotted.partition(".")

@@ -216,17 +216,23 @@ class ProjectModel:
         if not isinstance(value, cst.Call):
             return None
         made = dotted_name(value.func)
-        ref = self.class_ref(module, made)
-        if ref is None and made is not None and "." in made:  # ``OrderRepository.from_env()``
-            owner, method = made.rsplit(".", 1)
-            ref = self.class_ref(module, owner)
+        return self.class_made_by(made, lambda name: self.class_ref(module, name)) if made is not None else None
+
+    def class_made_by(self, dotted: str, class_named: Callable[[str], Optional[ClassRef]]) -> Optional[ClassRef]:
+        """The project class a call of ``dotted`` makes an instance of: the
+        class ``class_named`` finds by that name, or the class of a
+        classmethod returning ``cls(...)`` (``OrderRepository.from_env``)."""
+        ref = class_named(dotted)
+        if ref is None and "." in dotted:
+            owner, method = dotted.rsplit(".", 1)
+            ref = class_named(owner)
             key = self.method(ref, method) if ref is not None else None
-            if key is None or not returns_own_instance(self.function(key)):
+            if key is None or not _returns_own_instance(self.function(key)):
                 return None
         return ref
 
 
-def returns_own_instance(method: Optional[FunctionInfo]) -> bool:
+def _returns_own_instance(method: Optional[FunctionInfo]) -> bool:
     """A classmethod that returns ``cls(...)`` (an alternative constructor:
     ``from_env``, ``create``), on any of its returns."""
     if method is None or method.node is None or method.receiver_name is None:
