@@ -204,8 +204,8 @@ def _variable(analysis, nodes) -> str:
     if not nodes:
         return "process environment"
     shown = [key_text(node) if is_constant(node) else f"named by {analysis.source(node)}" for node in nodes]
-    return ("process environment variable " if len(shown) == 1 else "process environment variables ") + ", ".join(
-        shown)
+    noun = "process environment variable" if len(shown) == 1 else "process environment variables"
+    return f"{noun} {', '.join(shown)}"
 
 
 def check(analysis):

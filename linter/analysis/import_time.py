@@ -43,9 +43,10 @@ class ImportTime:
     def change_at_import(self, state: StateKey) -> Optional[cst.CSTNode]:
         """The statement of code run at import that first changes ``state``
         after creating it, or None: in its own module, else in the first (by
-        name) of the other modules whose import-time code does, which import
-        it, directly or through others (``csv_plugin.py`` imports ``base.py``,
-        whose ``Plugin`` registers each subclass in a list of ``registry.py``)."""
+        name) of the other modules whose import-time code does; to reach it,
+        they import it, directly or through others (``csv_plugin.py`` imports
+        ``base.py``, whose ``Plugin`` registers each subclass in a list of
+        ``registry.py``)."""
         own = self._changes(state[0]).get(state)
         if own is not None:
             return own
